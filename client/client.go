@@ -1,0 +1,173 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// ClientOptions configures a Client. The zero value is ready to use.
+type ClientOptions struct {
+	// HTTPClient sends the requests. Nil means a client with DefaultTransport
+	// settings tuned for many concurrent callers (see NewTransport). Its
+	// Timeout, if any, bounds each attempt; prefer Retry.TryTimeout.
+	HTTPClient *http.Client
+
+	// Retry configures retries of failed attempts.
+	Retry RetryOptions
+
+	// ApplicationID, when set, is put before this library's name in the
+	// User-Agent header, for telemetry. At most 24 printable characters
+	// without spaces.
+	ApplicationID string
+
+	// InsecureAllowHTTP lets the endpoint use http:// on a host other than
+	// localhost or a loopback address. Credentials then cross the network in
+	// the clear; use it only for test setups that need it.
+	InsecureAllowHTTP bool
+
+	// Logger, when set, receives one record per attempt: method, URL
+	// without query, status or error, attempt number and the delay before
+	// the next attempt. Secrets are never logged.
+	Logger *slog.Logger
+}
+
+// Client mutes participants of calls in one Communication Services
+// resource. It is safe for concurrent use; create one per resource and
+// share it.
+type Client struct {
+	endpoint  string // scheme://host/ without a default port
+	cred      Credential
+	http      *http.Client
+	retry     RetryOptions
+	userAgent string
+	logger    *slog.Logger
+	now       func() time.Time
+}
+
+// NewClient returns a Client for the resource at endpoint (for example
+// "https://my-resource.communication.azure.com"), authorized by cred.
+//
+// The endpoint must be an absolute https URL with no path other than "/",
+// no query, fragment or user information. http is accepted for localhost
+// and loopback addresses (such as the acstest emulator) and, with
+// ClientOptions.InsecureAllowHTTP, anywhere.
+func NewClient(endpoint string, cred Credential, opts *ClientOptions) (*Client, error) {
+	if cred == nil {
+		return nil, errors.New("acsmute: credential is nil")
+	}
+	if opts == nil {
+		opts = &ClientOptions{}
+	}
+	ep, err := normalizeEndpoint(endpoint, opts.InsecureAllowHTTP)
+	if err != nil {
+		return nil, err
+	}
+	retry, err := opts.Retry.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	ua := "acsmute/" + Version + " (" + runtime.Version() + "; " + runtime.GOOS + ")"
+	if id := opts.ApplicationID; id != "" {
+		if len(id) > 24 || strings.IndexFunc(id, func(r rune) bool { return r <= ' ' || r >= 0x7f }) >= 0 {
+			return nil, errors.New("acsmute: ApplicationID must be at most 24 printable ASCII characters without spaces")
+		}
+		ua = id + " " + ua
+	}
+	hc := opts.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Transport: NewTransport()}
+	}
+	return &Client{
+		endpoint:  ep,
+		cred:      cred,
+		http:      hc,
+		retry:     retry,
+		userAgent: ua,
+		logger:    opts.Logger,
+		now:       time.Now,
+	}, nil
+}
+
+// NewClientFromConnectionString returns a Client for the resource and
+// access key in a connection string
+// ("endpoint=https://<resource>.communication.azure.com/;accesskey=<base64>").
+func NewClientFromConnectionString(connectionString string, opts *ClientOptions) (*Client, error) {
+	cs, err := ParseConnectionString(connectionString)
+	if err != nil {
+		return nil, err
+	}
+	cred, err := NewKeyCredential(cs.AccessKey)
+	if err != nil {
+		return nil, err
+	}
+	return NewClient(cs.Endpoint, cred, opts)
+}
+
+// Endpoint returns the normalised endpoint the client sends requests to.
+func (c *Client) Endpoint() string { return c.endpoint }
+
+// String describes the client without revealing its credential.
+func (c *Client) String() string { return "acsmute.Client(" + c.endpoint + ")" }
+
+// GoString describes the client without revealing its credential.
+func (c *Client) GoString() string { return c.String() }
+
+// Format keeps every fmt verb from printing the client's credential.
+func (c *Client) Format(f fmt.State, verb rune) { _, _ = f.Write([]byte(c.String())) }
+
+// NewTransport returns an *http.Transport like http.DefaultTransport but
+// keeping up to 100 idle connections per host instead of 2, so that a Client
+// shared by many goroutines reuses connections instead of churning them.
+func NewTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 100
+	t.MaxIdleConnsPerHost = 100
+	t.IdleConnTimeout = 90 * time.Second
+	return t
+}
+
+// normalizeEndpoint validates an endpoint and returns it as scheme://host/.
+func normalizeEndpoint(endpoint string, allowHTTP bool) (string, error) {
+	if strings.TrimSpace(endpoint) == "" {
+		return "", errors.New("acsmute: endpoint is empty")
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return "", fmt.Errorf("acsmute: endpoint is not a URL: %w", err)
+	}
+	scheme := strings.ToLower(u.Scheme)
+	switch {
+	case scheme != "https" && scheme != "http":
+		return "", fmt.Errorf("acsmute: endpoint scheme must be https (or http for a local emulator), not %q", truncate(u.Scheme, 16))
+	case u.Host == "" || u.Hostname() == "":
+		return "", errors.New("acsmute: endpoint has no host")
+	case u.User != nil:
+		return "", errors.New("acsmute: endpoint must not contain user information")
+	case u.Path != "" && u.Path != "/":
+		return "", fmt.Errorf("acsmute: endpoint must have no path, got %q", truncate(u.Path, 64))
+	case u.RawQuery != "" || u.ForceQuery:
+		return "", errors.New("acsmute: endpoint must have no query")
+	case u.Fragment != "":
+		return "", errors.New("acsmute: endpoint must have no fragment")
+	}
+	if scheme == "http" && !allowHTTP && !isLoopback(u.Hostname()) {
+		return "", fmt.Errorf("acsmute: endpoint uses http on non-loopback host %q; use https, or set ClientOptions.InsecureAllowHTTP", u.Hostname())
+	}
+	return scheme + "://" + strings.ToLower(stripDefaultPort(scheme, u.Host)) + "/", nil
+}
+
+// isLoopback reports whether host is localhost or a loopback IP address.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

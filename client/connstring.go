@@ -1,0 +1,90 @@
+package client
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ConnectionString is a parsed Communication Services connection string of
+// the form "endpoint=https://<resource>.communication.azure.com/;accesskey=<base64>".
+//
+// Its String method hides the access key, so a ConnectionString can be logged.
+type ConnectionString struct {
+	// Endpoint is the resource endpoint, as written in the connection string.
+	Endpoint string
+	// AccessKey is the base64 access key, as written in the connection string.
+	AccessKey string
+}
+
+// String returns the endpoint with the access key redacted.
+func (c ConnectionString) String() string {
+	return "endpoint=" + c.Endpoint + ";accesskey=REDACTED"
+}
+
+// GoString is like String, so that %#v does not reveal the key either.
+func (c ConnectionString) GoString() string {
+	return fmt.Sprintf("client.ConnectionString{Endpoint:%q, AccessKey:\"REDACTED\"}", c.Endpoint)
+}
+
+// ParseConnectionString parses a connection string. Keys are matched without
+// regard to case, parts are separated by ';' and split at the first '=' (so
+// base64 padding in the key is kept), surrounding blanks are trimmed and an
+// empty trailing part is allowed. The access key must be valid base64.
+//
+// Errors name the problem and the part's position but never repeat a value,
+// since any part could be the key.
+func ParseConnectionString(s string) (ConnectionString, error) {
+	var cs ConnectionString
+	if strings.TrimSpace(s) == "" {
+		return cs, errors.New("acsmute: connection string is empty")
+	}
+	var haveEndpoint, haveKey bool
+	for i, part := range strings.Split(s, ";") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		name, value, ok := strings.Cut(part, "=")
+		if !ok {
+			return ConnectionString{}, fmt.Errorf("acsmute: connection string part %d has no '=' (want endpoint=...;accesskey=...)", i+1)
+		}
+		name = strings.TrimSpace(name)
+		value = strings.TrimSpace(value)
+		switch strings.ToLower(name) {
+		case "endpoint":
+			if haveEndpoint {
+				return ConnectionString{}, errors.New("acsmute: connection string has endpoint more than once")
+			}
+			haveEndpoint = true
+			cs.Endpoint = value
+		case "accesskey":
+			if haveKey {
+				return ConnectionString{}, errors.New("acsmute: connection string has accesskey more than once")
+			}
+			haveKey = true
+			cs.AccessKey = value
+		default:
+			if name == "" {
+				return ConnectionString{}, fmt.Errorf("acsmute: connection string part %d has an empty key", i+1)
+			}
+			// The name is not echoed: a mangled key can look like "name=value".
+			return ConnectionString{}, fmt.Errorf("acsmute: connection string part %d has an unknown key (want only endpoint and accesskey)", i+1)
+		}
+	}
+	switch {
+	case !haveEndpoint:
+		return ConnectionString{}, errors.New("acsmute: connection string has no endpoint")
+	case !haveKey:
+		return ConnectionString{}, errors.New("acsmute: connection string has no accesskey")
+	case cs.Endpoint == "":
+		return ConnectionString{}, errors.New("acsmute: connection string endpoint is empty")
+	case cs.AccessKey == "":
+		return ConnectionString{}, errors.New("acsmute: connection string accesskey is empty")
+	}
+	if _, err := base64.StdEncoding.DecodeString(cs.AccessKey); err != nil {
+		return ConnectionString{}, errors.New("acsmute: connection string accesskey is not valid base64")
+	}
+	return cs, nil
+}

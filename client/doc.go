@@ -1,0 +1,20 @@
+// Package client is the public API of acsmute: a small, production-minded Go
+// client for one Azure Communication Services Call Automation operation,
+// muting a participant of a call connection.
+//
+// A Client is built from an endpoint and a credential (NewClient) or from a
+// resource connection string (NewClientFromConnectionString). Requests are
+// authorized either with an HMAC-SHA256 signature made from the resource's
+// access key (KeyCredential) or with a bearer token (StaticTokenCredential,
+// TokenCredential). Every call carries the repeatability headers the service
+// uses to recognise a resent request, so the client retries failed attempts
+// without muting twice.
+//
+// Failures from the service are returned as *ResponseError, which errors.As
+// finds through any wrapping. Access keys and tokens never appear in errors,
+// logs or the String form of any value in this package.
+//
+// The wire types come from package gen, generated from openapi/mute.yaml;
+// this package adds the parts a generator cannot: signing, identifiers,
+// retries and errors.
+package client

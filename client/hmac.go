@@ -1,0 +1,127 @@
+package client
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"hash"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Header names used by HMAC-SHA256 request signing.
+const (
+	// Canonical forms (as http.CanonicalHeaderKey makes them), so that the
+	// headers can be set without canonicalising on every call.
+	headerDate          = "X-Ms-Date"
+	headerContentSHA256 = "X-Ms-Content-Sha256"
+	signedHeaders       = "x-ms-date;host;x-ms-content-sha256"
+)
+
+// KeyCredential signs requests with a Communication Services access key,
+// using the HMAC-SHA256 scheme of the service: the string to sign is
+//
+//	METHOD "\n" path-and-query "\n" x-ms-date ";" host ";" x-ms-content-sha256
+//
+// and the Authorization header carries its base64 HMAC under the decoded key.
+//
+// A KeyCredential is safe for concurrent use. Its String, GoString and
+// Format output never contain the key.
+type KeyCredential struct {
+	// pool holds HMAC states keyed with the access key, reused across calls.
+	pool sync.Pool
+}
+
+// NewKeyCredential returns a credential for the base64 access key found in
+// the Azure portal or in a connection string. It fails, without repeating
+// the key, when the key is empty or not valid base64.
+func NewKeyCredential(accessKey string) (*KeyCredential, error) {
+	if accessKey == "" {
+		return nil, errors.New("acsmute: access key is empty")
+	}
+	key, err := base64.StdEncoding.DecodeString(accessKey)
+	if err != nil {
+		return nil, errors.New("acsmute: access key is not valid base64")
+	}
+	c := &KeyCredential{}
+	c.pool.New = func() any { return hmac.New(sha256.New, key) }
+	return c, nil
+}
+
+// String describes the credential without revealing the key.
+func (c *KeyCredential) String() string { return "KeyCredential(REDACTED)" }
+
+// GoString describes the credential without revealing the key.
+func (c *KeyCredential) GoString() string { return "&client.KeyCredential{REDACTED}" }
+
+// Format keeps every fmt verb from printing the key.
+func (c *KeyCredential) Format(f fmt.State, verb rune) { _, _ = f.Write([]byte(c.String())) }
+
+// authorize implements Credential.
+func (c *KeyCredential) authorize(_ context.Context, req *http.Request, bodyHash string, now time.Time) error {
+	date := now.UTC().Format(http.TimeFormat)
+	req.Header[headerDate] = []string{date}
+	req.Header[headerContentSHA256] = []string{bodyHash}
+	sig := c.sign(req.Method, req.URL.RequestURI(), date, signingHost(req), bodyHash)
+	req.Header["Authorization"] = []string{"HMAC-SHA256 SignedHeaders=" + signedHeaders + "&Signature=" + sig}
+	return nil
+}
+
+// sign returns the base64 HMAC-SHA256 of the string to sign.
+func (c *KeyCredential) sign(method, pathAndQuery, date, host, bodyHash string) string {
+	var buf [512]byte
+	b := append(buf[:0], strings.ToUpper(method)...)
+	b = append(b, '\n')
+	b = append(b, pathAndQuery...)
+	b = append(b, '\n')
+	b = append(b, date...)
+	b = append(b, ';')
+	b = append(b, host...)
+	b = append(b, ';')
+	b = append(b, bodyHash...)
+
+	mac := c.pool.Get().(hash.Hash)
+	mac.Reset()
+	mac.Write(b)
+	var sum [sha256.Size]byte
+	out := base64.StdEncoding.EncodeToString(mac.Sum(sum[:0]))
+	c.pool.Put(mac)
+	return out
+}
+
+// signingHost is the host the server sees in the Host header, without the
+// scheme's default port.
+func signingHost(req *http.Request) string {
+	host := req.Host
+	if host == "" {
+		host = req.URL.Host
+	}
+	return stripDefaultPort(req.URL.Scheme, host)
+}
+
+// stripDefaultPort removes ":443" from https hosts and ":80" from http hosts.
+func stripDefaultPort(scheme, host string) string {
+	h, port, err := net.SplitHostPort(host)
+	if err != nil {
+		return host
+	}
+	if (strings.EqualFold(scheme, "https") && port == "443") || (strings.EqualFold(scheme, "http") && port == "80") {
+		if strings.Contains(h, ":") {
+			return "[" + h + "]"
+		}
+		return h
+	}
+	return host
+}
+
+// contentHash returns base64(SHA-256(body)), the x-ms-content-sha256 value.
+func contentHash(body []byte) string {
+	sum := sha256.Sum256(body)
+	return base64.StdEncoding.EncodeToString(sum[:])
+}

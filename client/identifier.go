@@ -1,0 +1,426 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/acsmute/acsmute/gen"
+)
+
+// Identifier is a participant of a call: a Communication Services user, a
+// phone number, a Microsoft Teams user or app, a Teams Phone extension user,
+// or an identifier this library does not recognise.
+//
+// RawID returns the single-string form that ParseRawID reads back, so raw IDs
+// can be stored and turned into identifiers again.
+type Identifier interface {
+	// RawID returns the identifier's raw ID, such as "8:acs:..." or "4:+15551234567".
+	RawID() string
+	// Kind names the identifier's kind.
+	Kind() IdentifierKind
+	// model returns the wire form for API version 2024-09-15.
+	model() gen.CommunicationIdentifierModel
+}
+
+// IdentifierKind names a kind of Identifier.
+type IdentifierKind string
+
+// The kinds of Identifier.
+const (
+	KindCommunicationUser  IdentifierKind = "communicationUser"
+	KindPhoneNumber        IdentifierKind = "phoneNumber"
+	KindMicrosoftTeamsUser IdentifierKind = "microsoftTeamsUser"
+	KindMicrosoftTeamsApp  IdentifierKind = "microsoftTeamsApp"
+	KindTeamsExtensionUser IdentifierKind = "teamsExtensionUser"
+	KindUnknown            IdentifierKind = "unknown"
+)
+
+// Cloud is the Microsoft cloud an identity belongs to. The zero value means
+// CloudPublic.
+type Cloud string
+
+// The clouds.
+const (
+	CloudPublic Cloud = "public"
+	CloudDoD    Cloud = "dod"
+	CloudGCCH   Cloud = "gcch"
+)
+
+// Raw ID prefixes, as the official SDKs define them.
+const (
+	prefixPhone            = "4:"
+	prefixTeamsAnonymous   = "8:teamsvisitor:"
+	prefixTeamsUserPublic  = "8:orgid:"
+	prefixTeamsUserDoD     = "8:dod:"
+	prefixTeamsUserGCCH    = "8:gcch:"
+	prefixACSUser          = "8:acs:"
+	prefixACSUserDoD       = "8:dod-acs:"
+	prefixACSUserGCCH      = "8:gcch-acs:"
+	prefixSpoolUser        = "8:spool:"
+	prefixTeamsAppPublic   = "28:orgid:"
+	prefixTeamsAppDoD      = "28:dod:"
+	prefixTeamsAppGCCH     = "28:gcch:"
+	maxRawIDLength         = 1024
+	phoneNumberAnonymous   = "anonymous"
+	assertedIDSeparator    = "_"
+	teamsExtensionSegments = 3
+)
+
+// CommunicationUserIdentifier is a user created in a Communication Services
+// resource. ID is the full raw ID, such as "8:acs:<resource>_<user>".
+type CommunicationUserIdentifier struct {
+	ID string
+}
+
+// RawID returns ID.
+func (u CommunicationUserIdentifier) RawID() string { return u.ID }
+
+// Kind returns KindCommunicationUser.
+func (u CommunicationUserIdentifier) Kind() IdentifierKind { return KindCommunicationUser }
+
+func (u CommunicationUserIdentifier) model() gen.CommunicationIdentifierModel {
+	return gen.CommunicationIdentifierModel{
+		Kind:              kindPtr(gen.CommunicationIdentifierModelKindCommunicationUser),
+		RawId:             strPtr(u.ID),
+		CommunicationUser: &gen.CommunicationUserIdentifierModel{Id: u.ID},
+	}
+}
+
+// PhoneNumberIdentifier is a telephone participant. PhoneNumber is the
+// number in E.164 form ("+15551234567"), "anonymous" for a withheld number,
+// or a number followed by "_" and an asserted ID that tells apart several
+// connections from one number.
+type PhoneNumberIdentifier struct {
+	PhoneNumber string
+}
+
+// RawID returns "4:" followed by the number.
+func (p PhoneNumberIdentifier) RawID() string { return prefixPhone + p.PhoneNumber }
+
+// Kind returns KindPhoneNumber.
+func (p PhoneNumberIdentifier) Kind() IdentifierKind { return KindPhoneNumber }
+
+// IsAnonymous reports whether the number is withheld.
+func (p PhoneNumberIdentifier) IsAnonymous() bool { return p.PhoneNumber == phoneNumberAnonymous }
+
+// AssertedID returns the part after the last "_" of the number, or "" when
+// there is none.
+func (p PhoneNumberIdentifier) AssertedID() string {
+	if p.IsAnonymous() {
+		return ""
+	}
+	i := strings.LastIndex(p.PhoneNumber, assertedIDSeparator)
+	if i < 0 {
+		return ""
+	}
+	return p.PhoneNumber[i+1:]
+}
+
+func (p PhoneNumberIdentifier) model() gen.CommunicationIdentifierModel {
+	return gen.CommunicationIdentifierModel{
+		Kind:        kindPtr(gen.CommunicationIdentifierModelKindPhoneNumber),
+		RawId:       strPtr(p.RawID()),
+		PhoneNumber: &gen.PhoneNumberIdentifierModel{Value: p.PhoneNumber},
+	}
+}
+
+// MicrosoftTeamsUserIdentifier is a Microsoft Teams user: a signed-in user
+// (UserID is the Entra ID object ID) or, with IsAnonymous, a guest.
+type MicrosoftTeamsUserIdentifier struct {
+	UserID      string
+	IsAnonymous bool
+	Cloud       Cloud
+}
+
+// RawID returns "8:teamsvisitor:", "8:orgid:", "8:dod:" or "8:gcch:"
+// followed by UserID.
+func (u MicrosoftTeamsUserIdentifier) RawID() string {
+	if u.IsAnonymous {
+		return prefixTeamsAnonymous + u.UserID
+	}
+	switch u.Cloud {
+	case CloudDoD:
+		return prefixTeamsUserDoD + u.UserID
+	case CloudGCCH:
+		return prefixTeamsUserGCCH + u.UserID
+	}
+	return prefixTeamsUserPublic + u.UserID
+}
+
+// Kind returns KindMicrosoftTeamsUser.
+func (u MicrosoftTeamsUserIdentifier) Kind() IdentifierKind { return KindMicrosoftTeamsUser }
+
+func (u MicrosoftTeamsUserIdentifier) model() gen.CommunicationIdentifierModel {
+	anon := u.IsAnonymous
+	return gen.CommunicationIdentifierModel{
+		Kind:  kindPtr(gen.CommunicationIdentifierModelKindMicrosoftTeamsUser),
+		RawId: strPtr(u.RawID()),
+		MicrosoftTeamsUser: &gen.MicrosoftTeamsUserIdentifierModel{
+			UserId:      u.UserID,
+			IsAnonymous: &anon,
+			Cloud:       cloudModel(u.Cloud),
+		},
+	}
+}
+
+// MicrosoftTeamsAppIdentifier is a Microsoft Teams application, such as a bot.
+type MicrosoftTeamsAppIdentifier struct {
+	AppID string
+	Cloud Cloud
+}
+
+// RawID returns "28:orgid:", "28:dod:" or "28:gcch:" followed by AppID.
+func (a MicrosoftTeamsAppIdentifier) RawID() string {
+	switch a.Cloud {
+	case CloudDoD:
+		return prefixTeamsAppDoD + a.AppID
+	case CloudGCCH:
+		return prefixTeamsAppGCCH + a.AppID
+	}
+	return prefixTeamsAppPublic + a.AppID
+}
+
+// Kind returns KindMicrosoftTeamsApp.
+func (a MicrosoftTeamsAppIdentifier) Kind() IdentifierKind { return KindMicrosoftTeamsApp }
+
+func (a MicrosoftTeamsAppIdentifier) model() gen.CommunicationIdentifierModel {
+	return gen.CommunicationIdentifierModel{
+		Kind:              kindPtr(gen.CommunicationIdentifierModelKindMicrosoftTeamsApp),
+		RawId:             strPtr(a.RawID()),
+		MicrosoftTeamsApp: &gen.MicrosoftTeamsAppIdentifierModel{AppId: a.AppID, Cloud: cloudModel(a.Cloud)},
+	}
+}
+
+// TeamsExtensionUserIdentifier is a Teams Phone user reached through a
+// Communication Services resource. Its raw ID is a Communication Services
+// user ID whose suffix is "<resource>_<tenant>_<user>".
+//
+// API version 2024-09-15 has no wire kind for it, so it is sent as the
+// Communication Services user it is on that version: kind
+// "communicationUser" with the raw ID as the user ID.
+type TeamsExtensionUserIdentifier struct {
+	UserID     string
+	TenantID   string
+	ResourceID string
+	Cloud      Cloud
+}
+
+// RawID returns "8:acs:", "8:dod-acs:" or "8:gcch-acs:" followed by
+// ResourceID, TenantID and UserID joined with "_".
+func (u TeamsExtensionUserIdentifier) RawID() string {
+	prefix := prefixACSUser
+	switch u.Cloud {
+	case CloudDoD:
+		prefix = prefixACSUserDoD
+	case CloudGCCH:
+		prefix = prefixACSUserGCCH
+	}
+	return prefix + u.ResourceID + "_" + u.TenantID + "_" + u.UserID
+}
+
+// Kind returns KindTeamsExtensionUser.
+func (u TeamsExtensionUserIdentifier) Kind() IdentifierKind { return KindTeamsExtensionUser }
+
+func (u TeamsExtensionUserIdentifier) model() gen.CommunicationIdentifierModel {
+	return CommunicationUserIdentifier{ID: u.RawID()}.model()
+}
+
+// UnknownIdentifier is an identifier whose raw ID matches no known form.
+// It is sent with kind "unknown" and its raw ID.
+type UnknownIdentifier struct {
+	ID string
+}
+
+// RawID returns ID.
+func (u UnknownIdentifier) RawID() string { return u.ID }
+
+// Kind returns KindUnknown.
+func (u UnknownIdentifier) Kind() IdentifierKind { return KindUnknown }
+
+func (u UnknownIdentifier) model() gen.CommunicationIdentifierModel {
+	return gen.CommunicationIdentifierModel{
+		Kind:  kindPtr(gen.CommunicationIdentifierModelKindUnknown),
+		RawId: strPtr(u.ID),
+	}
+}
+
+// ParseRawID turns a raw ID back into an Identifier, with the same rules as
+// Microsoft's official SDKs:
+//
+//   - "4:..." is a phone number;
+//   - "8:acs:", "8:dod-acs:" and "8:gcch-acs:" IDs are Communication Services
+//     users, or Teams extension users when the rest splits on "_" into
+//     exactly three parts (resource, tenant, user); "8:spool:" IDs are always
+//     Communication Services users;
+//   - "8:orgid:", "8:dod:", "8:gcch:" and "8:teamsvisitor:" are Teams users;
+//   - "28:orgid:", "28:dod:" and "28:gcch:" are Teams apps;
+//   - anything else is an UnknownIdentifier.
+//
+// For every ID it accepts, RawID of the result equals the input. It rejects,
+// with an error naming the problem, an empty ID, one longer than 1024 bytes,
+// one holding white space, control characters or invalid UTF-8, and a known
+// prefix with nothing after it.
+func ParseRawID(rawID string) (Identifier, error) {
+	if err := checkRawID(rawID); err != nil {
+		return nil, err
+	}
+	if phone, ok := strings.CutPrefix(rawID, prefixPhone); ok {
+		return PhoneNumberIdentifier{PhoneNumber: phone}, nil
+	}
+	segments := strings.Split(rawID, ":")
+	if len(segments) != 3 {
+		return UnknownIdentifier{ID: rawID}, nil
+	}
+	prefix := segments[0] + ":" + segments[1] + ":"
+	suffix := segments[2]
+	switch prefix {
+	case prefixTeamsAnonymous:
+		return MicrosoftTeamsUserIdentifier{UserID: suffix, IsAnonymous: true, Cloud: CloudPublic}, nil
+	case prefixTeamsUserPublic:
+		return MicrosoftTeamsUserIdentifier{UserID: suffix, Cloud: CloudPublic}, nil
+	case prefixTeamsUserDoD:
+		return MicrosoftTeamsUserIdentifier{UserID: suffix, Cloud: CloudDoD}, nil
+	case prefixTeamsUserGCCH:
+		return MicrosoftTeamsUserIdentifier{UserID: suffix, Cloud: CloudGCCH}, nil
+	case prefixACSUser:
+		return acsUser(rawID, suffix, CloudPublic), nil
+	case prefixACSUserDoD:
+		return acsUser(rawID, suffix, CloudDoD), nil
+	case prefixACSUserGCCH:
+		return acsUser(rawID, suffix, CloudGCCH), nil
+	case prefixSpoolUser:
+		return CommunicationUserIdentifier{ID: rawID}, nil
+	case prefixTeamsAppPublic:
+		return MicrosoftTeamsAppIdentifier{AppID: suffix, Cloud: CloudPublic}, nil
+	case prefixTeamsAppDoD:
+		return MicrosoftTeamsAppIdentifier{AppID: suffix, Cloud: CloudDoD}, nil
+	case prefixTeamsAppGCCH:
+		return MicrosoftTeamsAppIdentifier{AppID: suffix, Cloud: CloudGCCH}, nil
+	}
+	return UnknownIdentifier{ID: rawID}, nil
+}
+
+// acsUser returns a Teams extension user when suffix is resource_tenant_user,
+// and a Communication Services user otherwise.
+func acsUser(rawID, suffix string, cloud Cloud) Identifier {
+	parts := strings.Split(suffix, "_")
+	if len(parts) != teamsExtensionSegments {
+		return CommunicationUserIdentifier{ID: rawID}
+	}
+	return TeamsExtensionUserIdentifier{ResourceID: parts[0], TenantID: parts[1], UserID: parts[2], Cloud: cloud}
+}
+
+// knownPrefixes are the prefixes that need something after them.
+var knownPrefixes = [...]string{
+	prefixPhone, prefixTeamsAnonymous, prefixTeamsUserPublic, prefixTeamsUserDoD, prefixTeamsUserGCCH,
+	prefixACSUser, prefixACSUserDoD, prefixACSUserGCCH, prefixSpoolUser,
+	prefixTeamsAppPublic, prefixTeamsAppDoD, prefixTeamsAppGCCH,
+}
+
+// checkRawID rejects raw IDs no service would issue.
+func checkRawID(rawID string) error {
+	if rawID == "" {
+		return errors.New("acsmute: raw ID is empty")
+	}
+	if len(rawID) > maxRawIDLength {
+		return fmt.Errorf("acsmute: raw ID is %d bytes long; the limit is %d", len(rawID), maxRawIDLength)
+	}
+	if !utf8.ValidString(rawID) {
+		return errors.New("acsmute: raw ID is not valid UTF-8")
+	}
+	for i, r := range rawID {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			return fmt.Errorf("acsmute: raw ID has a space or control character at byte %d", i)
+		}
+	}
+	for _, p := range knownPrefixes {
+		if rawID == p {
+			return fmt.Errorf("acsmute: raw ID %q has nothing after its prefix", rawID)
+		}
+	}
+	return nil
+}
+
+// checkIdentifier validates an Identifier built by hand before it is sent.
+func checkIdentifier(id Identifier) error {
+	if id == nil {
+		return errors.New("acsmute: participant is nil")
+	}
+	if rv := reflect.ValueOf(id); rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return fmt.Errorf("acsmute: participant is a nil %T", id)
+		}
+		return checkIdentifier(rv.Elem().Interface().(Identifier))
+	}
+	switch v := id.(type) {
+	case CommunicationUserIdentifier:
+		if v.ID == "" {
+			return errors.New("acsmute: participant CommunicationUserIdentifier has an empty ID")
+		}
+	case PhoneNumberIdentifier:
+		if v.PhoneNumber == "" {
+			return errors.New("acsmute: participant PhoneNumberIdentifier has an empty PhoneNumber")
+		}
+	case MicrosoftTeamsUserIdentifier:
+		if v.UserID == "" {
+			return errors.New("acsmute: participant MicrosoftTeamsUserIdentifier has an empty UserID")
+		}
+		if err := checkCloud(v.Cloud); err != nil {
+			return err
+		}
+	case MicrosoftTeamsAppIdentifier:
+		if v.AppID == "" {
+			return errors.New("acsmute: participant MicrosoftTeamsAppIdentifier has an empty AppID")
+		}
+		if err := checkCloud(v.Cloud); err != nil {
+			return err
+		}
+	case TeamsExtensionUserIdentifier:
+		if v.UserID == "" || v.TenantID == "" || v.ResourceID == "" {
+			return errors.New("acsmute: participant TeamsExtensionUserIdentifier needs UserID, TenantID and ResourceID")
+		}
+		if err := checkCloud(v.Cloud); err != nil {
+			return err
+		}
+	case UnknownIdentifier:
+		if v.ID == "" {
+			return errors.New("acsmute: participant UnknownIdentifier has an empty ID")
+		}
+	}
+	return checkRawID(id.RawID())
+}
+
+func checkCloud(c Cloud) error {
+	switch c {
+	case "", CloudPublic, CloudDoD, CloudGCCH:
+		return nil
+	}
+	return fmt.Errorf("acsmute: participant has unknown cloud %q (want public, dod or gcch)", truncate(string(c), 32))
+}
+
+func cloudModel(c Cloud) *gen.CommunicationCloudEnvironmentModel {
+	m := gen.CommunicationCloudEnvironmentModelPublic
+	switch c {
+	case CloudDoD:
+		m = gen.CommunicationCloudEnvironmentModelDod
+	case CloudGCCH:
+		m = gen.CommunicationCloudEnvironmentModelGcch
+	}
+	return &m
+}
+
+func kindPtr(k gen.CommunicationIdentifierModelKind) *gen.CommunicationIdentifierModelKind { return &k }
+
+func strPtr(s string) *string { return &s }
+
+// truncate shortens s to at most n bytes for use in error messages.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}

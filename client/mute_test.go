@@ -1,0 +1,468 @@
+package client_test
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/acsmute/acsmute/client"
+)
+
+// recorded is one request as a test server saw it.
+type recorded struct {
+	Method     string
+	RequestURI string
+	Host       string
+	Header     http.Header
+	Body       []byte
+}
+
+// recorder is an httptest server that records requests and answers each with
+// the next handler in its script (the last one repeats).
+type recorder struct {
+	*httptest.Server
+	mu       sync.Mutex
+	requests []recorded
+	script   []http.HandlerFunc
+}
+
+func newRecorder(t *testing.T, script ...http.HandlerFunc) *recorder {
+	t.Helper()
+	r := &recorder{script: script}
+	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		r.requests = append(r.requests, recorded{req.Method, req.RequestURI, req.Host, req.Header.Clone(), body})
+		n := len(r.requests)
+		r.mu.Unlock()
+		if len(r.script) == 0 {
+			answer(http.StatusOK, `{"operationContext":"ctx"}`)(w, req)
+			return
+		}
+		r.script[min(n, len(r.script))-1](w, req)
+	}))
+	t.Cleanup(r.Close)
+	return r
+}
+
+func (r *recorder) seen() []recorded {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]recorded(nil), r.requests...)
+}
+
+func answer(status int, body string, headers ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		for i := 0; i+1 < len(headers); i += 2 {
+			w.Header().Set(headers[i], headers[i+1])
+		}
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, body)
+	}
+}
+
+func newKeyClient(t *testing.T, endpoint string, opts *client.ClientOptions) *client.Client {
+	t.Helper()
+	c, err := client.NewClientFromConnectionString("endpoint="+endpoint+";accesskey="+fakeKey, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+var acsUser = client.CommunicationUserIdentifier{ID: "8:acs:r_u"}
+
+func TestMuteParticipantSendsExactRequest(t *testing.T) {
+	srv := newRecorder(t)
+	c := newKeyClient(t, srv.URL, nil)
+	start := time.Now().UTC().Truncate(time.Second)
+	res, err := c.MuteParticipant(context.Background(), "a b/c:d", acsUser, &client.MuteParticipantOptions{OperationContext: "ctx"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.OperationContext != "ctx" || res.StatusCode != 200 || res.Attempts != 1 {
+		t.Errorf("result = %+v", res)
+	}
+	reqs := srv.seen()
+	if len(reqs) != 1 {
+		t.Fatalf("%d requests", len(reqs))
+	}
+	r := reqs[0]
+	if r.Method != http.MethodPost {
+		t.Errorf("method = %s", r.Method)
+	}
+	if want := "/calling/callConnections/a%20b%2Fc:d/participants:mute?api-version=2024-09-15"; r.RequestURI != want {
+		t.Errorf("request URI = %s\nwant          %s", r.RequestURI, want)
+	}
+	if want := `{"operationContext":"ctx","targetParticipants":[{"communicationUser":{"id":"8:acs:r_u"},"kind":"communicationUser","rawId":"8:acs:r_u"}]}`; string(r.Body) != want {
+		t.Errorf("body = %s\nwant   %s", r.Body, want)
+	}
+	h := r.Header
+	if got := h.Get("Content-Type"); got != "application/json" {
+		t.Errorf("Content-Type = %q", got)
+	}
+	if got := h.Get("Accept"); got != "application/json" {
+		t.Errorf("Accept = %q", got)
+	}
+	if got := h.Get("User-Agent"); !regexp.MustCompile(`^acsmute/\d+\.\d+\.\d+ \(go[^;]+; \w+\)$`).MatchString(got) {
+		t.Errorf("User-Agent = %q", got)
+	}
+	uuidV4 := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	if got := h.Get("Repeatability-Request-ID"); !uuidV4.MatchString(got) || got != res.RepeatabilityRequestID {
+		t.Errorf("Repeatability-Request-ID = %q (result says %q)", got, res.RepeatabilityRequestID)
+	}
+	if got := h.Get("x-ms-client-request-id"); !uuidV4.MatchString(got) {
+		t.Errorf("x-ms-client-request-id = %q", got)
+	}
+	firstSent, err := http.ParseTime(h.Get("Repeatability-First-Sent"))
+	if err != nil || !strings.HasSuffix(h.Get("Repeatability-First-Sent"), " GMT") {
+		t.Errorf("Repeatability-First-Sent = %q: %v", h.Get("Repeatability-First-Sent"), err)
+	}
+	if firstSent.Before(start) || firstSent.After(time.Now()) || !firstSent.Equal(res.RepeatabilityFirstSent) {
+		t.Errorf("Repeatability-First-Sent = %v, result %v, call started %v", firstSent, res.RepeatabilityFirstSent, start)
+	}
+	// The signature, recomputed here from the received request.
+	sum := sha256.Sum256(r.Body)
+	if got, want := h.Get("x-ms-content-sha256"), base64.StdEncoding.EncodeToString(sum[:]); got != want {
+		t.Errorf("x-ms-content-sha256 = %q, want %q", got, want)
+	}
+	key, _ := base64.StdEncoding.DecodeString(fakeKey)
+	mac := hmac.New(sha256.New, key)
+	io.WriteString(mac, "POST\n"+r.RequestURI+"\n"+h.Get("x-ms-date")+";"+r.Host+";"+h.Get("x-ms-content-sha256"))
+	want := "HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=" + base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	if got := h.Get("Authorization"); got != want {
+		t.Errorf("Authorization = %q\nwant            %q", got, want)
+	}
+	if _, err := http.ParseTime(h.Get("x-ms-date")); err != nil {
+		t.Errorf("x-ms-date = %q: %v", h.Get("x-ms-date"), err)
+	}
+}
+
+func TestMuteParticipantBodyForEachIdentifierKind(t *testing.T) {
+	tests := []struct {
+		id   client.Identifier
+		want string
+	}{
+		{client.CommunicationUserIdentifier{ID: "8:acs:r_u"},
+			`{"kind":"communicationUser","rawId":"8:acs:r_u","communicationUser":{"id":"8:acs:r_u"}}`},
+		{client.PhoneNumberIdentifier{PhoneNumber: "+15551234567"},
+			`{"kind":"phoneNumber","rawId":"4:+15551234567","phoneNumber":{"value":"+15551234567"}}`},
+		{client.MicrosoftTeamsUserIdentifier{UserID: "u1"},
+			`{"kind":"microsoftTeamsUser","rawId":"8:orgid:u1","microsoftTeamsUser":{"userId":"u1","isAnonymous":false,"cloud":"public"}}`},
+		{client.MicrosoftTeamsUserIdentifier{UserID: "v1", IsAnonymous: true},
+			`{"kind":"microsoftTeamsUser","rawId":"8:teamsvisitor:v1","microsoftTeamsUser":{"userId":"v1","isAnonymous":true,"cloud":"public"}}`},
+		{client.MicrosoftTeamsUserIdentifier{UserID: "u2", Cloud: client.CloudGCCH},
+			`{"kind":"microsoftTeamsUser","rawId":"8:gcch:u2","microsoftTeamsUser":{"userId":"u2","isAnonymous":false,"cloud":"gcch"}}`},
+		{client.MicrosoftTeamsAppIdentifier{AppID: "a1", Cloud: client.CloudDoD},
+			`{"kind":"microsoftTeamsApp","rawId":"28:dod:a1","microsoftTeamsApp":{"appId":"a1","cloud":"dod"}}`},
+		{client.TeamsExtensionUserIdentifier{ResourceID: "r", TenantID: "t", UserID: "u"},
+			`{"kind":"communicationUser","rawId":"8:acs:r_t_u","communicationUser":{"id":"8:acs:r_t_u"}}`},
+		{client.UnknownIdentifier{ID: "99:future:x"},
+			`{"kind":"unknown","rawId":"99:future:x"}`},
+		{&client.CommunicationUserIdentifier{ID: "8:acs:r_p"},
+			`{"kind":"communicationUser","rawId":"8:acs:r_p","communicationUser":{"id":"8:acs:r_p"}}`},
+	}
+	srv := newRecorder(t)
+	c := newKeyClient(t, srv.URL, nil)
+	for i, tt := range tests {
+		if _, err := c.MuteParticipant(context.Background(), "call", tt.id, nil); err != nil {
+			t.Fatalf("%#v: %v", tt.id, err)
+		}
+		var body struct {
+			TargetParticipants []json.RawMessage `json:"targetParticipants"`
+			OperationContext   *string           `json:"operationContext"`
+		}
+		if err := json.Unmarshal(srv.seen()[i].Body, &body); err != nil {
+			t.Fatal(err)
+		}
+		if len(body.TargetParticipants) != 1 || body.OperationContext != nil {
+			t.Fatalf("body = %s", srv.seen()[i].Body)
+		}
+		if !jsonEqual(t, body.TargetParticipants[0], []byte(tt.want)) {
+			t.Errorf("%#v sent as\n%s\nwant\n%s", tt.id, body.TargetParticipants[0], tt.want)
+		}
+	}
+}
+
+func jsonEqual(t *testing.T, a, b []byte) bool {
+	t.Helper()
+	var x, y any
+	if err := json.Unmarshal(a, &x); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &y); err != nil {
+		t.Fatal(err)
+	}
+	xs, _ := json.Marshal(x)
+	ys, _ := json.Marshal(y)
+	return string(xs) == string(ys)
+}
+
+func TestMuteParticipantCallerRepeatability(t *testing.T) {
+	srv := newRecorder(t)
+	c := newKeyClient(t, srv.URL, nil)
+	first := time.Date(2026, 11, 28, 9, 30, 15, 123, time.FixedZone("CET", 3600))
+	res, err := c.MuteParticipant(context.Background(), "call", acsUser, &client.MuteParticipantOptions{
+		RepeatabilityRequestID: "0F8FAD5B-D9CB-469F-A165-70867728950E",
+		RepeatabilityFirstSent: first,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := srv.seen()[0].Header
+	if got := h.Get("Repeatability-Request-ID"); got != "0f8fad5b-d9cb-469f-a165-70867728950e" {
+		t.Errorf("Repeatability-Request-ID = %q", got)
+	}
+	if got := h.Get("Repeatability-First-Sent"); got != "Sat, 28 Nov 2026 08:30:15 GMT" {
+		t.Errorf("Repeatability-First-Sent = %q", got)
+	}
+	if res.RepeatabilityRequestID != "0f8fad5b-d9cb-469f-a165-70867728950e" {
+		t.Errorf("result ID = %q", res.RepeatabilityRequestID)
+	}
+}
+
+func TestMuteParticipantRejectsBadInput(t *testing.T) {
+	srv := newRecorder(t)
+	c := newKeyClient(t, srv.URL, nil)
+	var nilUser *client.CommunicationUserIdentifier
+	tests := []struct {
+		name    string
+		callID  string
+		id      client.Identifier
+		opts    *client.MuteParticipantOptions
+		mention string
+	}{
+		{"empty call ID", "", acsUser, nil, "call connection ID is empty"},
+		{"blank call ID", "   ", acsUser, nil, "blank"},
+		{"control in call ID", "a\nb", acsUser, nil, "control character at byte 1"},
+		{"huge call ID", strings.Repeat("x", 2000), acsUser, nil, "limit is 1024"},
+		{"bad UTF-8 call ID", "\xff", acsUser, nil, "UTF-8"},
+		{"nil participant", "call", nil, nil, "participant is nil"},
+		{"nil pointer participant", "call", nilUser, nil, "nil *client.CommunicationUserIdentifier"},
+		{"empty user", "call", client.CommunicationUserIdentifier{}, nil, "empty ID"},
+		{"empty phone", "call", client.PhoneNumberIdentifier{}, nil, "empty PhoneNumber"},
+		{"empty teams user", "call", client.MicrosoftTeamsUserIdentifier{}, nil, "empty UserID"},
+		{"bad cloud", "call", client.MicrosoftTeamsAppIdentifier{AppID: "a", Cloud: "mars"}, nil, `unknown cloud "mars"`},
+		{"partial extension user", "call", client.TeamsExtensionUserIdentifier{UserID: "u"}, nil, "needs UserID, TenantID and ResourceID"},
+		{"space in user", "call", client.CommunicationUserIdentifier{ID: "8:acs:a b"}, nil, "space or control"},
+		{"bad repeatability ID", "call", acsUser, &client.MuteParticipantOptions{RepeatabilityRequestID: "not-a-uuid"}, "RepeatabilityRequestID must be a UUID"},
+		{"braced repeatability ID", "call", acsUser, &client.MuteParticipantOptions{RepeatabilityRequestID: "{0f8fad5b-d9cb-469f-a165-70867728950e}"}, "RepeatabilityRequestID must be a UUID"},
+		{"non-hex repeatability ID", "call", acsUser, &client.MuteParticipantOptions{RepeatabilityRequestID: "0f8fad5b-d9cb-469f-a165-70867728950z"}, "not a UUID"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := c.MuteParticipant(context.Background(), tt.callID, tt.id, tt.opts)
+			if err == nil || !strings.Contains(err.Error(), tt.mention) {
+				t.Errorf("error = %v, want one mentioning %q", err, tt.mention)
+			}
+		})
+	}
+	//lint:ignore SA1012 a nil context is bad input this test feeds on purpose
+	if _, err := c.MuteParticipant(nil, "call", acsUser, nil); err == nil { //nolint:staticcheck
+		t.Error("nil context accepted")
+	}
+	if n := len(srv.seen()); n != 0 {
+		t.Errorf("%d requests reached the server; bad input must be refused before sending", n)
+	}
+}
+
+func TestResponseErrorDecoding(t *testing.T) {
+	big := strings.Repeat("x", 2<<20)
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+		want    client.ResponseError
+		mention string
+	}{
+		{
+			name: "JSON error body",
+			handler: answer(404, `{"error":{"code":"8522","message":"Call not found.","target":"callConnectionId",
+				"details":[{"code":"d1","message":"first"}],"innererror":{"code":"inner","message":"deeper"}}}`),
+			want: client.ResponseError{StatusCode: 404, ErrorCode: "8522", Message: "Call not found.", Target: "callConnectionId",
+				Details: []client.ErrorDetail{{Code: "d1", Message: "first"}}, InnerError: &client.ErrorDetail{Code: "inner", Message: "deeper"}},
+			mention: "404 Not Found: 8522: Call not found. (target callConnectionId)",
+		},
+		{
+			name:    "x-ms-error-code header wins",
+			handler: answer(400, `{"error":{"code":"BodyCode","message":"Bad participant."}}`, "x-ms-error-code", "HeaderCode"),
+			want:    client.ResponseError{StatusCode: 400, ErrorCode: "HeaderCode", Message: "Bad participant."},
+			mention: "400 Bad Request: HeaderCode: Bad participant.",
+		},
+		{
+			name: "HTML body",
+			handler: func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "text/html")
+				w.WriteHeader(403)
+				io.WriteString(w, "<html><body>Forbidden\x01</body></html>")
+			},
+			want:    client.ResponseError{StatusCode: 403},
+			mention: `not JSON (Content-Type "text/html"): <html><body>Forbidden </body></html>`,
+		},
+		{
+			name:    "JSON of another shape",
+			handler: answer(400, `["not", "an", "error"]`),
+			want:    client.ResponseError{StatusCode: 400},
+			mention: "not a Communication Services error",
+		},
+		{
+			name:    "empty body",
+			handler: answer(401, ``, "x-ms-error-code", "Denied"),
+			want:    client.ResponseError{StatusCode: 401, ErrorCode: "Denied"},
+			mention: "401 Unauthorized: Denied: response has no body",
+		},
+		{
+			name:    "oversized body",
+			handler: answer(400, `{"error":{"code":"x","message":"`+big+`"}}`),
+			want:    client.ResponseError{StatusCode: 400},
+			mention: "larger than 1048576 bytes",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newRecorder(t, tt.handler)
+			c := newKeyClient(t, srv.URL, nil)
+			_, err := c.MuteParticipant(context.Background(), "call", acsUser, nil)
+			var re *client.ResponseError
+			if !errors.As(err, &re) {
+				t.Fatalf("error %v is not a *ResponseError", err)
+			}
+			if re.StatusCode != tt.want.StatusCode || re.ErrorCode != tt.want.ErrorCode || re.Target != tt.want.Target {
+				t.Errorf("got status=%d code=%q target=%q, want %+v", re.StatusCode, re.ErrorCode, re.Target, tt.want)
+			}
+			if tt.want.Message != "" && re.Message != tt.want.Message {
+				t.Errorf("message = %q, want %q", re.Message, tt.want.Message)
+			}
+			if tt.want.Details != nil && (len(re.Details) != 1 || re.Details[0].Code != "d1" || re.Details[0].Message != "first") {
+				t.Errorf("details = %+v", re.Details)
+			}
+			if tt.want.InnerError != nil && (re.InnerError == nil || re.InnerError.Code != tt.want.InnerError.Code || re.InnerError.Message != tt.want.InnerError.Message) {
+				t.Errorf("inner error = %+v", re.InnerError)
+			}
+			if !strings.Contains(err.Error(), tt.mention) {
+				t.Errorf("error %q does not mention %q", err, tt.mention)
+			}
+			if len(err.Error()) > 2000 {
+				t.Errorf("error message is %d bytes long", len(err.Error()))
+			}
+			if len(re.RawBody) > 1<<20 {
+				t.Errorf("read %d bytes of body", len(re.RawBody))
+			}
+			if re.RawResponse == nil || re.RawResponse.StatusCode != tt.want.StatusCode {
+				t.Error("RawResponse missing")
+			}
+			if n := len(srv.seen()); n != 1 {
+				t.Errorf("%d attempts for a non-retryable status", n)
+			}
+		})
+	}
+}
+
+func TestSuccessWithBadBody(t *testing.T) {
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+		mention string
+	}{
+		{"text", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			io.WriteString(w, "OK")
+		}, `Content-Type "text/plain" instead of JSON`},
+		{"invalid JSON", answer(200, `{"operationContext":`), "not a mute result"},
+		{"wrong type", answer(200, `{"operationContext":5}`), "not a mute result"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newRecorder(t, tt.handler)
+			c := newKeyClient(t, srv.URL, nil)
+			res, err := c.MuteParticipant(context.Background(), "call", acsUser, nil)
+			if err == nil || !strings.Contains(err.Error(), tt.mention) {
+				t.Errorf("error = %v, want one mentioning %q", err, tt.mention)
+			}
+			if res.StatusCode != 200 {
+				t.Errorf("status = %d", res.StatusCode)
+			}
+		})
+	}
+	srv := newRecorder(t, answer(200, ``))
+	c := newKeyClient(t, srv.URL, nil)
+	if _, err := c.MuteParticipant(context.Background(), "call", acsUser, nil); err != nil {
+		t.Errorf("empty 200 body: %v", err)
+	}
+}
+
+func TestNewClientEndpoints(t *testing.T) {
+	cred, err := client.NewKeyCredential(fakeKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := map[string]string{
+		"https://r.communication.azure.com":      "https://r.communication.azure.com/",
+		"https://R.Communication.Azure.com/":     "https://r.communication.azure.com/",
+		"https://r.communication.azure.com:443/": "https://r.communication.azure.com/",
+		"https://r.communication.azure.com:8443": "https://r.communication.azure.com:8443/",
+		"http://127.0.0.1:8080/":                 "http://127.0.0.1:8080/",
+		"http://localhost:80":                    "http://localhost/",
+		"http://[::1]:9000":                      "http://[::1]:9000/",
+	}
+	for in, want := range good {
+		c, err := client.NewClient(in, cred, nil)
+		if err != nil {
+			t.Errorf("NewClient(%q): %v", in, err)
+			continue
+		}
+		if c.Endpoint() != want {
+			t.Errorf("NewClient(%q).Endpoint() = %q, want %q", in, c.Endpoint(), want)
+		}
+	}
+	bad := map[string]string{
+		"":                                        "empty",
+		"r.communication.azure.com":               "scheme must be https",
+		"ftp://r.communication.azure.com":         "scheme must be https",
+		"https://":                                "no host",
+		"https://u:p@r.communication.azure.com":   "user information",
+		"https://r.communication.azure.com/path":  "no path",
+		"https://r.communication.azure.com/?x=1":  "no query",
+		"https://r.communication.azure.com/#frag": "no fragment",
+		"http://r.communication.azure.com":        "InsecureAllowHTTP",
+		"http://10.0.0.1:8080":                    "non-loopback",
+		"https://r.communication.azure.com:port":  "not a URL",
+	}
+	for in, mention := range bad {
+		_, err := client.NewClient(in, cred, nil)
+		if err == nil || !strings.Contains(err.Error(), mention) {
+			t.Errorf("NewClient(%q) error = %v, want one mentioning %q", in, err, mention)
+		}
+	}
+	if _, err := client.NewClient("http://r.example", cred, &client.ClientOptions{InsecureAllowHTTP: true}); err != nil {
+		t.Errorf("InsecureAllowHTTP: %v", err)
+	}
+	if _, err := client.NewClient("https://r.example", nil, nil); err == nil {
+		t.Error("nil credential accepted")
+	}
+	if _, err := client.NewClient("https://r.example", cred, &client.ClientOptions{ApplicationID: "has space"}); err == nil {
+		t.Error("bad ApplicationID accepted")
+	}
+}
+
+func TestApplicationIDInUserAgent(t *testing.T) {
+	srv := newRecorder(t)
+	c := newKeyClient(t, srv.URL, &client.ClientOptions{ApplicationID: "my-app/1.2"})
+	if _, err := c.MuteParticipant(context.Background(), "call", acsUser, nil); err != nil {
+		t.Fatal(err)
+	}
+	if ua := srv.seen()[0].Header.Get("User-Agent"); !strings.HasPrefix(ua, "my-app/1.2 acsmute/") {
+		t.Errorf("User-Agent = %q", ua)
+	}
+}

@@ -1,0 +1,117 @@
+package client
+
+import (
+	"errors"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// RetryOptions configures how failed attempts are retried. The zero value
+// means the defaults: 3 retries, 800ms base delay, 60s maximum delay, no
+// per-attempt timeout.
+//
+// An attempt is retried when it fails in transport (connection refused or
+// reset, a response lost after the request went out, a per-attempt timeout)
+// or the service answers 408, 429, 500, 502, 503 or 504, or 409 with a
+// Repeatability-Result header (the first send of the same request is still in
+// progress). Other statuses are final. Every attempt of one call carries the
+// same body and repeatability headers, so the service executes the mute at
+// most once however many attempts reach it.
+type RetryOptions struct {
+	// MaxRetries is the number of retries after the first attempt.
+	// Zero means 3; a negative value disables retries.
+	MaxRetries int
+	// RetryDelay is the base of the exponential backoff: the n-th retry
+	// waits about RetryDelay*2^(n-1), with jitter. Zero means 800ms.
+	RetryDelay time.Duration
+	// MaxRetryDelay caps any single wait, including one a Retry-After
+	// header asks for. Zero means 60s.
+	MaxRetryDelay time.Duration
+	// TryTimeout bounds each attempt, from sending the request to reading
+	// the whole response. Zero means no bound beyond the call's context.
+	TryTimeout time.Duration
+}
+
+// RepeatabilityWindow is how long the service remembers a
+// Repeatability-Request-ID. The client starts no attempt later than
+// repeatabilityMargin before the window, counted from
+// Repeatability-First-Sent, ends.
+const RepeatabilityWindow = 5 * time.Minute
+
+// repeatabilityMargin keeps the last attempt clear of the window's end.
+const repeatabilityMargin = 30 * time.Second
+
+func (o RetryOptions) withDefaults() (RetryOptions, error) {
+	if o.RetryDelay < 0 || o.MaxRetryDelay < 0 || o.TryTimeout < 0 {
+		return o, errors.New("acsmute: retry delays and timeouts must not be negative")
+	}
+	switch {
+	case o.MaxRetries == 0:
+		o.MaxRetries = 3
+	case o.MaxRetries < 0:
+		o.MaxRetries = 0
+	}
+	if o.RetryDelay == 0 {
+		o.RetryDelay = 800 * time.Millisecond
+	}
+	if o.MaxRetryDelay == 0 {
+		o.MaxRetryDelay = 60 * time.Second
+	}
+	if o.RetryDelay > o.MaxRetryDelay {
+		o.RetryDelay = o.MaxRetryDelay
+	}
+	return o, nil
+}
+
+// retryableStatus reports whether a response status may be retried.
+func retryableStatus(resp *http.Response) bool {
+	switch resp.StatusCode {
+	case http.StatusRequestTimeout, http.StatusTooManyRequests,
+		http.StatusInternalServerError, http.StatusBadGateway,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	case http.StatusConflict:
+		return resp.Header.Get("Repeatability-Result") != ""
+	}
+	return false
+}
+
+// backoff returns the wait before retry n (1-based): exponential with a
+// random factor in [0.8, 1.3), capped at MaxRetryDelay.
+func (o RetryOptions) backoff(n int) time.Duration {
+	d := o.RetryDelay
+	for i := 1; i < n && d < o.MaxRetryDelay; i++ {
+		d *= 2
+	}
+	d = time.Duration(float64(d) * (0.8 + 0.5*rand.Float64()))
+	return min(d, o.MaxRetryDelay)
+}
+
+// retryAfter returns the wait a response asks for through retry-after-ms,
+// x-ms-retry-after-ms or Retry-After (seconds or an HTTP date), and whether
+// it asked for one.
+func retryAfter(resp *http.Response, now time.Time) (time.Duration, bool) {
+	if resp == nil {
+		return 0, false
+	}
+	for _, h := range [...]string{"retry-after-ms", "x-ms-retry-after-ms"} {
+		if v := resp.Header.Get(h); v != "" {
+			if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 && ms < 1e12 {
+				return time.Duration(ms * float64(time.Millisecond)), true
+			}
+		}
+	}
+	v := resp.Header.Get("Retry-After")
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 && s < 1e9 {
+		return time.Duration(s * float64(time.Second)), true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
