@@ -1,7 +1,6 @@
 package client
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -60,7 +59,7 @@ type Client struct {
 // ClientOptions.InsecureAllowHTTP, anywhere.
 func NewClient(endpoint string, cred Credential, opts *ClientOptions) (*Client, error) {
 	if cred == nil {
-		return nil, errors.New("acsmute: credential is nil")
+		return nil, invalid("credential is nil")
 	}
 	if opts == nil {
 		opts = &ClientOptions{}
@@ -76,7 +75,7 @@ func NewClient(endpoint string, cred Credential, opts *ClientOptions) (*Client, 
 	ua := "acsmute/" + Version + " (" + runtime.Version() + "; " + runtime.GOOS + ")"
 	if id := opts.ApplicationID; id != "" {
 		if len(id) > 24 || strings.IndexFunc(id, func(r rune) bool { return r <= ' ' || r >= 0x7f }) >= 0 {
-			return nil, errors.New("acsmute: ApplicationID must be at most 24 printable ASCII characters without spaces")
+			return nil, invalid("ApplicationID must be at most 24 printable ASCII characters without spaces")
 		}
 		ua = id + " " + ua
 	}
@@ -136,29 +135,29 @@ func NewTransport() *http.Transport {
 // normalizeEndpoint validates an endpoint and returns it as scheme://host/.
 func normalizeEndpoint(endpoint string, allowHTTP bool) (string, error) {
 	if strings.TrimSpace(endpoint) == "" {
-		return "", errors.New("acsmute: endpoint is empty")
+		return "", invalid("endpoint is empty")
 	}
 	u, err := url.Parse(endpoint)
 	if err != nil {
-		return "", fmt.Errorf("acsmute: endpoint is not a URL: %w", err)
+		return "", invalidf("endpoint is not a URL: %w", err)
 	}
 	scheme := strings.ToLower(u.Scheme)
 	switch {
 	case scheme != "https" && scheme != "http":
-		return "", fmt.Errorf("acsmute: endpoint scheme must be https (or http for a local emulator), not %q", truncate(u.Scheme, 16))
+		return "", invalidf("endpoint scheme must be https (or http for a local emulator), not %q", truncate(u.Scheme, 16))
 	case u.Host == "" || u.Hostname() == "":
-		return "", errors.New("acsmute: endpoint has no host")
+		return "", invalid("endpoint has no host")
 	case u.User != nil:
-		return "", errors.New("acsmute: endpoint must not contain user information")
+		return "", invalid("endpoint must not contain user information")
 	case u.Path != "" && u.Path != "/":
-		return "", fmt.Errorf("acsmute: endpoint must have no path, got %q", truncate(u.Path, 64))
+		return "", invalidf("endpoint must have no path, got %q", truncate(u.Path, 64))
 	case u.RawQuery != "" || u.ForceQuery:
-		return "", errors.New("acsmute: endpoint must have no query")
+		return "", invalid("endpoint must have no query")
 	case u.Fragment != "":
-		return "", errors.New("acsmute: endpoint must have no fragment")
+		return "", invalid("endpoint must have no fragment")
 	}
 	if scheme == "http" && !allowHTTP && !isLoopback(u.Hostname()) {
-		return "", fmt.Errorf("acsmute: endpoint uses http on non-loopback host %q; use https, or set ClientOptions.InsecureAllowHTTP", u.Hostname())
+		return "", invalidf("endpoint uses http on non-loopback host %q; use https, or set ClientOptions.InsecureAllowHTTP", u.Hostname())
 	}
 	return scheme + "://" + strings.ToLower(stripDefaultPort(scheme, u.Host)) + "/", nil
 }

@@ -2,7 +2,6 @@ package client
 
 import (
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"strings"
 )
@@ -38,7 +37,7 @@ func (c ConnectionString) GoString() string {
 func ParseConnectionString(s string) (ConnectionString, error) {
 	var cs ConnectionString
 	if strings.TrimSpace(s) == "" {
-		return cs, errors.New("acsmute: connection string is empty")
+		return cs, invalid("connection string is empty")
 	}
 	var haveEndpoint, haveKey bool
 	for i, part := range strings.Split(s, ";") {
@@ -48,43 +47,43 @@ func ParseConnectionString(s string) (ConnectionString, error) {
 		}
 		name, value, ok := strings.Cut(part, "=")
 		if !ok {
-			return ConnectionString{}, fmt.Errorf("acsmute: connection string part %d has no '=' (want endpoint=...;accesskey=...)", i+1)
+			return ConnectionString{}, invalidf("connection string part %d has no '=' (want endpoint=...;accesskey=...)", i+1)
 		}
 		name = strings.TrimSpace(name)
 		value = strings.TrimSpace(value)
 		switch strings.ToLower(name) {
 		case "endpoint":
 			if haveEndpoint {
-				return ConnectionString{}, errors.New("acsmute: connection string has endpoint more than once")
+				return ConnectionString{}, invalid("connection string has endpoint more than once")
 			}
 			haveEndpoint = true
 			cs.Endpoint = value
 		case "accesskey":
 			if haveKey {
-				return ConnectionString{}, errors.New("acsmute: connection string has accesskey more than once")
+				return ConnectionString{}, invalid("connection string has accesskey more than once")
 			}
 			haveKey = true
 			cs.AccessKey = value
 		default:
 			if name == "" {
-				return ConnectionString{}, fmt.Errorf("acsmute: connection string part %d has an empty key", i+1)
+				return ConnectionString{}, invalidf("connection string part %d has an empty key", i+1)
 			}
 			// The name is not echoed: a mangled key can look like "name=value".
-			return ConnectionString{}, fmt.Errorf("acsmute: connection string part %d has an unknown key (want only endpoint and accesskey)", i+1)
+			return ConnectionString{}, invalidf("connection string part %d has an unknown key (want only endpoint and accesskey)", i+1)
 		}
 	}
 	switch {
 	case !haveEndpoint:
-		return ConnectionString{}, errors.New("acsmute: connection string has no endpoint")
+		return ConnectionString{}, invalid("connection string has no endpoint")
 	case !haveKey:
-		return ConnectionString{}, errors.New("acsmute: connection string has no accesskey")
+		return ConnectionString{}, invalid("connection string has no accesskey")
 	case cs.Endpoint == "":
-		return ConnectionString{}, errors.New("acsmute: connection string endpoint is empty")
+		return ConnectionString{}, invalid("connection string endpoint is empty")
 	case cs.AccessKey == "":
-		return ConnectionString{}, errors.New("acsmute: connection string accesskey is empty")
+		return ConnectionString{}, invalid("connection string accesskey is empty")
 	}
 	if _, err := base64.StdEncoding.DecodeString(cs.AccessKey); err != nil {
-		return ConnectionString{}, errors.New("acsmute: connection string accesskey is not valid base64")
+		return ConnectionString{}, invalid("connection string accesskey is not valid base64")
 	}
 	return cs, nil
 }

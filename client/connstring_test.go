@@ -1,6 +1,7 @@
 package client_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -61,6 +62,9 @@ func TestParseConnectionString(t *testing.T) {
 		if err == nil {
 			t.Errorf("ParseConnectionString(%q) succeeded", tt.in)
 			continue
+		}
+		if !errors.Is(err, client.ErrInvalidInput) {
+			t.Errorf("ParseConnectionString(%q) error does not match ErrInvalidInput", tt.in)
 		}
 		if !strings.Contains(err.Error(), tt.mention) {
 			t.Errorf("ParseConnectionString(%q) = %q, want it to mention %q", tt.in, err, tt.mention)

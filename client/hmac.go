@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"hash"
 	"net"
@@ -43,11 +42,11 @@ type KeyCredential struct {
 // the key, when the key is empty or not valid base64.
 func NewKeyCredential(accessKey string) (*KeyCredential, error) {
 	if accessKey == "" {
-		return nil, errors.New("acsmute: access key is empty")
+		return nil, invalid("access key is empty")
 	}
 	key, err := base64.StdEncoding.DecodeString(accessKey)
 	if err != nil {
-		return nil, errors.New("acsmute: access key is not valid base64")
+		return nil, invalid("access key is not valid base64")
 	}
 	c := &KeyCredential{}
 	c.pool.New = func() any { return hmac.New(sha256.New, key) }

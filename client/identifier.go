@@ -1,8 +1,6 @@
 package client
 
 import (
-	"errors"
-	"fmt"
 	"reflect"
 	"strings"
 	"unicode"
@@ -324,22 +322,22 @@ var knownPrefixes = [...]string{
 // checkRawID rejects raw IDs no service would issue.
 func checkRawID(rawID string) error {
 	if rawID == "" {
-		return errors.New("acsmute: raw ID is empty")
+		return invalid("raw ID is empty")
 	}
 	if len(rawID) > maxRawIDLength {
-		return fmt.Errorf("acsmute: raw ID is %d bytes long; the limit is %d", len(rawID), maxRawIDLength)
+		return invalidf("raw ID is %d bytes long; the limit is %d", len(rawID), maxRawIDLength)
 	}
 	if !utf8.ValidString(rawID) {
-		return errors.New("acsmute: raw ID is not valid UTF-8")
+		return invalid("raw ID is not valid UTF-8")
 	}
 	for i, r := range rawID {
 		if unicode.IsSpace(r) || unicode.IsControl(r) {
-			return fmt.Errorf("acsmute: raw ID has a space or control character at byte %d", i)
+			return invalidf("raw ID has a space or control character at byte %d", i)
 		}
 	}
 	for _, p := range knownPrefixes {
 		if rawID == p {
-			return fmt.Errorf("acsmute: raw ID %q has nothing after its prefix", rawID)
+			return invalidf("raw ID %q has nothing after its prefix", rawID)
 		}
 	}
 	return nil
@@ -348,47 +346,47 @@ func checkRawID(rawID string) error {
 // checkIdentifier validates an Identifier built by hand before it is sent.
 func checkIdentifier(id Identifier) error {
 	if id == nil {
-		return errors.New("acsmute: participant is nil")
+		return invalid("participant is nil")
 	}
 	if rv := reflect.ValueOf(id); rv.Kind() == reflect.Pointer {
 		if rv.IsNil() {
-			return fmt.Errorf("acsmute: participant is a nil %T", id)
+			return invalidf("participant is a nil %T", id)
 		}
 		return checkIdentifier(rv.Elem().Interface().(Identifier))
 	}
 	switch v := id.(type) {
 	case CommunicationUserIdentifier:
 		if v.ID == "" {
-			return errors.New("acsmute: participant CommunicationUserIdentifier has an empty ID")
+			return invalid("participant CommunicationUserIdentifier has an empty ID")
 		}
 	case PhoneNumberIdentifier:
 		if v.PhoneNumber == "" {
-			return errors.New("acsmute: participant PhoneNumberIdentifier has an empty PhoneNumber")
+			return invalid("participant PhoneNumberIdentifier has an empty PhoneNumber")
 		}
 	case MicrosoftTeamsUserIdentifier:
 		if v.UserID == "" {
-			return errors.New("acsmute: participant MicrosoftTeamsUserIdentifier has an empty UserID")
+			return invalid("participant MicrosoftTeamsUserIdentifier has an empty UserID")
 		}
 		if err := checkCloud(v.Cloud); err != nil {
 			return err
 		}
 	case MicrosoftTeamsAppIdentifier:
 		if v.AppID == "" {
-			return errors.New("acsmute: participant MicrosoftTeamsAppIdentifier has an empty AppID")
+			return invalid("participant MicrosoftTeamsAppIdentifier has an empty AppID")
 		}
 		if err := checkCloud(v.Cloud); err != nil {
 			return err
 		}
 	case TeamsExtensionUserIdentifier:
 		if v.UserID == "" || v.TenantID == "" || v.ResourceID == "" {
-			return errors.New("acsmute: participant TeamsExtensionUserIdentifier needs UserID, TenantID and ResourceID")
+			return invalid("participant TeamsExtensionUserIdentifier needs UserID, TenantID and ResourceID")
 		}
 		if err := checkCloud(v.Cloud); err != nil {
 			return err
 		}
 	case UnknownIdentifier:
 		if v.ID == "" {
-			return errors.New("acsmute: participant UnknownIdentifier has an empty ID")
+			return invalid("participant UnknownIdentifier has an empty ID")
 		}
 	}
 	return checkRawID(id.RawID())
@@ -399,7 +397,7 @@ func checkCloud(c Cloud) error {
 	case "", CloudPublic, CloudDoD, CloudGCCH:
 		return nil
 	}
-	return fmt.Errorf("acsmute: participant has unknown cloud %q (want public, dod or gcch)", truncate(string(c), 32))
+	return invalidf("participant has unknown cloud %q (want public, dod or gcch)", truncate(string(c), 32))
 }
 
 func cloudModel(c Cloud) *gen.CommunicationCloudEnvironmentModel {

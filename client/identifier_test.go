@@ -1,6 +1,7 @@
 package client_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -121,6 +122,9 @@ func TestParseRawIDRejects(t *testing.T) {
 		if err == nil {
 			t.Errorf("ParseRawID(%q) = %#v, want an error", tt.raw, id)
 			continue
+		}
+		if !errors.Is(err, client.ErrInvalidInput) {
+			t.Errorf("ParseRawID(%q) error does not match ErrInvalidInput", tt.raw)
 		}
 		if !strings.Contains(err.Error(), tt.mention) {
 			t.Errorf("ParseRawID(%q) error %q does not mention %q", tt.raw, err, tt.mention)

@@ -70,7 +70,7 @@ type MuteParticipantResult struct {
 // others, which this client returns as a *ResponseError.
 func (c *Client) MuteParticipant(ctx context.Context, callConnectionID string, participant Identifier, opts *MuteParticipantOptions) (MuteParticipantResult, error) {
 	if ctx == nil {
-		return MuteParticipantResult{}, errors.New("acsmute: context is nil")
+		return MuteParticipantResult{}, invalid("context is nil")
 	}
 	if opts == nil {
 		opts = &MuteParticipantOptions{}
@@ -127,11 +127,11 @@ func newRepeatability(opts *MuteParticipantOptions, now time.Time) (repeatabilit
 		r.id = id
 	} else {
 		if len(opts.RepeatabilityRequestID) != 36 {
-			return r, errors.New("acsmute: RepeatabilityRequestID must be a UUID in its 36-character form")
+			return r, invalid("RepeatabilityRequestID must be a UUID in its 36-character form")
 		}
 		id, err := uuid.Parse(opts.RepeatabilityRequestID)
 		if err != nil {
-			return r, fmt.Errorf("acsmute: RepeatabilityRequestID is not a UUID: %w", err)
+			return r, invalidf("RepeatabilityRequestID is not a UUID: %w", err)
 		}
 		r.id = id
 	}
@@ -147,20 +147,20 @@ func newRepeatability(opts *MuteParticipantOptions, now time.Time) (repeatabilit
 // checkCallConnectionID rejects IDs that cannot name a call connection.
 func checkCallConnectionID(id string) error {
 	if id == "" {
-		return errors.New("acsmute: call connection ID is empty")
+		return invalid("call connection ID is empty")
 	}
 	if len(id) > maxCallConnectionIDLength {
-		return fmt.Errorf("acsmute: call connection ID is %d bytes long; the limit is %d", len(id), maxCallConnectionIDLength)
+		return invalidf("call connection ID is %d bytes long; the limit is %d", len(id), maxCallConnectionIDLength)
 	}
 	if !utf8.ValidString(id) {
-		return errors.New("acsmute: call connection ID is not valid UTF-8")
+		return invalid("call connection ID is not valid UTF-8")
 	}
 	if strings.TrimSpace(id) == "" {
-		return errors.New("acsmute: call connection ID is blank")
+		return invalid("call connection ID is blank")
 	}
 	for i, r := range id {
 		if unicode.IsControl(r) {
-			return fmt.Errorf("acsmute: call connection ID has a control character at byte %d", i)
+			return invalidf("call connection ID has a control character at byte %d", i)
 		}
 	}
 	return nil

@@ -267,6 +267,9 @@ func TestMuteParticipantRejectsBadInput(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.mention) {
 				t.Errorf("error = %v, want one mentioning %q", err, tt.mention)
 			}
+			if !errors.Is(err, client.ErrInvalidInput) {
+				t.Errorf("error %v does not match ErrInvalidInput", err)
+			}
 		})
 	}
 	//lint:ignore SA1012 a nil context is bad input this test feeds on purpose
@@ -443,6 +446,9 @@ func TestNewClientEndpoints(t *testing.T) {
 		_, err := client.NewClient(in, cred, nil)
 		if err == nil || !strings.Contains(err.Error(), mention) {
 			t.Errorf("NewClient(%q) error = %v, want one mentioning %q", in, err, mention)
+		}
+		if !errors.Is(err, client.ErrInvalidInput) {
+			t.Errorf("NewClient(%q) error %v does not match ErrInvalidInput", in, err)
 		}
 	}
 	if _, err := client.NewClient("http://r.example", cred, &client.ClientOptions{InsecureAllowHTTP: true}); err != nil {

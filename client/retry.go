@@ -1,7 +1,6 @@
 package client
 
 import (
-	"errors"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -45,7 +44,7 @@ const repeatabilityMargin = 30 * time.Second
 
 func (o RetryOptions) withDefaults() (RetryOptions, error) {
 	if o.RetryDelay < 0 || o.MaxRetryDelay < 0 || o.TryTimeout < 0 {
-		return o, errors.New("acsmute: retry delays and timeouts must not be negative")
+		return o, invalid("retry delays and timeouts must not be negative")
 	}
 	switch {
 	case o.MaxRetries == 0:

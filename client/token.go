@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -96,7 +95,7 @@ type TokenCredential struct {
 // NewTokenCredential returns a caching credential over provider.
 func NewTokenCredential(provider TokenProvider, opts *TokenCredentialOptions) (*TokenCredential, error) {
 	if provider == nil {
-		return nil, errors.New("acsmute: token provider is nil")
+		return nil, invalid("token provider is nil")
 	}
 	c := &TokenCredential{provider: provider, refreshBefore: 5 * time.Minute, now: time.Now}
 	if opts != nil && opts.RefreshBefore > 0 {
@@ -178,11 +177,11 @@ func (c *TokenCredential) token(ctx context.Context) (string, error) {
 // checkToken rejects tokens that cannot be sent in a header.
 func checkToken(token string) error {
 	if token == "" {
-		return errors.New("acsmute: token is empty")
+		return invalid("token is empty")
 	}
 	for i := 0; i < len(token); i++ {
 		if c := token[i]; c < 0x21 || c == 0x7f {
-			return errors.New("acsmute: token contains a space or control character")
+			return invalid("token contains a space or control character")
 		}
 	}
 	return nil

@@ -1,0 +1,97 @@
+package acstest
+
+import "time"
+
+// Drop says whether and when a faulty request's connection is closed
+// without an answer.
+type Drop int
+
+// The ways to drop a connection.
+const (
+	// DropNone answers normally.
+	DropNone Drop = iota
+	// DropBeforeExecute closes the connection before the request is
+	// checked or executed: the mute does not happen.
+	DropBeforeExecute
+	// DropAfterExecute runs the request as usual (the mute happens and its
+	// answer is remembered for replay), then closes the connection instead
+	// of answering: the client loses the response.
+	DropAfterExecute
+)
+
+// Fault is what to do to one request instead of (or besides) answering it
+// normally.
+type Fault struct {
+	// Status, when non-zero, answers the request with this status and a
+	// CommunicationErrorResponse, without checking or executing it.
+	Status int
+	// ErrorCode is the error code of a Status answer. Empty means a code
+	// derived from the status, such as "ServiceUnavailable".
+	ErrorCode string
+	// RetryAfter, when set, is sent as the Retry-After header of a Status
+	// answer (seconds or an HTTP date).
+	RetryAfter string
+	// RetryAfterMs, when set, is sent as the retry-after-ms header.
+	RetryAfterMs string
+	// Drop closes the connection instead of answering.
+	Drop Drop
+	// Latency delays the answer. For requests that execute, the request
+	// counts as in progress during the delay, so a resent request with the
+	// same Repeatability-Request-ID gets 409.
+	Latency time.Duration
+}
+
+// InjectFaults applies f to the next n mute requests, after any faults
+// injected before.
+func (s *Server) InjectFaults(n int, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.faults = append(s.faults, f)
+	}
+}
+
+// SetFaultFunc sets a function that chooses the fault for each mute request
+// not covered by InjectFaults; seq counts mute requests from 1. It may return
+// nil for no fault, and is called with the server's lock released. Nil
+// removes the function.
+func (s *Server) SetFaultFunc(fn func(seq int) *Fault) {
+	s.mu.Lock()
+	s.faultFunc = fn
+	s.mu.Unlock()
+}
+
+// SetLatency delays every answer by d (on top of any fault's latency).
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	s.latency = d
+	s.mu.Unlock()
+}
+
+// ClearFaults removes injected faults, the fault function and the latency.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	s.faults, s.faultFunc, s.latency = nil, nil, 0
+	s.mu.Unlock()
+}
+
+// nextFault returns the request's sequence number and fault.
+func (s *Server) nextFault() (int, Fault, time.Duration) {
+	s.mu.Lock()
+	s.seq++
+	seq, latency := s.seq, s.latency
+	if len(s.faults) > 0 {
+		f := s.faults[0]
+		s.faults = s.faults[1:]
+		s.mu.Unlock()
+		return seq, f, latency
+	}
+	fn := s.faultFunc
+	s.mu.Unlock()
+	if fn != nil {
+		if f := fn(seq); f != nil {
+			return seq, *f, latency
+		}
+	}
+	return seq, Fault{}, latency
+}

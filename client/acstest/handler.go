@@ -1,0 +1,417 @@
+package acstest
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/acsmute/acsmute/client"
+	"github.com/acsmute/acsmute/gen"
+)
+
+const (
+	pathPrefix = "/calling/callConnections/"
+	pathSuffix = "/participants:mute"
+	maxBody    = 1 << 20
+)
+
+// Request is one request the server received, as Requests reports it.
+type Request struct {
+	// Seq numbers requests from 1 in arrival order.
+	Seq int
+	// Time is when the request arrived, by the server's clock.
+	Time time.Time
+	// Method, RequestURI and Host are as received.
+	Method     string
+	RequestURI string
+	Host       string
+	// Header is a copy of the request headers, with Authorization's
+	// signature or token replaced by "REDACTED".
+	Header http.Header
+	// Body is the request body (at most 1 MiB).
+	Body []byte
+	// Status is the status answered, or 0 when the connection was dropped.
+	Status int
+	// ErrorCode is the error code answered, if any.
+	ErrorCode string
+	// Executed reports whether this request executed a mute.
+	Executed bool
+	// Replayed reports whether the answer was a replay of an earlier one.
+	Replayed bool
+	// Dropped reports whether the connection was closed without an answer.
+	Dropped bool
+}
+
+// Requests returns every request received so far, oldest first.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Request, len(s.requests))
+	for i, r := range s.requests {
+		r.Header = r.Header.Clone()
+		r.Body = bytes.Clone(r.Body)
+		out[i] = r
+	}
+	return out
+}
+
+// answer is a response the server is about to send (or to replay).
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+	code   string
+}
+
+func jsonAnswer(status int, v any) answer {
+	b, _ := json.Marshal(v)
+	return answer{status: status, header: http.Header{"Content-Type": {"application/json"}}, body: b}
+}
+
+// errorAnswer is a CommunicationErrorResponse with x-ms-error-code.
+func errorAnswer(status int, code, format string, args ...any) answer {
+	a := jsonAnswer(status, gen.CommunicationErrorResponse{Error: gen.CommunicationError{Code: code, Message: fmt.Sprintf(format, args...)}})
+	a.header.Set("x-ms-error-code", code)
+	a.code = code
+	return a
+}
+
+// handled is the outcome of handling one request.
+type handled struct {
+	answer
+	executed, replayed bool
+}
+
+// ServeHTTP implements http.Handler, so a Server can also be mounted in
+// another server.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rec := Request{
+		Time:       s.now(),
+		Method:     r.Method,
+		RequestURI: r.RequestURI,
+		Host:       r.Host,
+		Header:     redactHeader(r.Header),
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	var h handled
+	var f Fault
+	switch {
+	case err != nil:
+		h.answer = errorAnswer(http.StatusBadRequest, "BadRequest", "the request body could not be read")
+	case len(body) > maxBody:
+		h.answer = errorAnswer(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "the request body is larger than %d bytes", maxBody)
+	default:
+		var latency time.Duration
+		rec.Seq, f, latency = s.nextFault()
+		rec.Body = body
+		h = s.handleWithFault(r, body, f, latency)
+	}
+	if rec.Seq == 0 {
+		s.mu.Lock()
+		s.seq++
+		rec.Seq = s.seq
+		s.mu.Unlock()
+	}
+	rec.Status, rec.ErrorCode, rec.Executed, rec.Replayed = h.status, h.code, h.executed, h.replayed
+	if f.Drop != DropNone {
+		rec.Status, rec.Dropped = 0, true
+	}
+	s.mu.Lock()
+	s.requests = append(s.requests, rec)
+	s.mu.Unlock()
+	s.log(r, rec)
+
+	if f.Drop != DropNone {
+		drop(w)
+		return
+	}
+	for k, v := range h.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(h.status)
+	_, _ = w.Write(h.body)
+}
+
+// drop closes the connection without answering.
+func drop(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler) // the server closes the connection; nothing is written
+}
+
+func (s *Server) handleWithFault(r *http.Request, body []byte, f Fault, latency time.Duration) handled {
+	wait := func() { sleep(r.Context(), f.Latency+latency) }
+	switch {
+	case f.Drop == DropBeforeExecute:
+		wait()
+		return handled{}
+	case f.Status != 0:
+		wait()
+		code := f.ErrorCode
+		if code == "" {
+			code = strings.ReplaceAll(http.StatusText(f.Status), " ", "")
+		}
+		a := errorAnswer(f.Status, code, "injected fault")
+		if f.RetryAfter != "" {
+			a.header.Set("Retry-After", f.RetryAfter)
+		}
+		if f.RetryAfterMs != "" {
+			a.header.Set("retry-after-ms", f.RetryAfterMs)
+		}
+		return handled{answer: a}
+	}
+	return s.handle(r, body, f.Latency+latency)
+}
+
+// sleep waits for d. It does not stop when the client goes away: like the
+// service, the emulator finishes what it started.
+func sleep(_ context.Context, d time.Duration) {
+	if d > 0 {
+		time.Sleep(d)
+	}
+}
+
+// handle answers a mute request as the service would. delay is spent after
+// executing, while the request counts as in progress.
+func (s *Server) handle(r *http.Request, body []byte, delay time.Duration) handled {
+	path := r.URL.EscapedPath()
+	if !strings.HasPrefix(path, pathPrefix) || !strings.HasSuffix(path, pathSuffix) || len(path) <= len(pathPrefix)+len(pathSuffix) {
+		return handled{answer: errorAnswer(http.StatusNotFound, "NotFound", "no operation at this path")}
+	}
+	callID, err := url.PathUnescape(path[len(pathPrefix) : len(path)-len(pathSuffix)])
+	if err != nil || strings.Contains(path[len(pathPrefix):len(path)-len(pathSuffix)], "/") {
+		return handled{answer: errorAnswer(http.StatusNotFound, "NotFound", "no operation at this path")}
+	}
+	if r.Method != http.MethodPost {
+		a := errorAnswer(http.StatusMethodNotAllowed, "MethodNotAllowed", "only POST is allowed here")
+		a.header.Set("Allow", http.MethodPost)
+		return handled{answer: a}
+	}
+	if why := s.authenticate(r, body); why != "" {
+		a := errorAnswer(http.StatusUnauthorized, "Unauthorized", "%s", why)
+		a.header.Set("WWW-Authenticate", `HMAC-SHA256, Bearer`)
+		return handled{answer: a}
+	}
+	switch v := r.URL.Query()["api-version"]; {
+	case len(v) == 0:
+		return handled{answer: errorAnswer(http.StatusBadRequest, "MissingApiVersionParameter", "the api-version query parameter is required")}
+	case len(v) > 1 || v[0] != client.APIVersion:
+		return handled{answer: errorAnswer(http.StatusBadRequest, "UnsupportedApiVersion", "api-version must be %s", client.APIVersion)}
+	}
+	rep, bad := s.parseRepeatability(r)
+	if bad != nil {
+		return handled{answer: *bad}
+	}
+	if why := s.validator.validate(r.Context(), r, callID, body); why != "" {
+		return handled{answer: errorAnswer(http.StatusBadRequest, "BadRequest", "%s", why)}
+	}
+	var req gen.MuteParticipantsRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		return handled{answer: errorAnswer(http.StatusBadRequest, "BadRequest", "the body is not a mute request")}
+	}
+	if rep == nil {
+		a := s.execute(rep, callID, &req)
+		sleep(r.Context(), delay)
+		return handled{answer: a, executed: true}
+	}
+	return s.executeRepeatable(r, rep, callID, &req, body, delay)
+}
+
+// repeatHeaders are a request's parsed repeatability headers.
+type repeatHeaders struct {
+	id        string
+	firstSent time.Time
+}
+
+// parseRepeatability checks the Repeatability-* headers. It returns nil,
+// nil when the request carries none.
+func (s *Server) parseRepeatability(r *http.Request) (*repeatHeaders, *answer) {
+	id := r.Header.Get("Repeatability-Request-ID")
+	sent := r.Header.Get("Repeatability-First-Sent")
+	bad := func(code, format string, args ...any) (*repeatHeaders, *answer) {
+		a := errorAnswer(http.StatusBadRequest, code, format, args...)
+		a.header.Set("Repeatability-Result", "rejected")
+		return nil, &a
+	}
+	switch {
+	case id == "" && sent == "":
+		return nil, nil
+	case id == "":
+		return bad("MissingRepeatabilityRequestId", "Repeatability-First-Sent was sent without Repeatability-Request-ID")
+	case sent == "":
+		return bad("MissingRepeatabilityFirstSent", "Repeatability-Request-ID was sent without Repeatability-First-Sent")
+	}
+	u, err := uuid.Parse(id)
+	if err != nil || len(id) != 36 {
+		return bad("InvalidRepeatabilityRequestId", "Repeatability-Request-ID must be a UUID")
+	}
+	t, err := time.Parse(http.TimeFormat, sent)
+	if err != nil || t.Format(http.TimeFormat) != sent {
+		return bad("InvalidRepeatabilityFirstSent", "Repeatability-First-Sent must be an IMF-fixdate such as %q", http.TimeFormat)
+	}
+	now := s.now()
+	if t.After(now.Add(s.skew)) {
+		return bad("InvalidRepeatabilityFirstSent", "Repeatability-First-Sent is in the future")
+	}
+	if now.Sub(t) > s.window {
+		a := errorAnswer(http.StatusPreconditionFailed, "RepeatabilityWindowExpired",
+			"Repeatability-First-Sent is more than %v ago; the request is no longer tracked", s.window)
+		a.header.Set("Repeatability-Result", "rejected")
+		return nil, &a
+	}
+	return &repeatHeaders{id: strings.ToLower(u.String()), firstSent: t}, nil
+}
+
+// repeatEntry remembers a repeatable request and, once done, its answer.
+type repeatEntry struct {
+	fingerprint [sha256.Size]byte
+	firstSent   time.Time
+	done        chan struct{}
+	answer      answer
+}
+
+func (s *Server) executeRepeatable(r *http.Request, rep *repeatHeaders, callID string, req *gen.MuteParticipantsRequest, body []byte, delay time.Duration) handled {
+	fp := sha256.Sum256([]byte(r.Method + "\n" + r.URL.EscapedPath() + "?" + r.URL.RawQuery + "\n" + rep.firstSent.Format(http.TimeFormat) + "\n" + string(body)))
+	now := s.now()
+	s.mu.Lock()
+	for id, e := range s.repeats { // forget requests older than the window
+		if now.Sub(e.firstSent) > s.window {
+			delete(s.repeats, id)
+		}
+	}
+	e, seen := s.repeats[rep.id]
+	if !seen {
+		e = &repeatEntry{fingerprint: fp, firstSent: rep.firstSent, done: make(chan struct{})}
+		s.repeats[rep.id] = e
+	}
+	s.mu.Unlock()
+
+	if seen {
+		if e.fingerprint != fp {
+			a := errorAnswer(http.StatusBadRequest, "RepeatabilityRequestIdReused",
+				"Repeatability-Request-ID %s was already used for a different request", rep.id)
+			a.header.Set("Repeatability-Result", "rejected")
+			return handled{answer: a}
+		}
+		select {
+		case <-e.done:
+			a := e.answer
+			a.header = a.header.Clone()
+			a.header.Set("Repeatability-Result", "accepted")
+			return handled{answer: a, replayed: true}
+		default:
+			a := errorAnswer(http.StatusConflict, "RepeatabilityRequestInProgress",
+				"the first request with Repeatability-Request-ID %s is still in progress", rep.id)
+			a.header.Set("Repeatability-Result", "accepted")
+			return handled{answer: a}
+		}
+	}
+
+	a := s.execute(rep, callID, req)
+	sleep(r.Context(), delay)
+	a.header.Set("Repeatability-Result", "accepted")
+	e.answer = a
+	close(e.done)
+	return handled{answer: a, executed: true}
+}
+
+// execute performs the mute and returns the service's answer.
+func (s *Server) execute(rep *repeatHeaders, callID string, req *gen.MuteParticipantsRequest) answer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := ""
+	if rep != nil {
+		key = rep.id
+	}
+	s.executions[key]++
+
+	c, ok := s.calls[callID]
+	if !ok {
+		return errorAnswer(http.StatusNotFound, "CallNotFound", "call connection %q was not found", callID)
+	}
+	if n := len(req.TargetParticipants); n != 1 {
+		return errorAnswer(http.StatusBadRequest, "InvalidTargetParticipants",
+			"targetParticipants must name exactly one participant, not %d", n)
+	}
+	target := req.TargetParticipants[0]
+	rawID, err := rawIDOf(target)
+	if err != nil {
+		return errorAnswer(http.StatusBadRequest, "InvalidTargetParticipants", "%v", err)
+	}
+	id, err := client.ParseRawID(rawID)
+	if err != nil {
+		return errorAnswer(http.StatusBadRequest, "InvalidTargetParticipants", "the participant's raw ID is not valid")
+	}
+	if k := id.Kind(); (k != client.KindCommunicationUser && k != client.KindTeamsExtensionUser) ||
+		(target.Kind != nil && *target.Kind != gen.CommunicationIdentifierModelKindCommunicationUser) {
+		return errorAnswer(http.StatusBadRequest, "UnsupportedParticipantKind",
+			"only Communication Services users can be muted, not %s", k)
+	}
+	if _, in := c.participants[rawID]; !in {
+		return errorAnswer(http.StatusBadRequest, "ParticipantNotInCall",
+			"participant %q is not in call connection %q", rawID, callID)
+	}
+	c.participants[rawID] = true
+	return jsonAnswer(http.StatusOK, gen.MuteParticipantsResult{OperationContext: req.OperationContext})
+}
+
+// rawIDOf finds a wire identifier's raw ID, from rawId or its nested model.
+func rawIDOf(m gen.CommunicationIdentifierModel) (string, error) {
+	nested := ""
+	switch {
+	case m.CommunicationUser != nil:
+		nested = m.CommunicationUser.Id
+	case m.PhoneNumber != nil:
+		nested = "4:" + m.PhoneNumber.Value
+	case m.MicrosoftTeamsUser != nil, m.MicrosoftTeamsApp != nil:
+		if m.RawId == nil {
+			return "", errors.New("a Teams identifier needs a rawId")
+		}
+	}
+	if m.RawId != nil && *m.RawId != "" {
+		if nested != "" && nested != *m.RawId {
+			return "", errors.New("the participant's rawId does not match its nested identifier")
+		}
+		return *m.RawId, nil
+	}
+	if nested == "" {
+		return "", errors.New("the participant has neither rawId nor an identifier")
+	}
+	return nested, nil
+}
+
+// redactHeader copies h with credentials hidden.
+func redactHeader(h http.Header) http.Header {
+	out := h.Clone()
+	if v := out.Get("Authorization"); v != "" {
+		scheme, _, _ := strings.Cut(v, " ")
+		out.Set("Authorization", scheme+" REDACTED")
+	}
+	return out
+}
+
+func (s *Server) log(r *http.Request, rec Request) {
+	if s.logger == nil {
+		return
+	}
+	s.logger.LogAttrs(r.Context(), slog.LevelInfo, "acstest: request",
+		slog.Int("seq", rec.Seq), slog.String("method", rec.Method), slog.String("path", r.URL.EscapedPath()),
+		slog.Int("status", rec.Status), slog.String("code", rec.ErrorCode),
+		slog.Bool("executed", rec.Executed), slog.Bool("replayed", rec.Replayed), slog.Bool("dropped", rec.Dropped),
+		slog.String("repeatability_id", r.Header.Get("Repeatability-Request-ID")))
+}

@@ -1,0 +1,304 @@
+// Package acstest is an in-process emulator of the Azure Communication
+// Services Call Automation mute operation, for tests of code that mutes
+// participants, in the spirit of net/http/httptest.
+//
+// A Server is a real HTTP server on a loopback address. It holds calls and
+// their participants, and answers
+// POST /calling/callConnections/{id}/participants:mute as the service does:
+// it checks HMAC-SHA256 signatures (or configured bearer tokens), validates
+// requests against the project's OpenAPI document, honours the repeatability
+// headers (replaying the first answer to a resent request without muting
+// again), and answers errors as CommunicationErrorResponse bodies with an
+// x-ms-error-code header. Faults (error statuses, dropped connections,
+// latency) can be injected, and everything it saw can be inspected. A Server
+// is safe for concurrent use.
+//
+//	srv, err := acstest.NewServer(&acstest.Options{
+//		Calls: map[string][]string{"call-1": {"8:acs:r_alice", "8:acs:r_bob"}},
+//	})
+//	if err != nil { ... }
+//	defer srv.Close()
+//	c, err := client.NewClientFromConnectionString(srv.ConnectionString(), nil)
+package acstest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/acsmute/acsmute/client"
+)
+
+// Options configures a Server. The zero value is ready to use.
+type Options struct {
+	// Addr is the address to listen on. Empty means "127.0.0.1:0", a free
+	// port on the IPv4 loopback address.
+	Addr string
+
+	// AccessKey is the base64 access key requests must be signed with.
+	// Empty means a random 32-byte key.
+	AccessKey string
+
+	// BearerTokens are accepted in "Authorization: Bearer <token>".
+	BearerTokens []string
+
+	// Calls are the call connections the server starts with: call ID to the
+	// raw IDs of its participants, all unmuted.
+	Calls map[string][]string
+
+	// Now is the server's clock. Nil means time.Now.
+	Now func() time.Time
+
+	// MaxClockSkew is how far x-ms-date may be from the server's clock.
+	// Zero means 15 minutes, as the service allows.
+	MaxClockSkew time.Duration
+
+	// RepeatabilityWindow is how long a Repeatability-Request-ID is
+	// remembered and how old Repeatability-First-Sent may be. Zero means 5
+	// minutes, as the service documents.
+	RepeatabilityWindow time.Duration
+
+	// Logger, when set, receives one record per request. Authorization
+	// values are never logged.
+	Logger *slog.Logger
+}
+
+// Participant is one participant of an emulated call.
+type Participant struct {
+	RawID string
+	Muted bool
+}
+
+// Server is a running emulator. Create it with NewServer and stop it with
+// Close.
+type Server struct {
+	// URL is the base URL of the server, "http://127.0.0.1:<port>".
+	URL string
+
+	accessKey string
+	key       []byte
+	tokens    []string
+	now       func() time.Time
+	skew      time.Duration
+	window    time.Duration
+	logger    *slog.Logger
+	validator *validator
+
+	listener net.Listener
+	http     *http.Server
+	wg       sync.WaitGroup
+
+	mu         sync.Mutex
+	calls      map[string]*call
+	requests   []Request
+	repeats    map[string]*repeatEntry
+	executions map[string]int
+	faults     []Fault
+	faultFunc  func(seq int) *Fault
+	latency    time.Duration
+	seq        int
+}
+
+type call struct {
+	order        []string
+	participants map[string]bool // raw ID -> muted
+}
+
+// NewServer starts an emulator listening on opts.Addr (a loopback address by
+// default). opts may be nil.
+func NewServer(opts *Options) (*Server, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	s := &Server{
+		tokens:     append([]string(nil), opts.BearerTokens...),
+		now:        opts.Now,
+		skew:       opts.MaxClockSkew,
+		window:     opts.RepeatabilityWindow,
+		logger:     opts.Logger,
+		calls:      map[string]*call{},
+		repeats:    map[string]*repeatEntry{},
+		executions: map[string]int{},
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.skew <= 0 {
+		s.skew = 15 * time.Minute
+	}
+	if s.window <= 0 {
+		s.window = client.RepeatabilityWindow
+	}
+	for _, tok := range s.tokens {
+		if tok == "" {
+			return nil, errors.New("acstest: empty bearer token")
+		}
+	}
+	s.accessKey = opts.AccessKey
+	if s.accessKey == "" {
+		k := make([]byte, 32)
+		if _, err := rand.Read(k); err != nil {
+			return nil, fmt.Errorf("acstest: making an access key: %w", err)
+		}
+		s.accessKey = base64.StdEncoding.EncodeToString(k)
+	}
+	key, err := base64.StdEncoding.DecodeString(s.accessKey)
+	if err != nil || len(key) == 0 {
+		return nil, errors.New("acstest: access key is not valid base64")
+	}
+	s.key = key
+	for id, parts := range opts.Calls {
+		if err := s.AddCall(id, parts...); err != nil {
+			return nil, err
+		}
+	}
+	v, err := newValidator()
+	if err != nil {
+		return nil, err
+	}
+	s.validator = v
+
+	addr := opts.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("acstest: listening on %s: %w", addr, err)
+	}
+	s.listener = l
+	s.URL = "http://" + l.Addr().String()
+	s.http = &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          nil,
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		_ = s.http.Serve(l)
+	}()
+	return s, nil
+}
+
+// Close stops the server at once, closing open connections.
+func (s *Server) Close() {
+	_ = s.http.Close()
+	s.wg.Wait()
+}
+
+// Shutdown stops the server gracefully: it stops accepting connections and
+// waits for requests in flight to finish, or for ctx to end.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.http.Shutdown(ctx)
+	s.wg.Wait()
+	return err
+}
+
+// AccessKey returns the base64 access key the server verifies signatures with.
+func (s *Server) AccessKey() string { return s.accessKey }
+
+// ConnectionString returns "endpoint=<URL>/;accesskey=<key>" for the server.
+func (s *Server) ConnectionString() string {
+	return "endpoint=" + s.URL + "/;accesskey=" + s.accessKey
+}
+
+// String describes the server without its key.
+func (s *Server) String() string { return "acstest.Server(" + s.URL + ")" }
+
+// AddCall adds (or replaces) a call connection with the given participants,
+// all unmuted. Participants must be valid raw IDs.
+func (s *Server) AddCall(callID string, participants ...string) error {
+	if callID == "" {
+		return errors.New("acstest: empty call ID")
+	}
+	c := &call{participants: map[string]bool{}}
+	for _, p := range participants {
+		if _, err := client.ParseRawID(p); err != nil {
+			return fmt.Errorf("acstest: call %q: %w", callID, err)
+		}
+		if _, dup := c.participants[p]; !dup {
+			c.order = append(c.order, p)
+		}
+		c.participants[p] = false
+	}
+	s.mu.Lock()
+	s.calls[callID] = c
+	s.mu.Unlock()
+	return nil
+}
+
+// RemoveCall ends a call connection; later mutes on it answer 404.
+func (s *Server) RemoveCall(callID string) {
+	s.mu.Lock()
+	delete(s.calls, callID)
+	s.mu.Unlock()
+}
+
+// CallIDs returns the IDs of the calls, sorted.
+func (s *Server) CallIDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, 0, len(s.calls))
+	for id := range s.calls {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// Participants returns the participants of a call in the order they were
+// added, and whether the call exists.
+func (s *Server) Participants(callID string) ([]Participant, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.calls[callID]
+	if !ok {
+		return nil, false
+	}
+	out := make([]Participant, 0, len(c.order))
+	for _, id := range c.order {
+		out = append(out, Participant{RawID: id, Muted: c.participants[id]})
+	}
+	return out, true
+}
+
+// IsMuted reports whether a participant of a call is muted, and whether the
+// call has that participant at all.
+func (s *Server) IsMuted(callID, rawID string) (muted, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, found := s.calls[callID]
+	if !found {
+		return false, false
+	}
+	muted, ok = c.participants[rawID]
+	return muted, ok
+}
+
+// Executions returns how many times the server executed a mute for a
+// Repeatability-Request-ID. Replayed answers do not count.
+func (s *Server) Executions(requestID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.executions[requestID]
+}
+
+// TotalExecutions returns how many mutes the server executed in all.
+func (s *Server) TotalExecutions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, v := range s.executions {
+		n += v
+	}
+	return n
+}
