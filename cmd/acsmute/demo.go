@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/acsmute/acsmute/client"
+	"github.com/acsmute/acsmute/client/acstest"
+)
+
+const demoUsage = `Usage: acsmute demo
+
+Starts the emulator in-process on a loopback port with one call and three
+participants, mutes one of them through the client, and shows the request
+sent, the answer, and the participants before and after. Then it mutes a
+second one while the emulator fails the first attempt with 503, to show a
+safe retry: same repeatability headers, one execution.
+
+Example:
+  acsmute demo
+`
+
+func runDemo(ctx context.Context, args []string, e env) int {
+	fs := flag.NewFlagSet("acsmute demo", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() { fmt.Fprint(fs.Output(), demoUsage) }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(e.stdout)
+			fs.Usage()
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "acsmute demo: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	if err := demo(ctx, e); err != nil {
+		fmt.Fprintf(e.stderr, "acsmute demo: %v\n", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+const (
+	demoCall = "demo-call"
+	alice    = "8:acs:demo-resource_alice"
+	bob      = "8:acs:demo-resource_bob"
+	carol    = "4:+15550100"
+)
+
+func demo(ctx context.Context, e env) error {
+	w := e.stdout
+	srv, err := acstest.NewServer(&acstest.Options{Calls: map[string][]string{demoCall: {alice, bob, carol}}})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	fmt.Fprintf(w, "Emulator listening on %s (in-process, loopback only)\n\n", srv.URL)
+
+	c, err := client.NewClientFromConnectionString(srv.ConnectionString(),
+		&client.ClientOptions{Retry: client.RetryOptions{RetryDelay: 100 * time.Millisecond}}) // keeps the demo quick
+	if err != nil {
+		return err
+	}
+	showCall(w, srv, "before")
+
+	fmt.Fprintf(w, "\n== 1. Mute %s\n", alice)
+	res, err := c.MuteParticipant(ctx, demoCall, client.CommunicationUserIdentifier{ID: alice},
+		&client.MuteParticipantOptions{OperationContext: "demo-mute-alice"})
+	if err != nil {
+		return err
+	}
+	reqs := srv.Requests()
+	showRequest(w, reqs[len(reqs)-1])
+	fmt.Fprintf(w, "\nAnswer: %d %s, operationContext %q, after %d attempt(s)\n", res.StatusCode, http.StatusText(res.StatusCode), res.OperationContext, res.Attempts)
+
+	fmt.Fprintf(w, "\n== 2. Mute %s while the emulator answers the first attempt with 503\n", bob)
+	srv.InjectFaults(1, acstest.Fault{Status: http.StatusServiceUnavailable, RetryAfterMs: "50"})
+	before := len(srv.Requests())
+	res, err = c.MuteParticipant(ctx, demoCall, client.CommunicationUserIdentifier{ID: bob}, nil)
+	if err != nil {
+		return err
+	}
+	for _, r := range srv.Requests()[before:] {
+		fmt.Fprintf(w, "  attempt: %s %s -> %s (Repeatability-Request-ID %s, executed %v)\n",
+			r.Method, r.RequestURI, statusText(r.Status), r.Header.Get("Repeatability-Request-ID"), r.Executed)
+	}
+	fmt.Fprintf(w, "Answer: %d after %d attempts; the emulator executed the mute %d time(s)\n",
+		res.StatusCode, res.Attempts, srv.Executions(res.RepeatabilityRequestID))
+
+	fmt.Fprintf(w, "\n== 3. Mute %s, a phone participant: the service mutes Communication Services users only\n", carol)
+	who, _ := client.ParseRawID(carol)
+	_, err = c.MuteParticipant(ctx, demoCall, who, nil)
+	var re *client.ResponseError
+	if !errors.As(err, &re) {
+		return fmt.Errorf("expected a service error, got %v", err)
+	}
+	fmt.Fprintf(w, "Answer: %d, code %s: %s\n\n", re.StatusCode, re.ErrorCode, re.Message)
+
+	showCall(w, srv, "after")
+	return nil
+}
+
+func statusText(code int) string {
+	if code == 0 {
+		return "connection dropped"
+	}
+	return fmt.Sprintf("%d %s", code, http.StatusText(code))
+}
+
+func showCall(w io.Writer, srv *acstest.Server, when string) {
+	parts, _ := srv.Participants(demoCall)
+	fmt.Fprintf(w, "Participants of %s, %s:\n", demoCall, when)
+	for _, p := range parts {
+		state := "unmuted"
+		if p.Muted {
+			state = "MUTED"
+		}
+		fmt.Fprintf(w, "  %-28s %s\n", p.RawID, state)
+	}
+}
+
+func showRequest(w io.Writer, r acstest.Request) {
+	fmt.Fprintf(w, "Request sent:\n  %s %s\n  Host: %s\n", r.Method, r.RequestURI, r.Host)
+	names := make([]string, 0, len(r.Header))
+	for k := range r.Header {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		if k == "Accept-Encoding" || k == "Content-Length" {
+			continue
+		}
+		fmt.Fprintf(w, "  %s: %s\n", k, strings.Join(r.Header[k], ", "))
+	}
+	var pretty bytes.Buffer
+	if json.Indent(&pretty, r.Body, "  ", "  ") == nil {
+		fmt.Fprintf(w, "\n  %s\n", pretty.String())
+	}
+}

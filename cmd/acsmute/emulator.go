@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/acsmute/acsmute/client"
+	"github.com/acsmute/acsmute/client/acstest"
+)
+
+const emulatorUsage = `Usage: acsmute emulator [flags]
+
+Serves a local emulator of the Call Automation mute operation. When it is
+ready it prints one line on stdout, the connection string to use:
+
+  endpoint=http://HOST:PORT/;accesskey=KEY
+
+and then logs each request on stderr until SIGINT or SIGTERM.
+
+Flags:
+`
+
+const emulatorExamples = `
+Examples:
+  acsmute emulator --addr 127.0.0.1:8080 --call call-1=8:acs:r_alice,8:acs:r_bob
+  CS=$(acsmute emulator --call c1=8:acs:r_u 2>emulator.log | head -n1)   # in a script
+  acsmute mute --connection-string "$CS" --call c1 --participant 8:acs:r_u
+`
+
+// callFlag collects repeated --call ID=RAWID,RAWID values.
+type callFlag map[string][]string
+
+func (c callFlag) String() string { return "" }
+
+func (c callFlag) Set(v string) error {
+	id, list, ok := strings.Cut(v, "=")
+	if !ok || id == "" {
+		return errors.New("want ID=RAWID[,RAWID...]")
+	}
+	var ids []string
+	if list != "" {
+		for _, raw := range strings.Split(list, ",") {
+			if _, err := client.ParseRawID(raw); err != nil {
+				return fmt.Errorf("participant %q: %w", raw, err)
+			}
+			ids = append(ids, raw)
+		}
+	}
+	c[id] = append(c[id], ids...)
+	return nil
+}
+
+// listFlag collects repeated string values.
+type listFlag []string
+
+func (l *listFlag) String() string     { return "" }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+func runEmulator(ctx context.Context, args []string, e env) int {
+	fs := flag.NewFlagSet("acsmute emulator", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	addr := fs.String("addr", "127.0.0.1:0", "address to listen on (port 0 picks a free one)")
+	key := fs.String("access-key", "", "base64 access key to verify signatures with (default: a random key)")
+	calls := callFlag{}
+	fs.Var(calls, "call", "a call and its participants, ID=RAWID,RAWID (repeatable)")
+	var tokens listFlag
+	fs.Var(&tokens, "bearer-token", "a bearer token to accept (repeatable)")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), emulatorUsage)
+		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), emulatorExamples)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(e.stdout)
+			fs.Usage()
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "acsmute emulator: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
+	srv, err := acstest.NewServer(&acstest.Options{
+		Addr:         *addr,
+		AccessKey:    *key,
+		Calls:        calls,
+		BearerTokens: tokens,
+		Logger:       logger,
+	})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "acsmute emulator: %v\n", err)
+		if strings.Contains(err.Error(), "listening") {
+			return exitFailure
+		}
+		return exitUsage
+	}
+	fmt.Fprintln(e.stdout, srv.ConnectionString())
+	logger.Info("acsmute emulator: ready", "url", srv.URL, "calls", len(calls))
+
+	<-ctx.Done()
+	logger.Info("acsmute emulator: stopping")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		srv.Close()
+	}
+	return exitOK
+}

@@ -1,0 +1,75 @@
+// Command acsmute mutes participants of Azure Communication Services calls,
+// serves a local emulator of the service, and demonstrates both.
+//
+//	acsmute mute --connection-string CS --call ID --participant RAWID [--operation-context TEXT]
+//	acsmute emulator [--addr HOST:PORT] [--access-key BASE64] [--call ID=RAWID,RAWID ...]
+//	acsmute demo
+//
+// Exit status: 0 on success, 1 when the service or the network fails, 2 on
+// bad input (nothing is sent then).
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// env gives the command its environment, so tests can run it in-process.
+type env struct {
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+}
+
+const usage = `acsmute mutes participants of Azure Communication Services calls.
+
+Usage:
+  acsmute mute      mute a participant of a call connection
+  acsmute emulator  serve a local emulator of the service
+  acsmute demo      mute a participant on an in-process emulator and show what happened
+  acsmute help CMD  show help for a command
+
+Run 'acsmute CMD --help' for a command's flags and examples.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
+	stop()
+	os.Exit(code)
+}
+
+// run executes one command line and returns the exit code.
+func run(ctx context.Context, args []string, e env) int {
+	if len(args) == 0 {
+		fmt.Fprint(e.stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "mute":
+		return runMute(ctx, args[1:], e)
+	case "emulator":
+		return runEmulator(ctx, args[1:], e)
+	case "demo":
+		return runDemo(ctx, args[1:], e)
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 && args[0] == "help" {
+			return run(ctx, []string{args[1], "--help"}, e)
+		}
+		fmt.Fprint(e.stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(e.stderr, "acsmute: unknown command %q\n\n%s", args[0], usage)
+	return exitUsage
+}

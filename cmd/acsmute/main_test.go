@@ -1,0 +1,255 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/acsmute/acsmute/client/acstest"
+)
+
+// fakeKey is an obviously fake access key ("fake-access-key-for-tests").
+const fakeKey = "ZmFrZS1hY2Nlc3Mta2V5LWZvci10ZXN0cw=="
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func runCmd(t *testing.T, environ map[string]string, args ...string) result {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, env{stdout: &out, stderr: &errOut, getenv: func(k string) string { return environ[k] }})
+	r := result{code, out.String(), errOut.String()}
+	for _, s := range []string{r.stdout, r.stderr} {
+		if strings.Contains(s, fakeKey) || strings.Contains(s, "ZmFrZS1hY2Nlc3Mta2V5") {
+			t.Errorf("output shows the access key:\n%s", s)
+		}
+	}
+	return r
+}
+
+func emulator(t *testing.T) *acstest.Server {
+	t.Helper()
+	srv, err := acstest.NewServer(&acstest.Options{AccessKey: fakeKey, Calls: map[string][]string{"call-1": {"8:acs:r_alice", "4:+15551234567"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestMuteCommand(t *testing.T) {
+	srv := emulator(t)
+	cs := srv.ConnectionString()
+
+	r := runCmd(t, nil, "mute", "--connection-string", cs, "--call", "call-1", "--participant", "8:acs:r_alice", "--operation-context", "op-7")
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr %s", r.code, r.stderr)
+	}
+	var out muteOutput
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("stdout is not JSON: %q", r.stdout)
+	}
+	if out.OperationContext != "op-7" || out.Status != 200 || out.Attempts != 1 || len(out.RepeatabilityRequestID) != 36 {
+		t.Errorf("output = %+v", out)
+	}
+	if m, _ := srv.IsMuted("call-1", "8:acs:r_alice"); !m {
+		t.Error("not muted")
+	}
+
+	// The connection string from the environment.
+	r = runCmd(t, map[string]string{"ACS_CONNECTION_STRING": cs}, "mute", "--call", "call-1", "--participant", "8:acs:r_alice")
+	if r.code != 0 {
+		t.Fatalf("from env: exit %d, stderr %s", r.code, r.stderr)
+	}
+
+	// Service failures: exit 1 with status, code and message on stderr.
+	failures := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--call", "nope", "--participant", "8:acs:r_alice"}, "status 404, code CallNotFound"},
+		{[]string{"--call", "call-1", "--participant", "4:+15551234567"}, "status 400, code UnsupportedParticipantKind"},
+		{[]string{"--call", "call-1", "--participant", "8:acs:r_zed"}, "status 400, code ParticipantNotInCall"},
+	}
+	for _, f := range failures {
+		r = runCmd(t, nil, append([]string{"mute", "--connection-string", cs}, f.args...)...)
+		if r.code != 1 || !strings.Contains(r.stderr, f.want) || r.stdout != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 1 and %q", f.args, r.code, r.stdout, r.stderr, f.want)
+		}
+	}
+	// A wrong key is a service failure too (401).
+	wrong := strings.Replace(cs, fakeKey, "d3Jvbmcta2V5LWZvci10ZXN0cw==", 1)
+	r = runCmd(t, nil, "mute", "--connection-string", wrong, "--call", "call-1", "--participant", "8:acs:r_alice")
+	if r.code != 1 || !strings.Contains(r.stderr, "status 401, code Unauthorized") || strings.Contains(r.stderr, "d3Jvbmcta2V5") {
+		t.Errorf("wrong key: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+func TestMuteCommandNetworkFailure(t *testing.T) {
+	srv := emulator(t)
+	cs := srv.ConnectionString()
+	srv.Close() // nothing listens there now
+	r := runCmd(t, nil, "mute", "--connection-string", cs, "--call", "call-1", "--participant", "8:acs:r_alice", "--timeout", "2s")
+	if r.code != 1 || !strings.Contains(r.stderr, "connection refused") {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+func TestMuteCommandBadInput(t *testing.T) {
+	srv := emulator(t)
+	cs := srv.ConnectionString()
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"no connection string", nil, []string{"--call", "c", "--participant", "8:acs:r_u"}, "--connection-string is required"},
+		{"no call", nil, []string{"--connection-string", cs, "--participant", "8:acs:r_u"}, "--call is required"},
+		{"no participant", nil, []string{"--connection-string", cs, "--call", "c"}, "--participant is required"},
+		{"malformed connection string", nil, []string{"--connection-string", "endpoint=x", "--call", "c", "--participant", "8:acs:r_u"}, "no accesskey"},
+		{"bad key", nil, []string{"--connection-string", "endpoint=http://127.0.0.1:1/;accesskey=not-base64-" + fakeKey, "--call", "c", "--participant", "8:acs:r_u"}, "not valid base64"},
+		{"bad env connection string", map[string]string{"ACS_CONNECTION_STRING": "accesskey=" + fakeKey}, []string{"--call", "c", "--participant", "8:acs:r_u"}, "no endpoint"},
+		{"malformed raw ID", nil, []string{"--connection-string", cs, "--call", "c", "--participant", "8:acs:"}, "nothing after its prefix"},
+		{"raw ID with space", nil, []string{"--connection-string", cs, "--call", "c", "--participant", "8:acs:a b"}, "space or control"},
+		{"control character in call", nil, []string{"--connection-string", cs, "--call", "a\tb", "--participant", "8:acs:r_u"}, "control character"},
+		{"unknown flag", nil, []string{"--bogus"}, "flag provided but not defined"},
+		{"extra argument", nil, []string{"--connection-string", cs, "--call", "c", "--participant", "8:acs:r_u", "extra"}, "unexpected argument"},
+		{"http to a remote host", nil, []string{"--connection-string", "endpoint=http://example.com/;accesskey=" + fakeKey, "--call", "c", "--participant", "8:acs:r_u"}, "non-loopback"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCmd(t, tt.env, append([]string{"mute"}, tt.args...)...)
+			if r.code != 2 || !strings.Contains(r.stderr, tt.want) || r.stdout != "" {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit 2 and %q", r.code, r.stdout, r.stderr, tt.want)
+			}
+		})
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d requests were sent for bad input", n)
+	}
+}
+
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"help"}, {"mute", "--help"}, {"emulator", "-h"}, {"demo", "--help"}, {"help", "mute"}} {
+		r := runCmd(t, nil, args...)
+		if r.code != 0 || !strings.Contains(r.stdout, "Usage") {
+			t.Errorf("%v: exit %d, stdout %q", args, r.code, r.stdout)
+		}
+		if args[0] != "--help" && args[0] != "help" || len(args) > 1 {
+			if !strings.Contains(r.stdout, "Example") {
+				t.Errorf("%v: no examples in %q", args, r.stdout)
+			}
+		}
+	}
+	if r := runCmd(t, nil); r.code != 2 {
+		t.Errorf("no command: exit %d", r.code)
+	}
+	if r := runCmd(t, nil, "frobnicate"); r.code != 2 || !strings.Contains(r.stderr, "unknown command") {
+		t.Errorf("unknown command: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+func TestDemo(t *testing.T) {
+	r := runCmd(t, nil, "demo")
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr %s", r.code, r.stderr)
+	}
+	for _, want := range []string{
+		"Participants of demo-call, before:",
+		"POST /calling/callConnections/demo-call/participants:mute?api-version=2024-09-15",
+		"Authorization: HMAC-SHA256 REDACTED",
+		`"rawId": "8:acs:demo-resource_alice"`,
+		"Answer: 200 OK",
+		"503 Service Unavailable",
+		"executed the mute 1 time(s)",
+		"code UnsupportedParticipantKind",
+		"8:acs:demo-resource_alice    MUTED",
+		"4:+15550100                  unmuted",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
+
+func TestEmulatorCommandBadInput(t *testing.T) {
+	for _, args := range [][]string{
+		{"--call", "c1"},
+		{"--call", "c1=8:acs:"},
+		{"--access-key", "not base64!"},
+		{"extra"},
+	} {
+		r := runCmd(t, nil, append([]string{"emulator"}, args...)...)
+		if r.code != 2 || r.stdout != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
+// TestEmulatorCommand runs the built program: it must print exactly one line,
+// the connection string, serve mutes, log them on stderr and stop on SIGTERM.
+func TestEmulatorCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the program")
+	}
+	bin := filepath.Join(t.TempDir(), "acsmute")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd := exec.Command(bin, "emulator", "--addr", "127.0.0.1:0", "--access-key", fakeKey, "--call", "c1=8:acs:r_alice,8:acs:r_bob")
+			stdout, _ := cmd.StdoutPipe()
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer cmd.Process.Kill()
+			lines := bufio.NewScanner(stdout)
+			if !lines.Scan() {
+				t.Fatalf("no line on stdout; stderr %s", stderr.String())
+			}
+			cs := lines.Text()
+			if !strings.HasPrefix(cs, "endpoint=http://127.0.0.1:") || !strings.HasSuffix(cs, "/;accesskey="+fakeKey) {
+				t.Fatalf("first line = %q", cs)
+			}
+			r := runCmd(t, nil, "mute", "--connection-string", cs, "--call", "c1", "--participant", "8:acs:r_bob")
+			if r.code != 0 {
+				t.Fatalf("mute against the emulator: exit %d, %s", r.code, r.stderr)
+			}
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("exit after %v: %v; stderr %s", sig, err, stderr.String())
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("still running 10s after %v", sig)
+			}
+			if lines.Scan() {
+				t.Errorf("more than one line on stdout: %q", lines.Text())
+			}
+			if !strings.Contains(stderr.String(), "participants:mute") || !strings.Contains(stderr.String(), "status=200") {
+				t.Errorf("stderr does not log the request: %s", stderr.String())
+			}
+			if strings.Contains(stderr.String(), "ZmFrZS1hY2Nlc3Mta2V5") {
+				t.Errorf("stderr shows the key")
+			}
+		})
+	}
+}
