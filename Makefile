@@ -3,7 +3,9 @@ GO            ?= go
 GOLANGCI_LINT := github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
 GOFILES        = $(shell git ls-files '*.go' | grep -v '^gen/')
 
-.PHONY: all generate check-generate test lint demo
+FUZZTIME      ?= 10s
+
+.PHONY: all generate check-generate test lint demo fuzz
 
 all: lint test
 
@@ -32,3 +34,10 @@ lint:
 ## demo: mute a participant through the client on the embedded emulator.
 demo:
 	$(GO) run ./cmd/acsmute demo
+
+## fuzz: run each fuzz target for FUZZTIME (default 10s); seeds live in testdata/fuzz.
+fuzz:
+	$(GO) test -run='^$$' -fuzz='^FuzzParseRawID$$' -fuzztime=$(FUZZTIME) ./client/
+	$(GO) test -run='^$$' -fuzz='^FuzzParseConnectionString$$' -fuzztime=$(FUZZTIME) ./client/
+	$(GO) test -run='^$$' -fuzz='^FuzzResponseErrorBody$$' -fuzztime=$(FUZZTIME) ./client/
+	$(GO) test -run='^$$' -fuzz='^FuzzEmulatorRequest$$' -fuzztime=$(FUZZTIME) ./client/acstest/

@@ -44,7 +44,8 @@ type ResponseError struct {
 	// InnerError is the body's error.innererror, when present.
 	InnerError *ErrorDetail
 	// RawResponse is the response. Its Body has been read and closed; the
-	// bytes read (at most 1 MiB) are in RawBody.
+	// bytes read (at most 1 MiB) are in RawBody. Its Request's Authorization
+	// header is replaced by "REDACTED".
 	RawResponse *http.Response
 	// RawBody is the start of the response body, at most 1 MiB.
 	RawBody []byte
@@ -90,6 +91,14 @@ func (e *ResponseError) Error() string {
 // newResponseError builds a ResponseError from a response and the bytes of
 // its body read so far. truncated means the body went on past the limit.
 func newResponseError(resp *http.Response, body []byte, truncated bool) *ResponseError {
+	if resp.Request != nil && resp.Request.Header.Get("Authorization") != "" {
+		// Keep the request for inspection, but not its credentials.
+		req := resp.Request.Clone(resp.Request.Context())
+		req.Header.Set("Authorization", "REDACTED")
+		copied := *resp
+		copied.Request = req
+		resp = &copied
+	}
 	e := &ResponseError{
 		StatusCode:  resp.StatusCode,
 		ErrorCode:   resp.Header.Get("x-ms-error-code"),
@@ -105,17 +114,20 @@ func newResponseError(resp *http.Response, body []byte, truncated bool) *Respons
 		e.Message = fmt.Sprintf("response body is not JSON (Content-Type %q): %s", resp.Header.Get("Content-Type"), snippet(body))
 	default:
 		var env gen.CommunicationErrorResponse
-		if err := json.Unmarshal(body, &env); err != nil {
+		err := json.Unmarshal(body, &env)
+		var typeErr *json.UnmarshalTypeError
+		if err != nil && !errors.As(err, &typeErr) {
 			e.Message = fmt.Sprintf("response body is not a Communication Services error (%v): %s", err, snippet(body))
 			break
 		}
+		// A field of an unexpected type leaves the others decoded; use them.
 		d := detailFrom(&env.Error)
 		if e.ErrorCode == "" {
 			e.ErrorCode = d.Code
 		}
 		e.Message, e.Target, e.Details, e.InnerError = d.Message, d.Target, d.Details, d.InnerError
 		if e.Message == "" && e.ErrorCode == "" {
-			e.Message = "response body has no error code or message: " + snippet(body)
+			e.Message = "response body is not a Communication Services error: " + snippet(body)
 		}
 	}
 	return e

@@ -512,3 +512,5 @@ func TestNewServerRejectsBadOptions(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func stringsReader(s string) io.Reader { return strings.NewReader(s) }

@@ -1,0 +1,103 @@
+package client_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/acsmute/acsmute/client"
+	"github.com/acsmute/acsmute/client/acstest"
+)
+
+// TestNoSecretsInFailures drives failure scenarios with an access key and
+// with bearer tokens and scans every error (in each fmt form), every
+// ResponseError field and every log line for the secrets.
+func TestNoSecretsInFailures(t *testing.T) {
+	const token = "fake-bearer-secret-token"
+	secrets := []string{fakeKey, strings.TrimRight(fakeKey, "="), "fake-access-key-for-tests", token}
+
+	srv, err := acstest.NewServer(&acstest.Options{AccessKey: fakeKey, BearerTokens: []string{token}, Calls: map[string][]string{"call-1": {alice}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	var logs bytes.Buffer
+	opts := &client.ClientOptions{
+		Retry:  client.RetryOptions{MaxRetries: 2, RetryDelay: time.Millisecond, TryTimeout: 50 * time.Millisecond},
+		Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	}
+	keyClient, err := client.NewClientFromConnectionString(srv.ConnectionString(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	static, _ := client.NewStaticTokenCredential(token)
+	staticClient, _ := client.NewClient(srv.URL, static, opts)
+	failing, _ := client.NewTokenCredential(client.TokenProviderFunc(func(context.Context) (client.AccessToken, error) {
+		return client.AccessToken{}, errors.New("identity service down")
+	}), nil)
+	failingClient, _ := client.NewClient(srv.URL, failing, opts)
+	wrongKey, _ := client.NewClientFromConnectionString("endpoint="+srv.URL+";accesskey=d3Jvbmcta2V5", opts)
+
+	var outputs []string
+	collect := func(err error) {
+		if err == nil {
+			t.Error("scenario did not fail")
+			return
+		}
+		outputs = append(outputs, fmt.Sprintf("%v %+v %#v %s %q", err, err, err, err, err))
+		var re *client.ResponseError
+		if errors.As(err, &re) {
+			outputs = append(outputs, fmt.Sprintf("%+v %#v %s", *re, re.RawResponse.Request.Header, re.RawBody))
+		}
+	}
+	scenarios := []struct {
+		c     *client.Client
+		fault *acstest.Fault
+		call  string
+	}{
+		{keyClient, &acstest.Fault{Status: 503}, "call-1"},
+		{keyClient, &acstest.Fault{Drop: acstest.DropBeforeExecute}, "call-1"},
+		{keyClient, &acstest.Fault{Latency: 200 * time.Millisecond}, "call-1"},
+		{keyClient, nil, "no-such-call"},
+		{staticClient, &acstest.Fault{Status: 500}, "call-1"},
+		{staticClient, nil, "no-such-call"},
+		{failingClient, nil, "call-1"},
+		{wrongKey, nil, "call-1"},
+	}
+	for _, s := range scenarios {
+		if s.fault != nil {
+			srv.InjectFaults(3, *s.fault)
+		}
+		_, err := s.c.MuteParticipant(context.Background(), s.call, client.CommunicationUserIdentifier{ID: alice}, nil)
+		collect(err)
+		srv.ClearFaults()
+	}
+	for _, cs := range []string{
+		"endpoint=https://r.example/;accesskey=" + fakeKey + "!",
+		"endpoint=https://r.example/;" + fakeKey,
+		"endpoint=https://r.example/;accesskey=" + fakeKey + ";accesskey=" + fakeKey,
+		"endpoint=http://r.example/;accesskey=" + fakeKey,
+	} {
+		_, err := client.NewClientFromConnectionString(cs, nil)
+		collect(err)
+	}
+	_, err = client.NewStaticTokenCredential(token + " with space")
+	collect(err)
+	outputs = append(outputs, logs.String(), fmt.Sprintf("%v %+v %#v", keyClient, staticClient, failing))
+
+	for _, out := range outputs {
+		for _, secret := range secrets {
+			if strings.Contains(out, secret) {
+				t.Errorf("secret %q appears in:\n%s", secret, out)
+			}
+		}
+	}
+	if !strings.Contains(logs.String(), `"status":503`) || !strings.Contains(logs.String(), `"attempt":3`) || !strings.Contains(logs.String(), `"retry_in"`) {
+		t.Errorf("logs lack attempts, statuses or delays:\n%s", logs.String())
+	}
+}
