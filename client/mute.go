@@ -317,7 +317,7 @@ func (m *muteCall) attempt(ctx context.Context) attemptResult {
 		return attemptResult{url: url, err: err}
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if err != nil {
 		return attemptResult{url: url, resp: resp, err: fmt.Errorf("reading the %d response: %w", resp.StatusCode, err)}
 	}

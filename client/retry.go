@@ -84,7 +84,7 @@ func (o RetryOptions) backoff(n int) time.Duration {
 	for i := 1; i < n && d < o.MaxRetryDelay; i++ {
 		d *= 2
 	}
-	d = time.Duration(float64(d) * (0.8 + 0.5*rand.Float64()))
+	d = time.Duration(float64(d) * (0.8 + 0.5*rand.Float64())) // #nosec G404 -- jitter needs no cryptographic randomness
 	return min(d, o.MaxRetryDelay)
 }
 

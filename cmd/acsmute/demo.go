@@ -104,7 +104,7 @@ func demo(ctx context.Context, e env) error {
 	_, err = c.MuteParticipant(ctx, demoCall, who, nil)
 	var re *client.ResponseError
 	if !errors.As(err, &re) {
-		return fmt.Errorf("expected a service error, got %v", err)
+		return fmt.Errorf("expected a service error, got: %w", err)
 	}
 	fmt.Fprintf(w, "Answer: %d, code %s: %s\n\n", re.StatusCode, re.ErrorCode, re.Message)
 
