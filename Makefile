@@ -4,8 +4,11 @@ GOLANGCI_LINT := github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
 GOFILES        = $(shell git ls-files '*.go' | grep -v '^gen/')
 
 FUZZTIME      ?= 10s
+OASDIFF       := github.com/oasdiff/oasdiff@v1.37.0
+UPSTREAM      ?= https://raw.githubusercontent.com/Azure/azure-rest-api-specs/main/specification/communication/data-plane/CallAutomation/stable/2024-09-15/communicationservicescallautomation.json
+BASE          ?= HEAD
 
-.PHONY: all generate check-generate test lint demo fuzz
+.PHONY: all generate check-generate test lint demo fuzz drift breaking
 
 all: lint test
 
@@ -41,3 +44,16 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParseConnectionString$$' -fuzztime=$(FUZZTIME) ./client/
 	$(GO) test -run='^$$' -fuzz='^FuzzResponseErrorBody$$' -fuzztime=$(FUZZTIME) ./client/
 	$(GO) test -run='^$$' -fuzz='^FuzzEmulatorRequest$$' -fuzztime=$(FUZZTIME) ./client/acstest/
+
+## drift: compare openapi/mute.yaml with Microsoft's Swagger 2.0 at UPSTREAM (a path or URL); exit 1 on drift.
+drift:
+	$(GO) run ./cmd/acsdrift -upstream '$(UPSTREAM)'
+
+## breaking: report breaking changes in openapi/mute.yaml between BASE (a git ref) and the working tree.
+## oasdiff runs with 'go run pkg@version', outside this module, so its dependencies never touch go.mod.
+breaking:
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	if ! git show '$(BASE):openapi/mute.yaml' > "$$tmp/base.yaml" 2>/dev/null; then \
+		echo "breaking: $(BASE) has no openapi/mute.yaml; nothing to compare"; exit 0; fi; \
+	echo "breaking: openapi/mute.yaml at $(BASE) -> working tree"; \
+	$(GO) run $(OASDIFF) breaking --fail-on ERR --err-ignore openapi/breaking-ignore.txt "$$tmp/base.yaml" openapi/mute.yaml

@@ -1,0 +1,326 @@
+package drift_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/acsmute/acsmute/openapi/drift"
+)
+
+// baseline returns a small Swagger 2.0 description of the mute operation
+// that matches our document, written for these tests, and a "common"
+// document it references relatively, as Microsoft's does.
+func baseline() (main, common map[string]any) {
+	ref := func(name string) map[string]any { return map[string]any{"$ref": "#/definitions/" + name} }
+	cref := func(name string) map[string]any {
+		return map[string]any{"$ref": "../common/common.json#/definitions/" + name}
+	}
+	str := map[string]any{"type": "string"}
+	common = map[string]any{
+		"swagger": "2.0", "info": map[string]any{"title": "common", "version": "1"}, "paths": map[string]any{},
+		"definitions": map[string]any{
+			"CommunicationErrorResponse": map[string]any{"type": "object", "required": []any{"error"},
+				"properties": map[string]any{"error": ref("CommunicationError")}},
+			"CommunicationError": map[string]any{"type": "object", "required": []any{"code", "message"},
+				"properties": map[string]any{"code": str, "message": str, "target": str,
+					"details":    map[string]any{"type": "array", "items": ref("CommunicationError")},
+					"innererror": ref("CommunicationError")}},
+			"CommunicationCloudEnvironmentModel": map[string]any{"type": "string", "enum": []any{"public", "dod", "gcch"}},
+			"CommunicationIdentifierModelKind": map[string]any{"type": "string",
+				"enum": []any{"unknown", "communicationUser", "phoneNumber", "microsoftTeamsUser", "microsoftTeamsApp"}},
+			"CommunicationIdentifierModel": map[string]any{"type": "object", "properties": map[string]any{
+				"kind": ref("CommunicationIdentifierModelKind"), "rawId": str,
+				"communicationUser":  ref("CommunicationUserIdentifierModel"),
+				"phoneNumber":        ref("PhoneNumberIdentifierModel"),
+				"microsoftTeamsUser": ref("MicrosoftTeamsUserIdentifierModel"),
+				"microsoftTeamsApp":  ref("MicrosoftTeamsAppIdentifierModel")}},
+			"CommunicationUserIdentifierModel": map[string]any{"type": "object", "required": []any{"id"}, "properties": map[string]any{"id": str}},
+			"PhoneNumberIdentifierModel":       map[string]any{"type": "object", "required": []any{"value"}, "properties": map[string]any{"value": str}},
+			"MicrosoftTeamsUserIdentifierModel": map[string]any{"type": "object", "required": []any{"userId"}, "properties": map[string]any{
+				"userId": str, "isAnonymous": map[string]any{"type": "boolean"}, "cloud": ref("CommunicationCloudEnvironmentModel")}},
+			"MicrosoftTeamsAppIdentifierModel": map[string]any{"type": "object", "required": []any{"appId"}, "properties": map[string]any{
+				"appId": str, "cloud": ref("CommunicationCloudEnvironmentModel")}},
+		},
+	}
+	main = map[string]any{
+		"swagger": "2.0", "info": map[string]any{"title": "test", "version": "2024-09-15"},
+		"consumes": []any{"application/json"}, "produces": []any{"application/json"},
+		"parameters": map[string]any{"ApiVersionParameter": map[string]any{"name": "api-version", "in": "query", "required": true, "type": "string"}},
+		"paths": map[string]any{drift.MutePath: map[string]any{"post": map[string]any{
+			"operationId": "CallConnection_Mute",
+			"parameters": []any{
+				map[string]any{"name": "callConnectionId", "in": "path", "required": true, "type": "string"},
+				map[string]any{"name": "body", "in": "body", "required": true, "schema": ref("MuteParticipantsRequest")},
+				map[string]any{"$ref": "#/parameters/ApiVersionParameter"},
+				map[string]any{"name": "Repeatability-Request-ID", "in": "header", "type": "string", "format": "uuid"},
+				map[string]any{"name": "Repeatability-First-Sent", "in": "header", "type": "string", "format": "date-time-rfc1123"},
+			},
+			"responses": map[string]any{
+				"200":     map[string]any{"description": "ok", "schema": ref("MuteParticipantsResult")},
+				"default": map[string]any{"description": "error", "schema": ref("CommunicationErrorResponse")},
+			},
+		}}},
+		"definitions": map[string]any{
+			"MuteParticipantsRequest": map[string]any{"type": "object", "required": []any{"targetParticipants"}, "properties": map[string]any{
+				"targetParticipants": map[string]any{"type": "array", "items": ref("CommunicationIdentifierModel")},
+				"operationContext":   str}},
+			"MuteParticipantsResult":       map[string]any{"type": "object", "properties": map[string]any{"operationContext": str}},
+			"CommunicationIdentifierModel": cref("CommunicationIdentifierModel"),
+			"CommunicationErrorResponse":   cref("CommunicationErrorResponse"),
+		},
+	}
+	return main, common
+}
+
+// at walks a path of map keys and slice indexes.
+func at(v any, path ...any) map[string]any {
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			v = v.(map[string]any)[k]
+		case int:
+			v = v.([]any)[k]
+		}
+	}
+	return v.(map[string]any)
+}
+
+func op(m map[string]any) map[string]any { return at(m, "paths", drift.MutePath, "post") }
+
+func defs(m map[string]any) map[string]any { return at(m, "definitions") }
+
+func compare(t *testing.T, main, common map[string]any) []string {
+	t.Helper()
+	dir := t.TempDir()
+	write := func(path string, v any) {
+		b, err := json.MarshalIndent(v, "", " ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(filepath.Join(dir, "common", "common.json"), common)
+	mainPath := filepath.Join(dir, "api", "api.json")
+	write(mainPath, main)
+	ctx := context.Background()
+	ours, err := drift.LoadOurs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, err := drift.LoadUpstream(ctx, mainPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, d := range drift.Compare(ours, up) {
+		lines = append(lines, d.String())
+	}
+	return lines
+}
+
+func TestCompareSyntheticDocuments(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(main, common map[string]any)
+		want   []string
+	}{
+		{"no difference", func(main, common map[string]any) {}, nil},
+		{"descriptions, examples and x-ms extensions are ignored", func(main, common map[string]any) {
+			op(main)["description"] = "changed"
+			op(main)["x-ms-examples"] = map[string]any{"a": map[string]any{"$ref": "./nowhere.json"}}
+			at(op(main), "parameters", 0)["description"] = "changed"
+			at(op(main), "parameters", 0)["x-ms-skip-url-encoding"] = true
+			at(defs(common), "CommunicationError", "properties", "code")["description"] = "changed"
+			at(defs(common), "CommunicationError", "properties", "code")["example"] = "E1"
+			at(defs(common), "CommunicationError", "properties", "innererror")["x-ms-client-name"] = "innerError"
+			at(defs(common), "CommunicationError", "properties", "target")["readOnly"] = true
+			at(defs(common), "CommunicationIdentifierModelKind")["x-ms-enum"] = map[string]any{"name": "Kind", "modelAsString": true}
+		}, nil},
+		{"parameter format", func(main, common map[string]any) {
+			at(op(main), "parameters", 3)["format"] = "guid"
+		}, []string{`parameter header Repeatability-Request-ID: format differs: ours "uuid", upstream "guid"`}},
+		{"parameter type", func(main, common map[string]any) {
+			at(op(main), "parameters", 0)["type"] = "integer"
+		}, []string{`parameter path callConnectionId: type differs: ours [string], upstream [integer]`}},
+		{"parameter required", func(main, common map[string]any) {
+			at(op(main), "parameters", 4)["required"] = true
+		}, []string{`parameter header Repeatability-First-Sent: required differs: ours false, upstream true`}},
+		{"parameter added upstream", func(main, common map[string]any) {
+			o := op(main)
+			o["parameters"] = append(o["parameters"].([]any), map[string]any{"name": "x-ms-new", "in": "header", "type": "string"})
+		}, []string{`parameter header x-ms-new: only upstream has it`}},
+		{"parameter removed upstream", func(main, common map[string]any) {
+			o := op(main)
+			o["parameters"] = o["parameters"].([]any)[:4]
+		}, []string{`parameter header Repeatability-First-Sent: only ours has it`}},
+		{"parameter moved", func(main, common map[string]any) {
+			at(main, "parameters", "ApiVersionParameter")["in"] = "header"
+		}, []string{`parameter header api-version: only upstream has it`, `parameter query api-version: only ours has it`}},
+		{"parameter enum", func(main, common map[string]any) {
+			at(main, "parameters", "ApiVersionParameter")["enum"] = []any{"2024-09-15"}
+		}, []string{`parameter query api-version: enum value "2024-09-15": only upstream has it`}},
+		{"request body optional", func(main, common map[string]any) {
+			at(op(main), "parameters", 1)["required"] = false
+		}, []string{`request body: required differs: ours true, upstream false`}},
+		{"request media type", func(main, common map[string]any) {
+			op(main)["consumes"] = []any{"application/merge-patch+json"}
+		}, []string{`request body application/json: only ours has it`, `request body application/merge-patch+json: only upstream has it`}},
+		{"response code added", func(main, common map[string]any) {
+			at(op(main), "responses")["202"] = map[string]any{"description": "accepted"}
+		}, []string{`response 202: only upstream has it`}},
+		{"response code removed", func(main, common map[string]any) {
+			delete(at(op(main), "responses"), "200")
+		}, []string{`response 200: only ours has it`}},
+		{"response schema swapped", func(main, common map[string]any) {
+			at(op(main), "responses", "200")["schema"] = map[string]any{"$ref": "#/definitions/CommunicationErrorResponse"}
+		}, []string{
+			`response 200 application/json: schema differs: ours MuteParticipantsResult, upstream CommunicationErrorResponse`,
+			`schema MuteParticipantsResult (upstream CommunicationErrorResponse): property error (CommunicationError): only upstream has it`,
+			`schema MuteParticipantsResult (upstream CommunicationErrorResponse): property operationContext: only ours has it`,
+			`schema MuteParticipantsResult (upstream CommunicationErrorResponse): required error: only upstream has it`,
+		}},
+		{"property added", func(main, common map[string]any) {
+			at(defs(common), "PhoneNumberIdentifierModel", "properties")["isAnonymous"] = map[string]any{"type": "boolean"}
+		}, []string{`schema PhoneNumberIdentifierModel: property isAnonymous: only upstream has it`}},
+		{"property removed", func(main, common map[string]any) {
+			delete(at(defs(main), "MuteParticipantsRequest", "properties"), "operationContext")
+		}, []string{`schema MuteParticipantsRequest: property operationContext: only ours has it`}},
+		{"property type", func(main, common map[string]any) {
+			at(defs(common), "MicrosoftTeamsUserIdentifierModel", "properties")["isAnonymous"] = map[string]any{"type": "string"}
+		}, []string{`schema MicrosoftTeamsUserIdentifierModel.isAnonymous: type differs: ours [boolean], upstream [string]`}},
+		{"property format", func(main, common map[string]any) {
+			at(defs(common), "CommunicationUserIdentifierModel", "properties")["id"] = map[string]any{"type": "string", "format": "uuid"}
+		}, []string{`schema CommunicationUserIdentifierModel.id: format differs: ours "", upstream "uuid"`}},
+		{"required list", func(main, common map[string]any) {
+			at(defs(common), "CommunicationError")["required"] = []any{"code"}
+		}, []string{`schema CommunicationError: required message: only ours has it`}},
+		{"enum value added", func(main, common map[string]any) {
+			k := at(defs(common), "CommunicationIdentifierModelKind")
+			k["enum"] = append(k["enum"].([]any), "teamsExtensionUser")
+		}, []string{`schema CommunicationIdentifierModelKind: enum value "teamsExtensionUser": only upstream has it`}},
+		{"enum value removed", func(main, common map[string]any) {
+			at(defs(common), "CommunicationCloudEnvironmentModel")["enum"] = []any{"public", "gcch"}
+		}, []string{`schema CommunicationCloudEnvironmentModel: enum value "dod": only ours has it`}},
+		{"array items", func(main, common map[string]any) {
+			at(defs(main), "MuteParticipantsRequest", "properties")["targetParticipants"] = map[string]any{"type": "array", "items": map[string]any{"type": "string"}}
+		}, []string{
+			`schema MuteParticipantsRequest.targetParticipants[]: schema differs: ours CommunicationIdentifierModel, upstream (inline)`,
+			`schema MuteParticipantsRequest.targetParticipants[]: type differs: ours [object], upstream [string]`,
+			`schema MuteParticipantsRequest.targetParticipants[]: property communicationUser (CommunicationUserIdentifierModel): only ours has it`,
+			`schema MuteParticipantsRequest.targetParticipants[]: property kind (CommunicationIdentifierModelKind): only ours has it`,
+			`schema MuteParticipantsRequest.targetParticipants[]: property microsoftTeamsApp (MicrosoftTeamsAppIdentifierModel): only ours has it`,
+			`schema MuteParticipantsRequest.targetParticipants[]: property microsoftTeamsUser (MicrosoftTeamsUserIdentifierModel): only ours has it`,
+			`schema MuteParticipantsRequest.targetParticipants[]: property phoneNumber (PhoneNumberIdentifierModel): only ours has it`,
+			`schema MuteParticipantsRequest.targetParticipants[]: property rawId: only ours has it`,
+		}},
+		{"operationId", func(main, common map[string]any) {
+			op(main)["operationId"] = "CallConnection_MuteParticipant"
+		}, []string{`operation POST ` + drift.MutePath + `: operationId differs: ours "CallConnection_Mute", upstream "CallConnection_MuteParticipant"`}},
+		{"operation missing", func(main, common map[string]any) {
+			delete(at(main, "paths"), drift.MutePath)
+		}, []string{`operation POST ` + drift.MutePath + `: only ours has it`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			main, common := baseline()
+			tt.change(main, common)
+			got := compare(t, main, common)
+			want := slices.Clone(tt.want)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("differences:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+		})
+	}
+}
+
+const upstreamDir = "../../../shared/upstream/specification/communication/data-plane/CallAutomation/"
+
+func TestCompareMicrosoftsPublishedVersions(t *testing.T) {
+	if _, err := os.Stat(upstreamDir); err != nil {
+		t.Skipf("Microsoft's published documents are not beside the checkout: %v", err)
+	}
+	ctx := context.Background()
+	ours, err := drift.LoadOurs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		version string
+		want    []string
+	}{
+		{"stable/2024-09-15", nil},
+		{"stable/2025-06-15", []string{
+			"schema CommunicationIdentifierModel: property teamsExtensionUser (TeamsExtensionUserIdentifierModel): only upstream has it",
+			`schema CommunicationIdentifierModelKind: enum value "teamsExtensionUser": only upstream has it`,
+			"schema PhoneNumberIdentifierModel: property assertedId: only upstream has it",
+			"schema PhoneNumberIdentifierModel: property isAnonymous: only upstream has it",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.version, func(t *testing.T) {
+			up, err := drift.LoadUpstream(ctx, upstreamDir+tt.version+"/communicationservicescallautomation.json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, d := range drift.Compare(ours, up) {
+				got = append(got, d.String())
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("differences:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
+
+func TestLoadUpstreamErrors(t *testing.T) {
+	dir := t.TempDir()
+	notJSON := filepath.Join(dir, "a.json")
+	os.WriteFile(notJSON, []byte("not json"), 0o644)
+	v3 := filepath.Join(dir, "b.json")
+	os.WriteFile(v3, []byte(`{"openapi":"3.0.3","info":{"title":"x","version":"1"},"paths":{}}`), 0o644)
+	for _, loc := range []string{filepath.Join(dir, "missing.json"), notJSON, v3} {
+		if _, err := drift.LoadUpstream(context.Background(), loc); err == nil {
+			t.Errorf("LoadUpstream(%s) succeeded", loc)
+		}
+	}
+}
+
+func TestLoadUpstreamOverHTTP(t *testing.T) {
+	main, common := baseline()
+	at(defs(common), "PhoneNumberIdentifierModel", "properties")["assertedId"] = map[string]any{"type": "string"}
+	dir := t.TempDir()
+	for path, v := range map[string]any{"api/api.json": main, "common/common.json": common} {
+		b, _ := json.Marshal(v)
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(path)), 0o755)
+		os.WriteFile(filepath.Join(dir, path), b, 0o644)
+	}
+	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	defer srv.Close()
+	ctx := context.Background()
+	up, err := drift.LoadUpstream(ctx, srv.URL+"/api/api.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours, _ := drift.LoadOurs(ctx)
+	diffs := drift.Compare(ours, up)
+	if len(diffs) != 1 || diffs[0].String() != "schema PhoneNumberIdentifierModel: property assertedId: only upstream has it" {
+		t.Errorf("differences = %v", diffs)
+	}
+	if _, err := drift.LoadUpstream(ctx, srv.URL+"/api/missing.json"); err == nil || !strings.Contains(err.Error(), "404") {
+		t.Errorf("missing document: %v", err)
+	}
+}
