@@ -41,13 +41,14 @@ type ClientOptions struct {
 // resource. It is safe for concurrent use; create one per resource and
 // share it.
 type Client struct {
-	endpoint  string // scheme://host/ without a default port
-	cred      Credential
-	http      *http.Client
-	retry     RetryOptions
-	userAgent string
-	logger    *slog.Logger
-	now       func() time.Time
+	endpoint    string // scheme://host/ without a default port
+	urlTemplate urlTemplate
+	cred        Credential
+	http        *http.Client
+	retry       RetryOptions
+	userAgent   string
+	logger      *slog.Logger
+	now         func() time.Time
 }
 
 // NewClient returns a Client for the resource at endpoint (for example
@@ -79,18 +80,23 @@ func NewClient(endpoint string, cred Credential, opts *ClientOptions) (*Client, 
 		}
 		ua = id + " " + ua
 	}
+	tmpl, err := newURLTemplate(ep)
+	if err != nil {
+		return nil, err
+	}
 	hc := opts.HTTPClient
 	if hc == nil {
 		hc = &http.Client{Transport: NewTransport()}
 	}
 	return &Client{
-		endpoint:  ep,
-		cred:      cred,
-		http:      hc,
-		retry:     retry,
-		userAgent: ua,
-		logger:    opts.Logger,
-		now:       time.Now,
+		endpoint:    ep,
+		urlTemplate: tmpl,
+		cred:        cred,
+		http:        hc,
+		retry:       retry,
+		userAgent:   ua,
+		logger:      opts.Logger,
+		now:         time.Now,
 	}, nil
 }
 

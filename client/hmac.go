@@ -64,18 +64,23 @@ func (c *KeyCredential) Format(f fmt.State, verb rune) { _, _ = f.Write([]byte(c
 
 // authorize implements Credential.
 func (c *KeyCredential) authorize(_ context.Context, req *http.Request, bodyHash string, now time.Time) error {
-	date := now.UTC().Format(http.TimeFormat)
-	req.Header[headerDate] = []string{date}
-	req.Header[headerContentSHA256] = []string{bodyHash}
-	sig := c.sign(req.Method, req.URL.RequestURI(), date, signingHost(req), bodyHash)
-	req.Header["Authorization"] = []string{"HMAC-SHA256 SignedHeaders=" + signedHeaders + "&Signature=" + sig}
+	var dateBuf [len(http.TimeFormat) + 4]byte
+	date := string(now.UTC().AppendFormat(dateBuf[:0], http.TimeFormat))
+	vals := make([]string, 3) // one allocation for the three values
+	vals[0], vals[1] = date, bodyHash
+	vals[2] = c.authorization(req.Method, req.URL.RequestURI(), date, signingHost(req), bodyHash)
+	req.Header[headerDate] = vals[0:1:1]
+	req.Header[headerContentSHA256] = vals[1:2:2]
+	req.Header[headerAuthorization] = vals[2:3:3]
 	return nil
 }
 
-// sign returns the base64 HMAC-SHA256 of the string to sign.
-func (c *KeyCredential) sign(method, pathAndQuery, date, host, bodyHash string) string {
+const authorizationPrefix = "HMAC-SHA256 SignedHeaders=" + signedHeaders + "&Signature="
+
+// authorization returns the Authorization header value for a request.
+func (c *KeyCredential) authorization(method, pathAndQuery, date, host, bodyHash string) string {
 	var buf [512]byte
-	b := append(buf[:0], strings.ToUpper(method)...)
+	b := append(buf[:0], method...)
 	b = append(b, '\n')
 	b = append(b, pathAndQuery...)
 	b = append(b, '\n')
@@ -89,9 +94,13 @@ func (c *KeyCredential) sign(method, pathAndQuery, date, host, bodyHash string) 
 	mac.Reset()
 	mac.Write(b)
 	var sum [sha256.Size]byte
-	out := base64.StdEncoding.EncodeToString(mac.Sum(sum[:0]))
+	mac.Sum(sum[:0])
 	c.pool.Put(mac)
-	return out
+
+	var out [len(authorizationPrefix) + 44]byte // 44: base64 of 32 bytes
+	o := append(out[:0], authorizationPrefix...)
+	o = base64.StdEncoding.AppendEncode(o, sum[:])
+	return string(o)
 }
 
 // signingHost is the host the server sees in the Host header, without the

@@ -86,26 +86,20 @@ func (c *Client) MuteParticipant(ctx context.Context, callConnectionID string, p
 		return MuteParticipantResult{}, err
 	}
 
-	reqBody := gen.MuteParticipantsRequest{TargetParticipants: []gen.CommunicationIdentifierModel{participant.model()}}
-	if opts.OperationContext != "" {
-		reqBody.OperationContext = &opts.OperationContext
-	}
-	body, err := json.Marshal(reqBody)
+	body, err := encodeMuteBody(participant, opts.OperationContext)
 	if err != nil {
 		return MuteParticipantResult{}, fmt.Errorf("acsmute: encoding the request: %w", err)
 	}
 	call := &muteCall{
 		client:   c,
-		callID:   callConnectionID,
+		url:      c.urlTemplate.url(callConnectionID),
 		body:     body,
 		bodyHash: contentHash(body),
 		rep:      rep,
-		params: gen.CallConnectionMuteParams{
-			ApiVersion:             APIVersion,
-			RepeatabilityRequestID: &rep.id,
-			RepeatabilityFirstSent: &rep.firstSentHeader,
+		fixed: [...]string{
+			"application/json", "application/json", c.userAgent,
+			uuid.NewString(), rep.id.String(), rep.firstSentHeader,
 		},
-		clientRequestID: uuid.NewString(),
 	}
 	return call.run(ctx)
 }
@@ -158,6 +152,9 @@ func checkCallConnectionID(id string) error {
 	if strings.TrimSpace(id) == "" {
 		return invalid("call connection ID is blank")
 	}
+	if id == "." || id == ".." {
+		return invalid("call connection ID cannot be \".\" or \"..\"")
+	}
 	for i, r := range id {
 		if unicode.IsControl(r) {
 			return invalidf("call connection ID has a control character at byte %d", i)
@@ -168,13 +165,21 @@ func checkCallConnectionID(id string) error {
 
 // muteCall is one logical MuteParticipant call and its attempts.
 type muteCall struct {
-	client          *Client
-	callID          string
-	body            []byte
-	bodyHash        string
-	rep             repeatability
-	params          gen.CallConnectionMuteParams
-	clientRequestID string
+	client   *Client
+	url      string
+	body     []byte
+	bodyHash string
+	rep      repeatability
+	// fixed holds the values of the headers that every attempt sends
+	// unchanged, in the order of fixedHeaders; attempts share the backing
+	// array instead of allocating each value.
+	fixed [len(fixedHeaders)]string
+}
+
+// fixedHeaders are the headers whose values stay the same on every attempt.
+var fixedHeaders = [...]string{
+	headerContentType, headerAccept, headerUserAgent,
+	headerClientRequestID, headerRepeatabilityRequestID, headerRepeatabilityFirstSent,
 }
 
 // attemptResult is what one attempt produced.
@@ -300,15 +305,19 @@ func (m *muteCall) attempt(ctx context.Context) attemptResult {
 		ctx, cancel = context.WithTimeout(ctx, c.retry.TryTimeout)
 		defer cancel()
 	}
-	req, err := gen.NewCallConnectionMuteRequestWithBody(c.endpoint, m.callID, &m.params, "application/json", bytes.NewReader(m.body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.url, bytes.NewReader(m.body))
 	if err != nil {
 		return attemptResult{err: fmt.Errorf("building the request: %w", err)}
 	}
-	req = req.WithContext(ctx)
-	url := redactedURL(req)
-	req.Header["Accept"] = []string{"application/json"}
-	req.Header["User-Agent"] = []string{c.userAgent}
-	req.Header["X-Ms-Client-Request-Id"] = []string{m.clientRequestID}
+	var url string
+	if c.logger != nil {
+		url = redactedURL(req)
+	}
+	h := make(http.Header, len(fixedHeaders)+4)
+	for i, name := range fixedHeaders {
+		h[name] = m.fixed[i : i+1 : i+1]
+	}
+	req.Header = h
 	if err := c.cred.authorize(ctx, req, m.bodyHash, c.now()); err != nil {
 		return attemptResult{url: url, err: fmt.Errorf("authorizing the request: %w", err), final: true}
 	}
@@ -360,4 +369,14 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// encodeMuteBody returns the JSON body of a mute request, built from the
+// generated types.
+func encodeMuteBody(participant Identifier, operationContext string) ([]byte, error) {
+	reqBody := gen.MuteParticipantsRequest{TargetParticipants: []gen.CommunicationIdentifierModel{participant.model()}}
+	if operationContext != "" {
+		reqBody.OperationContext = &operationContext
+	}
+	return json.Marshal(reqBody)
 }
