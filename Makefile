@@ -7,8 +7,10 @@ FUZZTIME      ?= 10s
 OASDIFF       := github.com/oasdiff/oasdiff@v1.37.0
 UPSTREAM      ?= https://raw.githubusercontent.com/Azure/azure-rest-api-specs/main/specification/communication/data-plane/CallAutomation/stable/2024-09-15/communicationservicescallautomation.json
 BASE          ?= HEAD
+BENCHSTAT     := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+BENCHCOUNT    ?= 6
 
-.PHONY: all generate check-generate test lint demo fuzz drift breaking
+.PHONY: all generate check-generate test lint demo fuzz drift breaking bench
 
 all: lint test
 
@@ -57,3 +59,12 @@ breaking:
 		echo "breaking: $(BASE) has no openapi/mute.yaml; nothing to compare"; exit 0; fi; \
 	echo "breaking: openapi/mute.yaml at $(BASE) -> working tree"; \
 	$(GO) run $(OASDIFF) breaking --fail-on ERR --err-ignore openapi/breaking-ignore.txt "$$tmp/base.yaml" openapi/mute.yaml
+
+## bench: run the benchmarks BENCHCOUNT times and compare the client with the net/http baseline (benchstat).
+bench:
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(GO) test ./client/ -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) | tee "$$tmp/all.txt"; \
+	grep -v '^BenchmarkBaseline' "$$tmp/all.txt" | sed 's/^BenchmarkMuteParticipant/BenchmarkRoundTrip/' > "$$tmp/client.txt"; \
+	grep -v '^BenchmarkMuteParticipant' "$$tmp/all.txt" | sed 's/^BenchmarkBaselineNetHTTP/BenchmarkRoundTrip/' > "$$tmp/baseline.txt"; \
+	echo; echo "== client (acsmute) against the hand-written net/http baseline"; \
+	cd "$$tmp" && $(GO) run $(BENCHSTAT) -filter '.name:/RoundTrip/' baseline.txt client.txt

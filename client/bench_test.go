@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -153,4 +152,3 @@ func BenchmarkBaselineNetHTTPParallel(b *testing.B) {
 	})
 }
 
-var _ = runtime.GOMAXPROCS

@@ -13,9 +13,9 @@ import (
 
 // ClientOptions configures a Client. The zero value is ready to use.
 type ClientOptions struct {
-	// HTTPClient sends the requests. Nil means a client with DefaultTransport
-	// settings tuned for many concurrent callers (see NewTransport). Its
-	// Timeout, if any, bounds each attempt; prefer Retry.TryTimeout.
+	// HTTPClient sends the requests. Nil means a client whose transport is
+	// NewTransport(), tuned for many concurrent callers. Its Timeout, if
+	// any, bounds each attempt; prefer Retry.TryTimeout.
 	HTTPClient *http.Client
 
 	// Retry configures retries of failed attempts.
@@ -127,13 +127,22 @@ func (c *Client) GoString() string { return c.String() }
 // Format keeps every fmt verb from printing the client's credential.
 func (c *Client) Format(f fmt.State, verb rune) { _, _ = f.Write([]byte(c.String())) }
 
-// NewTransport returns an *http.Transport like http.DefaultTransport but
-// keeping up to 100 idle connections per host instead of 2, so that a Client
-// shared by many goroutines reuses connections instead of churning them.
+// MaxConnsPerHost is the connection limit of the transport NewTransport
+// makes: every connection up to it is kept alive and reused between calls.
+const MaxConnsPerHost = 64
+
+// NewTransport returns the *http.Transport a Client uses when
+// ClientOptions.HTTPClient is nil: http.DefaultTransport's settings, but
+// keeping up to MaxConnsPerHost idle connections per host instead of 2 and
+// opening no more than that many, so that a Client shared by many goroutines
+// reuses connections instead of churning them. Over HTTP/1.1, callers beyond
+// the limit wait for a free connection; over HTTP/2 (the service's usual
+// protocol) requests share connections anyway.
 func NewTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = 100
-	t.MaxIdleConnsPerHost = 100
+	t.MaxIdleConns = 2 * MaxConnsPerHost
+	t.MaxIdleConnsPerHost = MaxConnsPerHost
+	t.MaxConnsPerHost = MaxConnsPerHost
 	t.IdleConnTimeout = 90 * time.Second
 	return t
 }
