@@ -151,4 +151,3 @@ func BenchmarkBaselineNetHTTPParallel(b *testing.B) {
 		}
 	})
 }
-
