@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -30,20 +29,9 @@ Example:
 `
 
 func runDemo(ctx context.Context, args []string, e env) int {
-	fs := flag.NewFlagSet("acsmute demo", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), demoUsage) }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(e.stdout)
-			fs.Usage()
-			return exitOK
-		}
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(e.stderr, "acsmute demo: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
+	fs := newFlagSet("acsmute demo", demoUsage, "", e)
+	if ok, code := parseFlags(fs, args, e); !ok {
+		return code
 	}
 	if err := demo(ctx, e); err != nil {
 		fmt.Fprintf(e.stderr, "acsmute demo: %v\n", err)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -62,30 +61,15 @@ func (l *listFlag) String() string     { return "" }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 func runEmulator(ctx context.Context, args []string, e env) int {
-	fs := flag.NewFlagSet("acsmute emulator", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := newFlagSet("acsmute emulator", emulatorUsage, emulatorExamples, e)
 	addr := fs.String("addr", "127.0.0.1:0", "address to listen on (port 0 picks a free one)")
 	key := fs.String("access-key", "", "base64 access key to verify signatures with (default: a random key)")
 	calls := callFlag{}
 	fs.Var(calls, "call", "a call and its participants, ID=RAWID,RAWID (repeatable)")
 	var tokens listFlag
 	fs.Var(&tokens, "bearer-token", "a bearer token to accept (repeatable)")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), emulatorUsage)
-		fs.PrintDefaults()
-		fmt.Fprint(fs.Output(), emulatorExamples)
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(e.stdout)
-			fs.Usage()
-			return exitOK
-		}
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(e.stderr, "acsmute emulator: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
+	if ok, code := parseFlags(fs, args, e); !ok {
+		return code
 	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
 	srv, err := acstest.NewServer(&acstest.Options{

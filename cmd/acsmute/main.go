@@ -11,6 +11,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -72,4 +74,36 @@ func run(ctx context.Context, args []string, e env) int {
 	}
 	fmt.Fprintf(e.stderr, "acsmute: unknown command %q\n\n%s", args[0], usage)
 	return exitUsage
+}
+
+// newFlagSet returns a flag set for a subcommand whose help prints usage,
+// the flags and then examples.
+func newFlagSet(name, usage, examples string, e env) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), examples)
+	}
+	return fs
+}
+
+// parseFlags parses args. When it returns false the command must exit with
+// code: 0 after printing help on stdout, 2 after a flag error (already
+// reported on stderr) or a stray argument.
+func parseFlags(fs *flag.FlagSet, args []string, e env) (ok bool, code int) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(e.stdout)
+			fs.Usage()
+			return false, exitOK
+		}
+		return false, exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "%s: unexpected argument %q\nRun '%s --help' for usage.\n", fs.Name(), fs.Arg(0), fs.Name())
+		return false, exitUsage
+	}
+	return true, exitOK
 }

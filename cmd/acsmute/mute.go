@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"strings"
 	"time"
@@ -42,32 +41,18 @@ type muteOutput struct {
 }
 
 func runMute(ctx context.Context, args []string, e env) int {
-	fs := flag.NewFlagSet("acsmute mute", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := newFlagSet("acsmute mute", muteUsage, muteExamples, e)
 	cs := fs.String("connection-string", "", "resource connection string (default $ACS_CONNECTION_STRING)")
 	callID := fs.String("call", "", "call connection ID (required)")
 	participant := fs.String("participant", "", "raw ID of the participant to mute, such as 8:acs:... (required)")
 	opCtx := fs.String("operation-context", "", "text echoed back by the service, to correlate events")
 	timeout := fs.Duration("timeout", 2*time.Minute, "give up after this long, retries included")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), muteUsage)
-		fs.PrintDefaults()
-		fmt.Fprint(fs.Output(), muteExamples)
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(e.stdout)
-			fs.Usage()
-			return exitOK
-		}
-		return exitUsage
+	if ok, code := parseFlags(fs, args, e); !ok {
+		return code
 	}
 	bad := func(format string, a ...any) int {
 		fmt.Fprintf(e.stderr, "acsmute mute: "+format+"\nRun 'acsmute mute --help' for usage.\n", a...)
 		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		return bad("unexpected argument %q", fs.Arg(0))
 	}
 	if *cs == "" {
 		*cs = e.getenv("ACS_CONNECTION_STRING")
