@@ -375,7 +375,7 @@ func TestRepeatability(t *testing.T) {
 
 func TestInProgressAnswers409(t *testing.T) {
 	srv := newServer(t, nil)
-	srv.InjectFaults(1, acstest.Fault{Latency: 300 * time.Millisecond})
+	srv.InjectFaults(1, acstest.Fault{Latency: time.Second})
 	id, sent := uuid.NewString(), time.Now().UTC().Format(http.TimeFormat)
 	rr := rawRequest{body: muteBody(alice, ""), repeatID: id, firstSent: sent}
 	var wg sync.WaitGroup
