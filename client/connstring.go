@@ -3,6 +3,7 @@ package client
 import (
 	"encoding/base64"
 	"fmt"
+	"log/slog"
 	"strings"
 )
 
@@ -26,6 +27,10 @@ func (c ConnectionString) String() string {
 func (c ConnectionString) GoString() string {
 	return fmt.Sprintf("client.ConnectionString{Endpoint:%q, AccessKey:\"REDACTED\"}", c.Endpoint)
 }
+
+// LogValue implements slog.LogValuer, so that log/slog handlers (the JSON
+// one included) record the redacted form.
+func (c ConnectionString) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // ParseConnectionString parses a connection string. Keys are matched without
 // regard to case, parts are separated by ';' and split at the first '=' (so

@@ -101,3 +101,22 @@ func TestNoSecretsInFailures(t *testing.T) {
 		t.Errorf("logs lack attempts, statuses or delays:\n%s", logs.String())
 	}
 }
+
+func TestSlogRedactsSecretValues(t *testing.T) {
+	cs, err := client.ParseConnectionString("endpoint=https://r.example/;accesskey=" + fakeKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	for _, h := range []slog.Handler{slog.NewJSONHandler(&buf, nil), slog.NewTextHandler(&buf, nil)} {
+		slog.New(h).Info("config", "cs", cs, "token", client.AccessToken{Token: "fake-bearer-secret-token"})
+	}
+	for _, secret := range []string{fakeKey, "fake-bearer-secret-token"} {
+		if strings.Contains(buf.String(), secret) {
+			t.Errorf("slog output shows %q:\n%s", secret, buf.String())
+		}
+	}
+	if !strings.Contains(buf.String(), "https://r.example/") {
+		t.Errorf("slog output lacks the endpoint:\n%s", buf.String())
+	}
+}

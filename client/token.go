@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -27,6 +28,10 @@ func (t AccessToken) String() string {
 
 // GoString is like String, so that %#v does not reveal the token either.
 func (t AccessToken) GoString() string { return t.String() }
+
+// LogValue implements slog.LogValuer, so that log/slog handlers (the JSON
+// one included) record the redacted form.
+func (t AccessToken) LogValue() slog.Value { return slog.StringValue(t.String()) }
 
 // TokenProvider fetches bearer tokens, for example from Microsoft Entra ID.
 // GetToken must honour ctx and may be called from several goroutines, though
