@@ -27,7 +27,8 @@ const maxCallConnectionIDLength = 1024
 // MuteParticipantOptions are the optional parameters of MuteParticipant.
 type MuteParticipantOptions struct {
 	// OperationContext is echoed by the service in the result and in the
-	// events that follow, to tie them to this request.
+	// events that follow, to tie them to this request. At most 5000
+	// characters (UTF-16 code units), as the official SDKs allow.
 	OperationContext string
 
 	// RepeatabilityRequestID identifies this logical request to the service
@@ -79,6 +80,9 @@ func (c *Client) MuteParticipant(ctx context.Context, callConnectionID string, p
 		return MuteParticipantResult{}, err
 	}
 	if err := checkIdentifier(participant); err != nil {
+		return MuteParticipantResult{}, err
+	}
+	if err := checkOperationContext(opts.OperationContext); err != nil {
 		return MuteParticipantResult{}, err
 	}
 	rep, err := newRepeatability(opts, c.now())
@@ -136,6 +140,29 @@ func newRepeatability(opts *MuteParticipantOptions, now time.Time) (repeatabilit
 	r.firstSent = r.firstSent.UTC().Truncate(time.Second)
 	r.firstSentHeader = r.firstSent.Format(http.TimeFormat)
 	return r, nil
+}
+
+// maxOperationContextLength is the official SDKs' limit on operation
+// contexts, in UTF-16 code units (the unit of .NET's string length).
+const maxOperationContextLength = 5000
+
+// checkOperationContext rejects operation contexts the official SDKs refuse,
+// and invalid UTF-8 that JSON encoding would silently alter.
+func checkOperationContext(s string) error {
+	if !utf8.ValidString(s) {
+		return invalid("OperationContext is not valid UTF-8")
+	}
+	n := 0
+	for _, r := range s {
+		n++
+		if r >= 0x10000 {
+			n++ // a surrogate pair in UTF-16
+		}
+	}
+	if n > maxOperationContextLength {
+		return invalidf("OperationContext is %d UTF-16 code units long; the limit is %d", n, maxOperationContextLength)
+	}
+	return nil
 }
 
 // checkCallConnectionID rejects IDs that cannot name a call connection.

@@ -257,6 +257,9 @@ func TestMuteParticipantRejectsBadInput(t *testing.T) {
 		{"bad cloud", "call", client.MicrosoftTeamsAppIdentifier{AppID: "a", Cloud: "mars"}, nil, `unknown cloud "mars"`},
 		{"partial extension user", "call", client.TeamsExtensionUserIdentifier{UserID: "u"}, nil, "needs UserID, TenantID and ResourceID"},
 		{"space in user", "call", client.CommunicationUserIdentifier{ID: "8:acs:a b"}, nil, "space or control"},
+		{"huge operation context", "call", acsUser, &client.MuteParticipantOptions{OperationContext: strings.Repeat("x", 5001)}, "OperationContext is 5001 UTF-16 code units long; the limit is 5000"},
+		{"operation context with astral runes", "call", acsUser, &client.MuteParticipantOptions{OperationContext: strings.Repeat("😀", 2501)}, "5002 UTF-16 code units"},
+		{"operation context not UTF-8", "call", acsUser, &client.MuteParticipantOptions{OperationContext: "\xff"}, "OperationContext is not valid UTF-8"},
 		{"bad repeatability ID", "call", acsUser, &client.MuteParticipantOptions{RepeatabilityRequestID: "not-a-uuid"}, "RepeatabilityRequestID must be a UUID"},
 		{"braced repeatability ID", "call", acsUser, &client.MuteParticipantOptions{RepeatabilityRequestID: "{0f8fad5b-d9cb-469f-a165-70867728950e}"}, "RepeatabilityRequestID must be a UUID"},
 		{"non-hex repeatability ID", "call", acsUser, &client.MuteParticipantOptions{RepeatabilityRequestID: "0f8fad5b-d9cb-469f-a165-70867728950z"}, "not a UUID"},
@@ -470,5 +473,13 @@ func TestApplicationIDInUserAgent(t *testing.T) {
 	}
 	if ua := srv.seen()[0].Header.Get("User-Agent"); !strings.HasPrefix(ua, "my-app/1.2 acsmute/") {
 		t.Errorf("User-Agent = %q", ua)
+	}
+}
+
+func TestOperationContextAtTheLimit(t *testing.T) {
+	srv := newRecorder(t)
+	c := newKeyClient(t, srv.URL, nil)
+	if _, err := c.MuteParticipant(context.Background(), "call", acsUser, &client.MuteParticipantOptions{OperationContext: strings.Repeat("é", 5000)}); err != nil {
+		t.Errorf("5000 characters: %v", err)
 	}
 }
