@@ -9,7 +9,12 @@
 // requests against the project's OpenAPI document, honours the repeatability
 // headers (replaying the first answer to a resent request without muting
 // again), and answers errors as CommunicationErrorResponse bodies with an
-// x-ms-error-code header. Faults (error statuses, dropped connections,
+// x-ms-error-code header. Like the service, it mutes Communication Services
+// users only, and it takes exactly one target per request: the official
+// SDKs' generally available versions never send more (Java replaced its
+// multi-target muteParticipants with single-target muteParticipant), so any
+// other count is answered as an invalid TargetParticipants collection.
+// Faults (error statuses, dropped connections,
 // latency) can be injected, and everything it saw can be inspected. A Server
 // is safe for concurrent use.
 //
