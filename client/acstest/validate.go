@@ -24,13 +24,9 @@ type validator struct {
 }
 
 func newValidator() (*validator, error) {
-	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromData(openapi.Document())
+	doc, err := openapi.Load(context.Background())
 	if err != nil {
-		return nil, fmt.Errorf("acstest: loading the OpenAPI document: %w", err)
-	}
-	if err := doc.Validate(loader.Context); err != nil {
-		return nil, fmt.Errorf("acstest: the OpenAPI document is invalid: %w", err)
+		return nil, fmt.Errorf("acstest: %w", err)
 	}
 	item := doc.Paths.Find(mutePath)
 	if item == nil || item.Post == nil {

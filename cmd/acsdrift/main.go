@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 
+	"github.com/acsmute/acsmute/openapi"
 	"github.com/acsmute/acsmute/openapi/drift"
 )
 
@@ -46,7 +47,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	ours, err := drift.LoadOurs(ctx)
+	ours, err := openapi.Load(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "acsdrift: %v\n", err)
 		return 2

@@ -8,6 +8,8 @@
 // every schema the operation reaches, its type, format, enum values,
 // required list, properties and array items. Descriptions, examples,
 // readOnly markers and x-ms-* extensions are ignored.
+//
+// Our side is loaded with openapi.Load; the upstream side with LoadUpstream.
 package drift
 
 import (
@@ -27,8 +29,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi2"
 	"github.com/getkin/kin-openapi/openapi2conv"
 	"github.com/getkin/kin-openapi/openapi3"
-
-	"github.com/acsmute/acsmute/openapi"
 )
 
 // MutePath is the path of the mute operation in both documents.
@@ -45,17 +45,6 @@ type Difference struct {
 
 // String formats the difference as one line.
 func (d Difference) String() string { return d.Where + ": " + d.What }
-
-// LoadOurs loads the project's OpenAPI document.
-func LoadOurs(ctx context.Context) (*openapi3.T, error) {
-	loader := openapi3.NewLoader()
-	loader.Context = ctx
-	doc, err := loader.LoadFromData(openapi.Document())
-	if err != nil {
-		return nil, fmt.Errorf("loading our OpenAPI document: %w", err)
-	}
-	return doc, nil
-}
 
 // LoadUpstream loads a Swagger 2.0 document from a file path or an http(s)
 // URL and converts it to OpenAPI 3 with kin-openapi, resolving relative

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/acsmute/acsmute/openapi"
 	"github.com/acsmute/acsmute/openapi/drift"
 )
 
@@ -115,7 +116,7 @@ func compare(t *testing.T, main, common map[string]any) []string {
 	mainPath := filepath.Join(dir, "api", "api.json")
 	write(mainPath, main)
 	ctx := context.Background()
-	ours, err := drift.LoadOurs(ctx)
+	ours, err := openapi.Load(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +254,7 @@ func TestCompareMicrosoftsPublishedVersions(t *testing.T) {
 		t.Skipf("Microsoft's published documents are not beside the checkout: %v", err)
 	}
 	ctx := context.Background()
-	ours, err := drift.LoadOurs(ctx)
+	ours, err := openapi.Load(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -315,7 +316,7 @@ func TestLoadUpstreamOverHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ours, _ := drift.LoadOurs(ctx)
+	ours, _ := openapi.Load(ctx)
 	diffs := drift.Compare(ours, up)
 	if len(diffs) != 1 || diffs[0].String() != "schema PhoneNumberIdentifierModel: property assertedId: only upstream has it" {
 		t.Errorf("differences = %v", diffs)
