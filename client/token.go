@@ -70,7 +70,7 @@ func (c *StaticTokenCredential) GoString() string { return "&client.StaticTokenC
 func (c *StaticTokenCredential) Format(f fmt.State, verb rune) { _, _ = f.Write([]byte(c.String())) }
 
 func (c *StaticTokenCredential) authorize(_ context.Context, req *http.Request, _ string, _ time.Time) error {
-	req.Header["Authorization"] = []string{c.header}
+	req.Header[headerAuthorization] = []string{c.header}
 	return nil
 }
 
@@ -123,7 +123,7 @@ func (c *TokenCredential) authorize(ctx context.Context, req *http.Request, _ st
 	if err != nil {
 		return err
 	}
-	req.Header["Authorization"] = []string{"Bearer " + tok}
+	req.Header[headerAuthorization] = []string{"Bearer " + tok}
 	return nil
 }
 

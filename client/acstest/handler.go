@@ -2,7 +2,6 @@ package acstest
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -155,7 +154,7 @@ func drop(w http.ResponseWriter) {
 }
 
 func (s *Server) handleWithFault(r *http.Request, body []byte, f Fault, latency time.Duration) handled {
-	wait := func() { sleep(r.Context(), f.Latency+latency) }
+	wait := func() { pause(f.Latency + latency) }
 	switch {
 	case f.Drop == DropBeforeExecute:
 		wait()
@@ -178,9 +177,9 @@ func (s *Server) handleWithFault(r *http.Request, body []byte, f Fault, latency 
 	return s.handle(r, body, f.Latency+latency)
 }
 
-// sleep waits for d. It does not stop when the client goes away: like the
+// pause waits for d. It does not stop when the client goes away: like the
 // service, the emulator finishes what it started.
-func sleep(_ context.Context, d time.Duration) {
+func pause(d time.Duration) {
 	if d > 0 {
 		time.Sleep(d)
 	}
@@ -226,7 +225,7 @@ func (s *Server) handle(r *http.Request, body []byte, delay time.Duration) handl
 	}
 	if rep == nil {
 		a := s.execute(rep, callID, &req)
-		sleep(r.Context(), delay)
+		pause(delay)
 		return handled{answer: a, executed: true}
 	}
 	return s.executeRepeatable(r, rep, callID, &req, body, delay)
@@ -323,7 +322,7 @@ func (s *Server) executeRepeatable(r *http.Request, rep *repeatHeaders, callID s
 	}
 
 	a := s.execute(rep, callID, req)
-	sleep(r.Context(), delay)
+	pause(delay)
 	a.header.Set("Repeatability-Result", "accepted")
 	e.answer = a
 	close(e.done)

@@ -184,7 +184,6 @@ func NewServer(opts *Options) (*Server, error) {
 	s.http = &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          nil,
 	}
 	s.wg.Add(1)
 	go func() {
