@@ -1,0 +1,58 @@
+package client
+
+import (
+	"net/http"
+	"testing"
+	"time"
+)
+
+// retryAfter reads every form of server-requested delay the issue names.
+func TestRetryAfterHeaders(t *testing.T) {
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		header http.Header
+		want   time.Duration
+		ok     bool
+	}{
+		{"none", http.Header{}, 0, false},
+		{"retry-after-ms", http.Header{"Retry-After-Ms": {"250"}}, 250 * time.Millisecond, true},
+		{"x-ms-retry-after-ms", http.Header{"X-Ms-Retry-After-Ms": {"1500"}}, 1500 * time.Millisecond, true},
+		{"Retry-After seconds", http.Header{"Retry-After": {"7"}}, 7 * time.Second, true},
+		{"Retry-After HTTP date", http.Header{"Retry-After": {now.Add(90 * time.Second).Format(http.TimeFormat)}}, 90 * time.Second, true},
+		{"Retry-After date in the past", http.Header{"Retry-After": {now.Add(-time.Minute).Format(http.TimeFormat)}}, 0, true},
+		{"milliseconds win over Retry-After", http.Header{"Retry-After-Ms": {"20"}, "Retry-After": {"9"}}, 20 * time.Millisecond, true},
+		{"garbage ignored", http.Header{"Retry-After": {"soon"}, "X-Ms-Retry-After-Ms": {"-5"}}, 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := retryAfter(&http.Response{Header: tt.header}, now)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("%s: retryAfter = %v, %v; want %v, %v", tt.name, got, ok, tt.want, tt.ok)
+		}
+	}
+	if _, ok := retryAfter(nil, now); ok {
+		t.Error("nil response asked for a delay")
+	}
+}
+
+// backoff grows exponentially within the jitter band and never passes the cap.
+func TestBackoff(t *testing.T) {
+	o, err := RetryOptions{RetryDelay: 100 * time.Millisecond, MaxRetryDelay: time.Second}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n, base := range map[int]time.Duration{1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 3: 400 * time.Millisecond, 4: 800 * time.Millisecond} {
+		for range 50 {
+			d := o.backoff(n)
+			lo, hi := time.Duration(float64(base)*0.8), min(time.Duration(float64(base)*1.3), time.Second)
+			if d < lo || d > hi {
+				t.Fatalf("backoff(%d) = %v, want within [%v, %v]", n, d, lo, hi)
+			}
+		}
+	}
+	for range 50 {
+		if d := o.backoff(10); d > time.Second {
+			t.Fatalf("backoff(10) = %v, past the 1s cap", d)
+		}
+	}
+}
