@@ -86,19 +86,27 @@ func (s *Server) verifyHMAC(r *http.Request, body []byte, params string) string 
 	if !strings.HasPrefix(pathAndQuery, "/") {
 		pathAndQuery = r.URL.RequestURI() // absolute-form request target
 	}
-	host := r.Host
-	if h, port, err := net.SplitHostPort(host); err == nil && port == "80" {
-		host = h
-		if strings.Contains(h, ":") {
-			host = "[" + h + "]"
-		}
-	}
 	mac := hmac.New(sha256.New, s.key)
-	mac.Write([]byte(r.Method + "\n" + pathAndQuery + "\n" + date + ";" + host + ";" + hash))
+	mac.Write([]byte(r.Method + "\n" + pathAndQuery + "\n" + date + ";" + signedHost(r.Host, r.TLS != nil) + ";" + hash))
 	want := mac.Sum(nil)
 	got, err := base64.StdEncoding.DecodeString(sig)
 	if err != nil || !hmac.Equal(got, want) {
 		return "the HMAC-SHA256 signature does not match the request"
 	}
 	return ""
+}
+
+// signedHost is the host a client signs for a request that arrived with this
+// Host header: the official SDKs sign the URL's host, which leaves out the
+// scheme's default port (":443" over TLS, ":80" otherwise), so a Host header
+// that carries the default port is verified without it.
+func signedHost(host string, overTLS bool) string {
+	h, port, err := net.SplitHostPort(host)
+	if err != nil || (overTLS && port != "443") || (!overTLS && port != "80") {
+		return host
+	}
+	if strings.Contains(h, ":") {
+		return "[" + h + "]"
+	}
+	return h
 }

@@ -52,3 +52,32 @@ func TestAuthenticateAcceptsPublishedVectors(t *testing.T) {
 		}
 	}
 }
+
+// signedHost leaves out the default port of the connection's scheme, and
+// only that port.
+func TestSignedHost(t *testing.T) {
+	tests := []struct {
+		host    string
+		overTLS bool
+		want    string
+	}{
+		{"example.com:80", false, "example.com"},
+		{"example.com:443", true, "example.com"},
+		{"[::1]:80", false, "[::1]"},
+		{"[::1]:443", true, "[::1]"},
+		{"[fe80::1%25eth0]:443", true, "[fe80::1%25eth0]"},
+		{"example.com:443", false, "example.com:443"},
+		{"example.com:80", true, "example.com:80"},
+		{"example.com:8080", false, "example.com:8080"},
+		{"example.com:8443", true, "example.com:8443"},
+		{"example.com", false, "example.com"},
+		{"example.com", true, "example.com"},
+		{"[::1]", true, "[::1]"},
+		{"", false, ""},
+	}
+	for _, tt := range tests {
+		if got := signedHost(tt.host, tt.overTLS); got != tt.want {
+			t.Errorf("signedHost(%q, tls=%v) = %q, want %q", tt.host, tt.overTLS, got, tt.want)
+		}
+	}
+}

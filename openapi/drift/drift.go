@@ -6,8 +6,8 @@
 // parameters (name, location, required, type, format, enum), request body
 // (required, media types, schema), response codes and their schemas; for
 // every schema the operation reaches, its type, format, enum values,
-// required list, properties and array items. Descriptions, examples,
-// readOnly markers and x-ms-* extensions are ignored.
+// required list, properties, array items and allOf/oneOf/anyOf subschemas.
+// Descriptions, examples, readOnly markers and x-ms-* extensions are ignored.
 //
 // Our side is loaded with openapi.Load; the upstream side with LoadUpstream.
 package drift
@@ -314,10 +314,53 @@ func (c *comparer) schema(where string, ours, up *openapi3.SchemaRef) {
 	if o.Items != nil || u.Items != nil {
 		c.schema(where+"[]", o.Items, u.Items)
 	}
-	if len(o.AllOf)+len(o.OneOf)+len(o.AnyOf)+len(u.AllOf)+len(u.OneOf)+len(u.AnyOf) > 0 &&
-		(len(o.AllOf) != len(u.AllOf) || len(o.OneOf) != len(u.OneOf) || len(o.AnyOf) != len(u.AnyOf)) {
-		c.add(where, "composition differs: ours allOf/oneOf/anyOf %d/%d/%d, upstream %d/%d/%d",
-			len(o.AllOf), len(o.OneOf), len(o.AnyOf), len(u.AllOf), len(u.OneOf), len(u.AnyOf))
+	c.composition(where, "allOf", o.AllOf, u.AllOf)
+	c.composition(where, "oneOf", o.OneOf, u.OneOf)
+	c.composition(where, "anyOf", o.AnyOf, u.AnyOf)
+}
+
+// composition compares the subschemas of an allOf, oneOf or anyOf. Their
+// order carries no meaning, so subschemas that $ref the same name are
+// paired first, then the others in order; each pair is compared as a schema
+// at where.kind[i] (i counting ours), and a subschema left without a
+// partner is reported.
+func (c *comparer) composition(where, kind string, ours, up openapi3.SchemaRefs) {
+	partner := make([]int, len(ours)) // index in up, or -1
+	taken := make([]bool, len(up))
+	for i, o := range ours {
+		partner[i] = -1
+		if name := refName(o); name != "" {
+			for j, u := range up {
+				if !taken[j] && refName(u) == name {
+					partner[i], taken[j] = j, true
+					break
+				}
+			}
+		}
+	}
+	next := 0
+	for i := range ours {
+		if partner[i] >= 0 {
+			continue
+		}
+		for next < len(up) && taken[next] {
+			next++
+		}
+		if next < len(up) {
+			partner[i], taken[next] = next, true
+		}
+	}
+	for i, o := range ours {
+		if partner[i] < 0 {
+			c.add(where, "%s subschema %s: %s", kind, orInline(refName(o)), side(true))
+			continue
+		}
+		c.schema(fmt.Sprintf("%s.%s[%d]", where, kind, i), o, up[partner[i]])
+	}
+	for j, u := range up {
+		if !taken[j] {
+			c.add(where, "%s subschema %s: %s", kind, orInline(refName(u)), side(false))
+		}
 	}
 }
 

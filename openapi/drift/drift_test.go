@@ -149,6 +149,20 @@ func TestCompareSyntheticDocuments(t *testing.T) {
 			at(defs(common), "CommunicationError", "properties", "target")["readOnly"] = true
 			at(defs(common), "CommunicationIdentifierModelKind")["x-ms-enum"] = map[string]any{"name": "Kind", "modelAsString": true}
 		}, nil},
+		{"header names differ only in case", func(main, common map[string]any) {
+			at(op(main), "parameters", 3)["name"] = "repeatability-request-id"
+			at(op(main), "parameters", 4)["name"] = "REPEATABILITY-FIRST-SENT"
+		}, nil},
+		{"header name in another case still compared", func(main, common map[string]any) {
+			at(op(main), "parameters", 3)["name"] = "repeatability-request-id"
+			at(op(main), "parameters", 3)["format"] = "guid"
+		}, []string{`parameter header Repeatability-Request-ID: format differs: ours "uuid", upstream "guid"`}},
+		{"query names are case-sensitive", func(main, common map[string]any) {
+			at(main, "parameters", "ApiVersionParameter")["name"] = "API-Version"
+		}, []string{`parameter query API-Version: only upstream has it`, `parameter query api-version: only ours has it`}},
+		{"allOf added upstream", func(main, common map[string]any) {
+			at(defs(main), "MuteParticipantsResult")["allOf"] = []any{map[string]any{"$ref": "#/definitions/CommunicationErrorResponse"}}
+		}, []string{`schema MuteParticipantsResult: allOf subschema CommunicationErrorResponse: only upstream has it`}},
 		{"parameter format", func(main, common map[string]any) {
 			at(op(main), "parameters", 3)["format"] = "guid"
 		}, []string{`parameter header Repeatability-Request-ID: format differs: ours "uuid", upstream "guid"`}},
