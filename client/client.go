@@ -2,6 +2,7 @@ package client
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -9,13 +10,18 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"golang.org/x/net/idna"
 )
 
 // ClientOptions configures a Client. The zero value is ready to use.
 type ClientOptions struct {
 	// HTTPClient sends the requests. Nil means a client whose transport is
-	// NewTransport(), tuned for many concurrent callers. Its Timeout, if
-	// any, bounds each attempt; prefer Retry.TryTimeout.
+	// NewTransport(), tuned for many concurrent callers. The Client uses a
+	// copy that never follows redirects (a 3xx answer is returned as a
+	// *ResponseError), whatever CheckRedirect says; the value passed is not
+	// modified. Its Timeout, if any, bounds each attempt; prefer
+	// Retry.TryTimeout.
 	HTTPClient *http.Client
 
 	// Retry configures retries of failed attempts.
@@ -48,7 +54,7 @@ type Client struct {
 	retry       RetryOptions
 	userAgent   string
 	logger      *slog.Logger
-	now         func() time.Time
+	clock       clock
 }
 
 // NewClient returns a Client for the resource at endpoint (for example
@@ -84,10 +90,12 @@ func NewClient(endpoint string, cred Credential, opts *ClientOptions) (*Client, 
 	if err != nil {
 		return nil, err
 	}
-	hc := opts.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Transport: NewTransport()}
+	hc := &http.Client{Transport: NewTransport()}
+	if opts.HTTPClient != nil {
+		copied := *opts.HTTPClient
+		hc = &copied
 	}
+	hc.CheckRedirect = refuseRedirect
 	return &Client{
 		endpoint:    ep,
 		urlTemplate: tmpl,
@@ -96,9 +104,15 @@ func NewClient(endpoint string, cred Credential, opts *ClientOptions) (*Client, 
 		retry:       retry,
 		userAgent:   ua,
 		logger:      opts.Logger,
-		now:         time.Now,
+		clock:       realClock{},
 	}, nil
 }
+
+// refuseRedirect keeps net/http from following a redirect: the 3xx answer
+// is returned as it is. Following one would send the request, and with a
+// bearer token its credential, to wherever the answer points, and could turn
+// a mute that never happened into a success.
+func refuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // NewClientFromConnectionString returns a Client for the resource and
 // access key in a connection string
@@ -119,13 +133,13 @@ func NewClientFromConnectionString(connectionString string, opts *ClientOptions)
 func (c *Client) Endpoint() string { return c.endpoint }
 
 // String describes the client without revealing its credential.
-func (c *Client) String() string { return "acsmute.Client(" + c.endpoint + ")" }
+func (c Client) String() string { return "acsmute.Client(" + c.endpoint + ")" }
 
 // GoString describes the client without revealing its credential.
-func (c *Client) GoString() string { return c.String() }
+func (c Client) GoString() string { return c.String() }
 
 // Format keeps every fmt verb from printing the client's credential.
-func (c *Client) Format(f fmt.State, verb rune) { _, _ = f.Write([]byte(c.String())) }
+func (c Client) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
 
 // MaxConnsPerHost is the connection limit of the transport NewTransport
 // makes: every connection up to it is kept alive and reused between calls.
@@ -147,34 +161,53 @@ func NewTransport() *http.Transport {
 	return t
 }
 
-// normalizeEndpoint validates an endpoint and returns it as scheme://host/.
+// normalizeEndpoint validates an endpoint and returns it as scheme://host/,
+// with an internationalised host in its ASCII (punycode) form, the form
+// net/http sends and so the form the signature must cover. Its errors quote
+// no more of the input than the scheme and the host, since a mistaken
+// endpoint may hold a key (a connection string pasted whole, say).
 func normalizeEndpoint(endpoint string, allowHTTP bool) (string, error) {
 	if strings.TrimSpace(endpoint) == "" {
 		return "", invalid("endpoint is empty")
 	}
+	if strings.Contains(strings.ToLower(endpoint), "accesskey=") {
+		return "", invalid("endpoint looks like a connection string; pass it to NewClientFromConnectionString instead")
+	}
 	u, err := url.Parse(endpoint)
 	if err != nil {
-		return "", invalidf("endpoint is not a URL: %w", err)
+		return "", invalid("endpoint is not a valid URL (want https://<resource>.communication.azure.com)")
 	}
 	scheme := strings.ToLower(u.Scheme)
 	switch {
 	case scheme != "https" && scheme != "http":
 		return "", invalidf("endpoint scheme must be https (or http for a local emulator), not %q", truncate(u.Scheme, 16))
-	case u.Host == "" || u.Hostname() == "":
-		return "", invalid("endpoint has no host")
+	case u.Opaque != "" || u.Host == "" || u.Hostname() == "":
+		return "", invalid("endpoint has no host (want https://<resource>.communication.azure.com)")
 	case u.User != nil:
 		return "", invalid("endpoint must not contain user information")
 	case u.Path != "" && u.Path != "/":
-		return "", invalidf("endpoint must have no path, got %q", truncate(u.Path, 64))
+		return "", invalid("endpoint must have no path")
 	case u.RawQuery != "" || u.ForceQuery:
 		return "", invalid("endpoint must have no query")
 	case u.Fragment != "":
 		return "", invalid("endpoint must have no fragment")
 	}
-	if scheme == "http" && !allowHTTP && !isLoopback(u.Hostname()) {
-		return "", invalidf("endpoint uses http on non-loopback host %q; use https, or set ClientOptions.InsecureAllowHTTP", u.Hostname())
+	host := strings.ToLower(u.Hostname())
+	if !strings.Contains(host, ":") { // not an IPv6 literal
+		if host, err = idna.Lookup.ToASCII(host); err != nil {
+			return "", invalidf("endpoint host %q is not a valid host name", truncate(u.Hostname(), 64))
+		}
 	}
-	return scheme + "://" + strings.ToLower(stripDefaultPort(scheme, u.Host)) + "/", nil
+	if scheme == "http" && !allowHTTP && !isLoopback(host) {
+		return "", invalidf("endpoint uses http on non-loopback host %q; use https, or set ClientOptions.InsecureAllowHTTP", host)
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port := u.Port(); port != "" {
+		host += ":" + port
+	}
+	return scheme + "://" + stripDefaultPort(scheme, host) + "/", nil
 }
 
 // isLoopback reports whether host is localhost or a loopback IP address.

@@ -3,6 +3,7 @@ package client
 import (
 	"encoding/base64"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 )
@@ -10,7 +11,9 @@ import (
 // ConnectionString is a parsed Communication Services connection string of
 // the form "endpoint=https://<resource>.communication.azure.com/;accesskey=<base64>".
 //
-// Its String method hides the access key, so a ConnectionString can be logged.
+// It never reveals the access key when printed with any fmt verb, marshalled
+// to JSON or text, or logged with log/slog, so it can be logged; read the
+// AccessKey field to use the key.
 type ConnectionString struct {
 	// Endpoint is the resource endpoint, as written in the connection string.
 	Endpoint string
@@ -28,9 +31,23 @@ func (c ConnectionString) GoString() string {
 	return fmt.Sprintf("client.ConnectionString{Endpoint:%q, AccessKey:\"REDACTED\"}", c.Endpoint)
 }
 
+// Format writes String for every verb, so that no fmt verb (%d, %x and %q
+// included) reveals the key; %#v writes GoString.
+func (c ConnectionString) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = io.WriteString(f, c.GoString())
+		return
+	}
+	_, _ = io.WriteString(f, c.String())
+}
+
 // LogValue implements slog.LogValuer, so that log/slog handlers (the JSON
 // one included) record the redacted form.
 func (c ConnectionString) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// MarshalText returns the redacted form, so that encoders (encoding/json
+// and encoding/xml among them) never write the key.
+func (c ConnectionString) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
 
 // ParseConnectionString parses a connection string. Keys are matched without
 // regard to case, parts are separated by ';' and split at the first '=' (so

@@ -2,12 +2,14 @@ package client
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/acsmute/acsmute/gen"
@@ -17,15 +19,97 @@ import (
 // The service's answers to a mute are tiny; anything near this is not one.
 const maxResponseBody = 1 << 20
 
-// ErrOutcomeUnknown is wrapped by errors returned when the client cannot tell
-// whether the service muted the participant: the five-minute repeatability
-// window passed (the service answers 412, or the client stopped retrying to
-// stay inside the window) before a definite answer arrived. Check the call's
-// state, or start a new logical request, before muting again.
+// ErrOutcomeUnknown is matched (with errors.Is) by a MuteParticipant error
+// when the client cannot tell whether the service muted the participant:
+//
+//   - the service answered 412 (the repeatability window of the request had
+//     passed, so the service no longer knows whether it executed it);
+//   - an attempt may have reached the service without a definite answer (a
+//     transport failure after the connection was made, such as a reset, a
+//     lost or cut-short response or a per-attempt timeout; a 408 or 5xx
+//     answer; or a 409 with a Repeatability-Result header, meaning an
+//     earlier attempt is still in progress), and then retries ran out, the
+//     client stopped retrying to stay inside the repeatability window, the
+//     call's context ended, or the last answer was one that speaks for the
+//     attempt rather than the request (3xx, 401, 403, 407);
+//   - the service answered 2xx other than 200, or 200 with a body that is
+//     not a mute result.
+//
+// It is not matched when nothing was sent (bad input, a context that ended
+// first, a credential that gave no token, a failed DNS lookup, connection or
+// TLS handshake) or when the last answer was the service's verdict on the
+// request (200, or a 4xx such as 400 or 404): every attempt carries the same
+// Repeatability-Request-ID, so the service answers a resent request as it
+// answered the first.
+//
+// To resolve an unknown outcome, resend the same logical request: call
+// MuteParticipant again with the RepeatabilityRequestID and
+// RepeatabilityFirstSent of the *MuteError, within RepeatabilityWindow of
+// that first-sent time. The service then replays its first answer, or
+// executes the mute once if no earlier attempt reached it.
 var ErrOutcomeUnknown = errors.New("acsmute: outcome unknown")
 
-// ResponseError is returned when the service answers with a status other than
-// 200. Find it with errors.As:
+// MuteError is the error MuteParticipant returns for every failure after it
+// has accepted its input (input errors match ErrInvalidInput instead). It
+// carries what a caller needs to resend the same logical request, and wraps
+// the cause: errors.As finds a *ResponseError when the service answered,
+// errors.Is finds ErrOutcomeUnknown when the outcome is unknown and
+// context.Canceled or context.DeadlineExceeded when the call's context ended.
+type MuteError struct {
+	// RepeatabilityRequestID is the Repeatability-Request-ID of the request,
+	// the same on every attempt.
+	RepeatabilityRequestID string
+	// RepeatabilityFirstSent is the Repeatability-First-Sent of the request,
+	// in UTC and whole seconds.
+	RepeatabilityFirstSent time.Time
+	// Attempts is how many attempts were started; 0 when nothing was sent.
+	Attempts int
+	// Err is the cause: the last attempt's failure, or why the client
+	// stopped.
+	Err error
+
+	unknown bool
+}
+
+// Error describes the failure on one line.
+func (e *MuteError) Error() string {
+	var b strings.Builder
+	switch {
+	case e.unknown:
+		fmt.Fprintf(&b, "acsmute: mute outcome unknown after %d %s (resend with Repeatability-Request-ID %s and Repeatability-First-Sent %s within %v of it to resolve it)",
+			e.Attempts, plural(e.Attempts, "attempt", "attempts"), e.RepeatabilityRequestID,
+			e.RepeatabilityFirstSent.UTC().Format(http.TimeFormat), RepeatabilityWindow)
+	case e.Attempts == 0:
+		b.WriteString("acsmute: mute not sent")
+	default:
+		fmt.Fprintf(&b, "acsmute: mute failed after %d %s", e.Attempts, plural(e.Attempts, "attempt", "attempts"))
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the cause and, when the outcome is unknown,
+// ErrOutcomeUnknown.
+func (e *MuteError) Unwrap() []error {
+	if e.unknown {
+		return []error{ErrOutcomeUnknown, e.Err}
+	}
+	return []error{e.Err}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// ResponseError is the cause of a MuteParticipant error when the service
+// answered with a status other than 200, the one success status of the
+// operation; a 3xx is never followed. Find it with errors.As:
 //
 //	var re *client.ResponseError
 //	if errors.As(err, &re) && re.StatusCode == http.StatusNotFound { ... }
@@ -44,8 +128,8 @@ type ResponseError struct {
 	// InnerError is the body's error.innererror, when present.
 	InnerError *ErrorDetail
 	// RawResponse is the response. Its Body has been read and closed; the
-	// bytes read (at most 1 MiB) are in RawBody. Its Request's Authorization
-	// header is replaced by "REDACTED".
+	// bytes read (at most 1 MiB) are in RawBody. Its Request is a copy whose
+	// Authorization header is replaced by "REDACTED".
 	RawResponse *http.Response
 	// RawBody is the start of the response body, at most 1 MiB.
 	RawBody []byte
@@ -63,7 +147,6 @@ type ErrorDetail struct {
 // Error describes the failure on one line: method, URL, status, code and message.
 func (e *ResponseError) Error() string {
 	var b strings.Builder
-	b.WriteString("acsmute: ")
 	if e.RawResponse != nil && e.RawResponse.Request != nil {
 		req := e.RawResponse.Request
 		b.WriteString(req.Method)
@@ -91,10 +174,15 @@ func (e *ResponseError) Error() string {
 // newResponseError builds a ResponseError from a response and the bytes of
 // its body read so far. truncated means the body went on past the limit.
 func newResponseError(resp *http.Response, body []byte, truncated bool) *ResponseError {
-	if resp.Request != nil && resp.Request.Header.Get("Authorization") != "" {
-		// Keep the request for inspection, but not its credentials.
-		req := resp.Request.Clone(resp.Request.Context())
-		req.Header.Set("Authorization", "REDACTED")
+	if resp.Request != nil {
+		// Keep the request for inspection, but not its credentials, nor
+		// anything that leads back to the original.
+		req := resp.Request.Clone(context.Background())
+		if req.Header.Get(headerAuthorization) != "" {
+			req.Header.Set(headerAuthorization, "REDACTED")
+		}
+		req.Response = nil
+		req.Body, req.GetBody = nil, nil
 		copied := *resp
 		copied.Request = req
 		resp = &copied

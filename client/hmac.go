@@ -5,8 +5,11 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"hash"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -33,8 +36,10 @@ const (
 // A KeyCredential is safe for concurrent use. Its String, GoString and
 // Format output never contain the key.
 type KeyCredential struct {
-	// pool holds HMAC states keyed with the access key, reused across calls.
-	pool sync.Pool
+	// pool holds HMAC states keyed with the access key, reused across
+	// calls. It is a pointer so that a copied KeyCredential value prints
+	// nothing of the key either.
+	pool *sync.Pool
 }
 
 // NewKeyCredential returns a credential for the base64 access key found in
@@ -48,22 +53,29 @@ func NewKeyCredential(accessKey string) (*KeyCredential, error) {
 	if err != nil {
 		return nil, invalid("access key is not valid base64")
 	}
-	c := &KeyCredential{}
-	c.pool.New = func() any { return hmac.New(sha256.New, key) }
-	return c, nil
+	return &KeyCredential{pool: &sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}}, nil
 }
 
 // String describes the credential without revealing the key.
-func (c *KeyCredential) String() string { return "KeyCredential(REDACTED)" }
+func (c KeyCredential) String() string { return "KeyCredential(REDACTED)" }
 
 // GoString describes the credential without revealing the key.
-func (c *KeyCredential) GoString() string { return "&client.KeyCredential{REDACTED}" }
+func (c KeyCredential) GoString() string { return "&client.KeyCredential{REDACTED}" }
 
-// Format keeps every fmt verb from printing the key.
-func (c *KeyCredential) Format(f fmt.State, verb rune) { _, _ = f.Write([]byte(c.String())) }
+// Format writes String for every verb, so that no fmt verb reveals the key.
+func (c KeyCredential) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
+
+// LogValue implements slog.LogValuer with the redacted form.
+func (c KeyCredential) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// MarshalText returns the redacted form.
+func (c KeyCredential) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
 
 // authorize implements Credential.
 func (c *KeyCredential) authorize(_ context.Context, req *http.Request, bodyHash string, now time.Time) error {
+	if c.pool == nil {
+		return errors.New("the KeyCredential was not made by NewKeyCredential")
+	}
 	var dateBuf [len(http.TimeFormat) + 4]byte
 	date := string(now.UTC().AppendFormat(dateBuf[:0], http.TimeFormat))
 	vals := make([]string, 3) // one allocation for the three values

@@ -1,7 +1,6 @@
 package client
 
 import (
-	"reflect"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -343,17 +342,77 @@ func checkRawID(rawID string) error {
 	return nil
 }
 
-// checkIdentifier validates an Identifier built by hand before it is sent.
-func checkIdentifier(id Identifier) error {
-	if id == nil {
-		return invalid("participant is nil")
+// resolveIdentifier checks an Identifier before it is sent and returns it in
+// a form whose methods are safe to call: one of this package's identifier
+// values, or, for another type (one that embeds an identifier of this
+// package), a snapshot of what its methods return. It never panics: a
+// method that panics (a nil embedded identifier, say) gives an input error.
+func resolveIdentifier(id Identifier) (Identifier, error) {
+	switch v := id.(type) {
+	case nil:
+		return nil, invalid("participant is nil")
+	case CommunicationUserIdentifier, PhoneNumberIdentifier, MicrosoftTeamsUserIdentifier,
+		MicrosoftTeamsAppIdentifier, TeamsExtensionUserIdentifier, UnknownIdentifier:
+		return v, checkIdentifier(v)
+	case *CommunicationUserIdentifier:
+		return deref(v)
+	case *PhoneNumberIdentifier:
+		return deref(v)
+	case *MicrosoftTeamsUserIdentifier:
+		return deref(v)
+	case *MicrosoftTeamsAppIdentifier:
+		return deref(v)
+	case *TeamsExtensionUserIdentifier:
+		return deref(v)
+	case *UnknownIdentifier:
+		return deref(v)
 	}
-	if rv := reflect.ValueOf(id); rv.Kind() == reflect.Pointer {
-		if rv.IsNil() {
-			return invalidf("participant is a nil %T", id)
+	snap, err := snapshot(id)
+	if err != nil {
+		return nil, err
+	}
+	return snap, checkIdentifier(snap)
+}
+
+// deref resolves a pointer to one of this package's identifiers.
+func deref[T Identifier](p *T) (Identifier, error) {
+	if p == nil {
+		return nil, invalidf("participant is a nil %T", p)
+	}
+	return *p, checkIdentifier(*p)
+}
+
+// snapshotIdentifier is an Identifier of another type, frozen: what its
+// methods returned when it was checked.
+type snapshotIdentifier struct {
+	rawID string
+	kind  IdentifierKind
+	wire  gen.CommunicationIdentifierModel
+}
+
+func (s snapshotIdentifier) RawID() string                           { return s.rawID }
+func (s snapshotIdentifier) Kind() IdentifierKind                    { return s.kind }
+func (s snapshotIdentifier) model() gen.CommunicationIdentifierModel { return s.wire }
+
+// snapshot calls the methods of an Identifier of another type, turning a
+// panic into an input error, and checks that the raw ID it reports is the
+// one it would send.
+func snapshot(id Identifier) (snap snapshotIdentifier, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = invalidf("participant of type %T cannot be used: its methods panicked", id)
 		}
-		return checkIdentifier(rv.Elem().Interface().(Identifier))
+	}()
+	snap = snapshotIdentifier{rawID: id.RawID(), kind: id.Kind(), wire: id.model()}
+	if snap.wire.RawId == nil || *snap.wire.RawId != snap.rawID {
+		return snapshotIdentifier{}, invalidf("participant of type %T has a RawID that differs from the identifier it embeds", id)
 	}
+	return snap, nil
+}
+
+// checkIdentifier checks one of this package's identifier values, or a
+// snapshot, before it is sent.
+func checkIdentifier(id Identifier) error {
 	switch v := id.(type) {
 	case CommunicationUserIdentifier:
 		if v.ID == "" {

@@ -396,10 +396,26 @@ func TestSuccessWithBadBody(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.mention) {
 				t.Errorf("error = %v, want one mentioning %q", err, tt.mention)
 			}
-			if res.StatusCode != 200 {
-				t.Errorf("status = %d", res.StatusCode)
+			// A 200 that is not the documented answer proves nothing.
+			if !errors.Is(err, client.ErrOutcomeUnknown) {
+				t.Errorf("error %v does not match ErrOutcomeUnknown", err)
+			}
+			var me *client.MuteError
+			if !errors.As(err, &me) || me.Attempts != 1 || me.RepeatabilityRequestID == "" {
+				t.Errorf("MuteError = %+v", me)
+			}
+			if res != (client.MuteParticipantResult{}) {
+				t.Errorf("result = %+v, want zero", res)
+			}
+			if n := len(srv.seen()); n != 1 {
+				t.Errorf("%d attempts, want 1", n)
 			}
 		})
+	}
+	// A +json media type is JSON.
+	srv0 := newRecorder(t, answer(200, `{"operationContext":"vnd"}`, "Content-Type", "application/vnd.acs+json; charset=utf-8"))
+	if res, err := newKeyClient(t, srv0.URL, nil).MuteParticipant(context.Background(), "call", acsUser, nil); err != nil || res.OperationContext != "vnd" {
+		t.Errorf("+json 200: %+v, %v", res, err)
 	}
 	srv := newRecorder(t, answer(200, ``))
 	c := newKeyClient(t, srv.URL, nil)
@@ -421,6 +437,9 @@ func TestNewClientEndpoints(t *testing.T) {
 		"http://127.0.0.1:8080/":                 "http://127.0.0.1:8080/",
 		"http://localhost:80":                    "http://localhost/",
 		"http://[::1]:9000":                      "http://[::1]:9000/",
+		"http://app.localhost:7000":              "http://app.localhost:7000/",
+		"https://bücher.example":                 "https://xn--bcher-kva.example/",
+		"https://BÜCHER.example:8443/":           "https://xn--bcher-kva.example:8443/",
 	}
 	for in, want := range good {
 		c, err := client.NewClient(in, cred, nil)
@@ -443,7 +462,11 @@ func TestNewClientEndpoints(t *testing.T) {
 		"https://r.communication.azure.com/#frag": "no fragment",
 		"http://r.communication.azure.com":        "InsecureAllowHTTP",
 		"http://10.0.0.1:8080":                    "non-loopback",
-		"https://r.communication.azure.com:port":  "not a URL",
+		"https://r.communication.azure.com:port":  "not a valid URL",
+		"http://localhost.example.com":            "non-loopback",
+		"http://notlocalhost":                     "non-loopback",
+		"https://exa mple.com":                    "not a valid URL",
+		"https://xn--a.example":                   "not a valid host name",
 	}
 	for in, mention := range bad {
 		_, err := client.NewClient(in, cred, nil)
@@ -460,8 +483,48 @@ func TestNewClientEndpoints(t *testing.T) {
 	if _, err := client.NewClient("https://r.example", nil, nil); err == nil {
 		t.Error("nil credential accepted")
 	}
-	if _, err := client.NewClient("https://r.example", cred, &client.ClientOptions{ApplicationID: "has space"}); err == nil {
-		t.Error("bad ApplicationID accepted")
+	for _, id := range []string{"has space", "abcdefghijklmnopqrstuvwxy", "tab\t", "caf\u00e9"} {
+		if _, err := client.NewClient("https://r.example", cred, &client.ClientOptions{ApplicationID: id}); !errors.Is(err, client.ErrInvalidInput) {
+			t.Errorf("ApplicationID %q: error = %v, want an input error", id, err)
+		}
+	}
+	if _, err := client.NewClient("https://r.example", cred, &client.ClientOptions{ApplicationID: "abcdefghijklmnopqrstuvwx"}); err != nil {
+		t.Errorf("24-character ApplicationID: %v", err)
+	}
+}
+
+// Errors about an endpoint never repeat more of it than scheme and host: a
+// connection string pasted as the endpoint, or a key in its path, query,
+// fragment or user information, stays out of the message.
+func TestNewClientEndpointErrorsHideSecrets(t *testing.T) {
+	cred, err := client.NewKeyCredential(fakeKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const secret = "c2VjcmV0LWtleS1zaG91bGQtbm90LWxlYWs="
+	for _, in := range []string{
+		"endpoint=https://r.communication.azure.com/;accesskey=" + secret,
+		"https://r.communication.azure.com/" + secret,
+		"https://r.communication.azure.com/%zz" + secret,
+		"https://r.communication.azure.com/?k=" + secret,
+		"https://r.communication.azure.com/#" + secret,
+		"https://user:" + secret + "@r.communication.azure.com/",
+		"https://r.communication.azure.com:" + secret,
+		"ht tp://" + secret,
+		secret,
+	} {
+		_, err := client.NewClient(in, cred, nil)
+		if err == nil || !errors.Is(err, client.ErrInvalidInput) {
+			t.Errorf("NewClient(%q) error = %v, want an input error", in, err)
+			continue
+		}
+		if strings.Contains(err.Error(), secret[:12]) {
+			t.Errorf("NewClient error %q repeats the secret", err)
+		}
+	}
+	_, err = client.NewClient("endpoint=https://r.example/;accesskey="+secret, cred, nil)
+	if err == nil || !strings.Contains(err.Error(), "NewClientFromConnectionString") {
+		t.Errorf("connection string as endpoint: error = %v, want a hint", err)
 	}
 }
 

@@ -51,5 +51,6 @@ const (
 	headerContentType            = "Content-Type"
 	headerRepeatabilityFirstSent = "Repeatability-First-Sent"
 	headerRepeatabilityRequestID = "Repeatability-Request-Id"
+	headerRepeatabilityResult    = "Repeatability-Result"
 	headerUserAgent              = "User-Agent"
 )

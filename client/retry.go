@@ -8,16 +8,18 @@ import (
 )
 
 // RetryOptions configures how failed attempts are retried. The zero value
-// means the defaults: 3 retries, 800ms base delay, 60s maximum delay, no
-// per-attempt timeout.
+// means the defaults: 3 retries, 800ms base delay, 60s maximum delay and a
+// 30s per-attempt timeout.
 //
-// An attempt is retried when it fails in transport (connection refused or
-// reset, a response lost after the request went out, a per-attempt timeout)
+// An attempt is retried when it fails in transport (a failed DNS lookup or
+// connection, a reset, a response lost or cut short, a per-attempt timeout),
 // or the service answers 408, 429, 500, 502, 503 or 504, or 409 with a
-// Repeatability-Result header (the first send of the same request is still in
-// progress). Other statuses are final. Every attempt of one call carries the
-// same body and repeatability headers, so the service executes the mute at
-// most once however many attempts reach it.
+// Repeatability-Result header (an earlier attempt of the same request is
+// still in progress). A certificate that does not verify, a credential that
+// gives no token and every other status are final at once; redirects are
+// never followed. Every attempt of one call carries the same body and
+// repeatability headers, so the service executes the mute at most once
+// however many attempts reach it.
 type RetryOptions struct {
 	// MaxRetries is the number of retries after the first attempt.
 	// Zero means 3; a negative value disables retries.
@@ -29,9 +31,17 @@ type RetryOptions struct {
 	// header asks for. Zero means 60s.
 	MaxRetryDelay time.Duration
 	// TryTimeout bounds each attempt, from sending the request to reading
-	// the whole response. Zero means no bound beyond the call's context.
+	// the whole response, so that a server that accepts a request and never
+	// answers cannot hold a call for ever. Zero means DefaultTryTimeout; a
+	// negative value means no bound beyond the call's context.
 	TryTimeout time.Duration
 }
+
+// DefaultTryTimeout is the per-attempt timeout when RetryOptions.TryTimeout
+// is zero. A mute is answered in well under a second; with the default
+// retries, a silent server ends a call in about two minutes, inside the
+// repeatability window.
+const DefaultTryTimeout = 30 * time.Second
 
 // RepeatabilityWindow is how long the service remembers a
 // Repeatability-Request-ID. The client starts no attempt later than
@@ -43,8 +53,14 @@ const RepeatabilityWindow = 5 * time.Minute
 const repeatabilityMargin = 30 * time.Second
 
 func (o RetryOptions) withDefaults() (RetryOptions, error) {
-	if o.RetryDelay < 0 || o.MaxRetryDelay < 0 || o.TryTimeout < 0 {
-		return o, invalid("retry delays and timeouts must not be negative")
+	if o.RetryDelay < 0 || o.MaxRetryDelay < 0 {
+		return o, invalid("RetryOptions.RetryDelay and MaxRetryDelay must not be negative")
+	}
+	switch {
+	case o.TryTimeout == 0:
+		o.TryTimeout = DefaultTryTimeout
+	case o.TryTimeout < 0:
+		o.TryTimeout = 0
 	}
 	switch {
 	case o.MaxRetries == 0:
@@ -64,15 +80,14 @@ func (o RetryOptions) withDefaults() (RetryOptions, error) {
 	return o, nil
 }
 
-// retryableStatus reports whether a response status may be retried.
-func retryableStatus(resp *http.Response) bool {
-	switch resp.StatusCode {
+// retryableStatus reports whether a status may be retried; 409 is retried
+// too when it carries a Repeatability-Result header (see classify).
+func retryableStatus(code int) bool {
+	switch code {
 	case http.StatusRequestTimeout, http.StatusTooManyRequests,
 		http.StatusInternalServerError, http.StatusBadGateway,
 		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 		return true
-	case http.StatusConflict:
-		return resp.Header.Get("Repeatability-Result") != ""
 	}
 	return false
 }

@@ -80,6 +80,14 @@ func TestRetryScenarios(t *testing.T) {
 		{"404 not retried", []acstest.Fault{{Status: 404}}, fastRetry, want{1, false, 404, false, 0}},
 		{"409 without repeatability not retried", []acstest.Fault{{Status: 409}}, fastRetry, want{1, false, 409, false, 0}},
 		{"412 outcome unknown", []acstest.Fault{{Status: 412}}, fastRetry, want{1, false, 412, true, 0}},
+		{"503 then 404 is a verdict", []acstest.Fault{{Status: 503}, {Status: 404}}, fastRetry, want{2, false, 404, false, 0}},
+		{"503 then 400 is a verdict", []acstest.Fault{{Status: 503}, {Status: 400}}, fastRetry, want{2, false, 400, false, 0}},
+		{"503 then 401 stays unknown", []acstest.Fault{{Status: 503}, {Status: 401}}, fastRetry, want{2, false, 401, true, 0}},
+		{"503 then 403 stays unknown", []acstest.Fault{{Status: 503}, {Status: 403}}, fastRetry, want{2, false, 403, true, 0}},
+		{"408 then 429s stay unknown", []acstest.Fault{{Status: 408}, {Status: 429}, {Status: 429}, {Status: 429}}, fastRetry, want{4, false, 429, true, 0}},
+		{"501 is final, maybe executed", []acstest.Fault{{Status: 501}}, fastRetry, want{1, false, 501, true, 0}},
+		{"202 is not success", []acstest.Fault{{Status: 202}}, fastRetry, want{1, false, 202, true, 0}},
+		{"204 is not success", []acstest.Fault{{Status: 204}}, fastRetry, want{1, false, 204, true, 0}},
 		{"connection dropped before execution", []acstest.Fault{{Drop: acstest.DropBeforeExecute}}, fastRetry, want{2, true, 0, false, 1}},
 		{"connection dropped after execution", []acstest.Fault{{Drop: acstest.DropAfterExecute}}, fastRetry, want{2, true, 0, false, 1}},
 		{"dropped twice after execution", []acstest.Fault{{Drop: acstest.DropAfterExecute}, {Drop: acstest.DropAfterExecute}}, fastRetry, want{3, true, 0, false, 1}},
@@ -174,29 +182,6 @@ func TestRetryDatesAndSignaturesAreFresh(t *testing.T) {
 	}
 }
 
-func TestRetryStopsBeforeTheRepeatabilityWindowEnds(t *testing.T) {
-	srv := newEmulator(t)
-	srv.InjectFaults(5, acstest.Fault{Status: 503, RetryAfter: "45"})
-	c := emulatorClient(t, srv, client.RetryOptions{}, nil)
-	start := time.Now()
-	_, err := c.MuteParticipant(context.Background(), "call-1", client.CommunicationUserIdentifier{ID: alice},
-		&client.MuteParticipantOptions{RepeatabilityFirstSent: time.Now().Add(-4 * time.Minute)})
-	if err == nil || !errors.Is(err, client.ErrOutcomeUnknown) || !strings.Contains(err.Error(), "repeatability window") {
-		t.Fatalf("error = %v", err)
-	}
-	if time.Since(start) > 2*time.Second || len(srv.Requests()) != 1 {
-		t.Errorf("waited %v and made %d attempts; want an immediate stop", time.Since(start), len(srv.Requests()))
-	}
-	// The emulator's own 412 when First-Sent is already outside the window.
-	srv.ClearFaults()
-	_, err = c.MuteParticipant(context.Background(), "call-1", client.CommunicationUserIdentifier{ID: alice},
-		&client.MuteParticipantOptions{RepeatabilityFirstSent: time.Now().Add(-6 * time.Minute)})
-	var re *client.ResponseError
-	if !errors.As(err, &re) || re.StatusCode != 412 || !errors.Is(err, client.ErrOutcomeUnknown) || !strings.Contains(err.Error(), "window") {
-		t.Errorf("error = %v", err)
-	}
-}
-
 func TestContextEndsWaitingAndAttempts(t *testing.T) {
 	srv := newEmulator(t)
 	c := emulatorClient(t, srv, client.RetryOptions{RetryDelay: time.Minute, MaxRetryDelay: time.Minute}, nil)
@@ -266,9 +251,13 @@ func TestConnectionRefusedIsRetried(t *testing.T) {
 
 func TestRetryOptionsValidation(t *testing.T) {
 	cred, _ := client.NewKeyCredential(fakeKey)
-	for _, r := range []client.RetryOptions{{RetryDelay: -1}, {MaxRetryDelay: -1}, {TryTimeout: -1}} {
+	for _, r := range []client.RetryOptions{{RetryDelay: -1}, {MaxRetryDelay: -1}} {
 		if _, err := client.NewClient("https://r.example", cred, &client.ClientOptions{Retry: r}); !errors.Is(err, client.ErrInvalidInput) {
 			t.Errorf("%+v: %v", r, err)
 		}
+	}
+	// A negative TryTimeout turns the per-attempt bound off.
+	if _, err := client.NewClient("https://r.example", cred, &client.ClientOptions{Retry: client.RetryOptions{TryTimeout: -1}}); err != nil {
+		t.Errorf("TryTimeout -1: %v", err)
 	}
 }

@@ -3,6 +3,9 @@ package client_test
 import (
 	"bytes"
 	"context"
+	"encoding"
+	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -118,5 +121,81 @@ func TestSlogRedactsSecretValues(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), "https://r.example/") {
 		t.Errorf("slog output lacks the endpoint:\n%s", buf.String())
+	}
+}
+
+// Every exported type that holds a key or token keeps it out of every fmt
+// verb (value and pointer), JSON, XML and text marshalling, and slog (also
+// inside slices, which slog hands to the encoder without LogValue).
+func TestSecretHoldersRedactEverywhere(t *testing.T) {
+	const token = "fake-bearer-secret-token"
+	secrets := []string{fakeKey, strings.TrimRight(fakeKey, "="), "ZmFrZS1hY2Nlc3Mta2V5", token}
+
+	cs, err := client.ParseConnectionString("endpoint=https://r.example/;accesskey=" + fakeKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _ := client.NewKeyCredential(fakeKey)
+	static, _ := client.NewStaticTokenCredential(token)
+	tc, _ := client.NewTokenCredential(client.TokenProviderFunc(func(context.Context) (client.AccessToken, error) {
+		return client.AccessToken{Token: token, ExpiresOn: time.Now().Add(time.Hour)}, nil
+	}), nil)
+	srv := newRecorder(t)
+	tokClient, _ := client.NewClient(srv.URL, tc, nil)
+	if _, err := tokClient.MuteParticipant(context.Background(), "call", acsUser, nil); err != nil {
+		t.Fatal(err) // tc now caches the token
+	}
+	keyClient, _ := client.NewClientFromConnectionString("endpoint=https://r.example/;accesskey="+fakeKey, nil)
+	at := client.AccessToken{Token: token, ExpiresOn: time.Now()}
+
+	values := map[string]any{
+		"ConnectionString": cs, "*ConnectionString": &cs,
+		"AccessToken": at, "*AccessToken": &at,
+		"KeyCredential": *key, "*KeyCredential": key,
+		"StaticTokenCredential": *static, "*StaticTokenCredential": static,
+		"TokenCredential": *tc, "*TokenCredential": tc,
+		"Client": *keyClient, "*Client": keyClient, "*Client(token)": tokClient,
+		"[]ConnectionString": []client.ConnectionString{cs},
+		"[]AccessToken":      []client.AccessToken{at},
+		"map":                map[string]any{"cs": cs, "token": at},
+	}
+	verbs := []string{"%v", "%+v", "%#v", "%s", "%q", "%d", "%x", "%X", "%t", "%o", "%b", "%e", "%g", "%c", "%U", "%10.3v", "%-20s", "% x"}
+	check := func(what, out string) {
+		t.Helper()
+		for _, s := range secrets {
+			if strings.Contains(out, s) {
+				t.Errorf("%s shows a secret: %s", what, out)
+				return
+			}
+		}
+	}
+	for name, v := range values {
+		for _, verb := range verbs {
+			check(name+" "+verb, fmt.Sprintf(verb, v))
+		}
+		check(name+" Sprint", fmt.Sprint(v))
+		check(name+" Sprintln", fmt.Sprintln(v))
+		if b, err := json.Marshal(v); err == nil {
+			check(name+" json", string(b))
+		}
+		if b, err := xml.Marshal(v); err == nil {
+			check(name+" xml", string(b))
+		}
+		if m, ok := v.(encoding.TextMarshaler); ok {
+			b, _ := m.MarshalText()
+			check(name+" MarshalText", string(b))
+		}
+		var buf bytes.Buffer
+		for _, h := range []slog.Handler{slog.NewJSONHandler(&buf, nil), slog.NewTextHandler(&buf, nil)} {
+			slog.New(h).Info("value", "v", v, slog.Any("any", v), slog.Group("g", "v", v))
+		}
+		check(name+" slog", buf.String())
+	}
+	// The redacted forms still say what they are.
+	if got := fmt.Sprintf("%d", cs); !strings.Contains(got, "https://r.example/") || !strings.Contains(got, "REDACTED") {
+		t.Errorf("%%d of a ConnectionString = %q", got)
+	}
+	if b, _ := json.Marshal(at); !strings.Contains(string(b), "REDACTED") {
+		t.Errorf("json of an AccessToken = %s", b)
 	}
 }

@@ -2,15 +2,18 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"sync"
 	"time"
 )
 
-// AccessToken is a bearer token and the time it stops being valid.
-// Its String method hides the token.
+// AccessToken is a bearer token and the time it stops being valid. It never
+// reveals the token when printed with any fmt verb, marshalled to JSON or
+// text, or logged with log/slog.
 type AccessToken struct {
 	// Token is the bearer token, without the "Bearer " prefix.
 	Token string
@@ -29,13 +32,21 @@ func (t AccessToken) String() string {
 // GoString is like String, so that %#v does not reveal the token either.
 func (t AccessToken) GoString() string { return t.String() }
 
+// Format writes String for every verb, so that no fmt verb (%d, %x and %q
+// included) reveals the token.
+func (t AccessToken) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, t.String()) }
+
 // LogValue implements slog.LogValuer, so that log/slog handlers (the JSON
 // one included) record the redacted form.
 func (t AccessToken) LogValue() slog.Value { return slog.StringValue(t.String()) }
 
+// MarshalText returns the redacted form, so that encoders (encoding/json
+// and encoding/xml among them) never write the token.
+func (t AccessToken) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
+
 // TokenProvider fetches bearer tokens, for example from Microsoft Entra ID.
-// GetToken must honour ctx and may be called from several goroutines, though
-// TokenCredential calls it from one at a time.
+// GetToken should honour ctx; TokenCredential calls it from one goroutine at
+// a time.
 type TokenProvider interface {
 	GetToken(ctx context.Context) (AccessToken, error)
 }
@@ -47,9 +58,10 @@ type TokenProviderFunc func(ctx context.Context) (AccessToken, error)
 func (f TokenProviderFunc) GetToken(ctx context.Context) (AccessToken, error) { return f(ctx) }
 
 // StaticTokenCredential authorizes every request with one fixed bearer token.
-// Prefer TokenCredential for tokens that expire.
+// Prefer TokenCredential for tokens that expire. Like every credential here,
+// it never reveals its token when printed, marshalled or logged.
 type StaticTokenCredential struct {
-	header string
+	header *string // a pointer, so that a copied value holds no token either
 }
 
 // NewStaticTokenCredential returns a credential that always sends token.
@@ -57,20 +69,30 @@ func NewStaticTokenCredential(token string) (*StaticTokenCredential, error) {
 	if err := checkToken(token); err != nil {
 		return nil, err
 	}
-	return &StaticTokenCredential{header: "Bearer " + token}, nil
+	h := "Bearer " + token
+	return &StaticTokenCredential{header: &h}, nil
 }
 
 // String describes the credential without revealing the token.
-func (c *StaticTokenCredential) String() string { return "StaticTokenCredential(REDACTED)" }
+func (c StaticTokenCredential) String() string { return "StaticTokenCredential(REDACTED)" }
 
 // GoString describes the credential without revealing the token.
-func (c *StaticTokenCredential) GoString() string { return "&client.StaticTokenCredential{REDACTED}" }
+func (c StaticTokenCredential) GoString() string { return "&client.StaticTokenCredential{REDACTED}" }
 
-// Format keeps every fmt verb from printing the token.
-func (c *StaticTokenCredential) Format(f fmt.State, verb rune) { _, _ = f.Write([]byte(c.String())) }
+// Format writes String for every verb.
+func (c StaticTokenCredential) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
+
+// LogValue implements slog.LogValuer with the redacted form.
+func (c StaticTokenCredential) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// MarshalText returns the redacted form.
+func (c StaticTokenCredential) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
 
 func (c *StaticTokenCredential) authorize(_ context.Context, req *http.Request, _ string, _ time.Time) error {
-	req.Header[headerAuthorization] = []string{c.header}
+	if c.header == nil {
+		return errors.New("the StaticTokenCredential was not made by NewStaticTokenCredential")
+	}
+	req.Header[headerAuthorization] = []string{*c.header}
 	return nil
 }
 
@@ -81,20 +103,46 @@ type TokenCredentialOptions struct {
 	RefreshBefore time.Duration
 }
 
+// tokenFetchTimeout bounds one GetToken call; after it, a new call may start
+// a new fetch even if the old one never returns.
+const tokenFetchTimeout = time.Minute
+
 // TokenCredential authorizes requests with bearer tokens from a
-// TokenProvider, caching each token until shortly before it expires.
+// TokenProvider, caching each token until RefreshBefore its expiry.
 //
-// It is safe for concurrent use: when a token needs replacing, one caller
-// fetches the new one while the others keep using the current token if it is
-// still valid, or wait for the fetch (or for their own context) if it is not.
+// It is safe for concurrent use. One GetToken call runs at a time, in a
+// goroutine of its own, with a context that carries the values of the
+// context of the call that started it but not its cancellation, and that
+// ends after one minute. Callers wait for it only as long as their own
+// context allows, and keep using the current token meanwhile if it is still
+// valid. When a fetch fails, the callers waiting for it get its error; a
+// still-valid token keeps being used. A panic in GetToken is recovered and
+// returned as an error to those callers (it is not re-raised, since it
+// happens on the credential's goroutine); the credential stays usable. A
+// GetToken that ignores its context and never returns holds no caller past
+// its own context, and a new fetch starts once a minute has passed.
+//
+// A TokenCredential never reveals a token when printed, marshalled or logged.
 type TokenCredential struct {
+	st *tokenState // a pointer, so that a copied value holds no token
+}
+
+type tokenState struct {
 	provider      TokenProvider
 	refreshBefore time.Duration
 	now           func() time.Time
 
-	mu         sync.Mutex
-	current    AccessToken
-	refreshing chan struct{} // closed when the fetch in flight ends; nil when none is
+	mu      sync.Mutex
+	current AccessToken
+	fetch   *tokenFetch // the fetch in flight; nil when none is
+}
+
+// tokenFetch is one GetToken call; done is closed when tok and err are set.
+type tokenFetch struct {
+	done    chan struct{}
+	started time.Time
+	tok     AccessToken
+	err     error
 }
 
 // NewTokenCredential returns a caching credential over provider.
@@ -102,24 +150,33 @@ func NewTokenCredential(provider TokenProvider, opts *TokenCredentialOptions) (*
 	if provider == nil {
 		return nil, invalid("token provider is nil")
 	}
-	c := &TokenCredential{provider: provider, refreshBefore: 5 * time.Minute, now: time.Now}
+	st := &tokenState{provider: provider, refreshBefore: 5 * time.Minute, now: time.Now}
 	if opts != nil && opts.RefreshBefore > 0 {
-		c.refreshBefore = opts.RefreshBefore
+		st.refreshBefore = opts.RefreshBefore
 	}
-	return c, nil
+	return &TokenCredential{st: st}, nil
 }
 
 // String describes the credential without revealing a token.
-func (c *TokenCredential) String() string { return "TokenCredential(REDACTED)" }
+func (c TokenCredential) String() string { return "TokenCredential(REDACTED)" }
 
 // GoString describes the credential without revealing a token.
-func (c *TokenCredential) GoString() string { return "&client.TokenCredential{REDACTED}" }
+func (c TokenCredential) GoString() string { return "&client.TokenCredential{REDACTED}" }
 
-// Format keeps every fmt verb from printing a token.
-func (c *TokenCredential) Format(f fmt.State, verb rune) { _, _ = f.Write([]byte(c.String())) }
+// Format writes String for every verb.
+func (c TokenCredential) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
+
+// LogValue implements slog.LogValuer with the redacted form.
+func (c TokenCredential) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// MarshalText returns the redacted form.
+func (c TokenCredential) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
 
 func (c *TokenCredential) authorize(ctx context.Context, req *http.Request, _ string, _ time.Time) error {
-	tok, err := c.token(ctx)
+	if c.st == nil {
+		return errors.New("the TokenCredential was not made by NewTokenCredential")
+	}
+	tok, err := c.st.token(ctx)
 	if err != nil {
 		return err
 	}
@@ -128,55 +185,61 @@ func (c *TokenCredential) authorize(ctx context.Context, req *http.Request, _ st
 }
 
 // token returns a valid token, fetching a new one when needed.
-func (c *TokenCredential) token(ctx context.Context) (string, error) {
-	for {
-		c.mu.Lock()
-		now := c.now()
-		cur := c.current
-		valid := cur.Token != "" && (cur.ExpiresOn.IsZero() || now.Before(cur.ExpiresOn))
-		fresh := valid && (cur.ExpiresOn.IsZero() || now.Before(cur.ExpiresOn.Add(-c.refreshBefore)))
-		if fresh {
-			c.mu.Unlock()
-			return cur.Token, nil
-		}
-		if wait := c.refreshing; wait != nil {
-			c.mu.Unlock()
-			if valid {
-				return cur.Token, nil
-			}
-			select {
-			case <-wait:
-				continue
-			case <-ctx.Done():
-				return "", fmt.Errorf("acsmute: waiting for a token: %w", ctx.Err())
-			}
-		}
-		done := make(chan struct{})
-		c.refreshing = done
-		c.mu.Unlock()
-
-		tok, err := c.provider.GetToken(ctx)
-		if err == nil {
-			err = checkToken(tok.Token)
-		}
-
-		c.mu.Lock()
-		if err == nil {
-			c.current = tok
-		}
-		c.refreshing = nil
-		close(done)
-		c.mu.Unlock()
-
-		if err != nil {
-			if valid {
-				// The old token still works; use it and try again next call.
-				return cur.Token, nil
-			}
-			return "", fmt.Errorf("acsmute: getting a token: %w", err)
-		}
-		return tok.Token, nil
+func (st *tokenState) token(ctx context.Context) (string, error) {
+	st.mu.Lock()
+	now := st.now()
+	cur := st.current
+	valid := cur.Token != "" && (cur.ExpiresOn.IsZero() || now.Before(cur.ExpiresOn))
+	fresh := valid && (cur.ExpiresOn.IsZero() || now.Before(cur.ExpiresOn.Add(-st.refreshBefore)))
+	if fresh {
+		st.mu.Unlock()
+		return cur.Token, nil
 	}
+	f := st.fetch
+	if f == nil || now.Sub(f.started) > tokenFetchTimeout {
+		f = &tokenFetch{done: make(chan struct{}), started: now}
+		st.fetch = f
+		go st.run(context.WithoutCancel(ctx), f)
+	}
+	st.mu.Unlock()
+	if valid {
+		// The current token still works; the refresh goes on without us.
+		return cur.Token, nil
+	}
+	select {
+	case <-f.done:
+		if f.err != nil {
+			return "", fmt.Errorf("getting a token: %w", f.err)
+		}
+		return f.tok.Token, nil
+	case <-ctx.Done():
+		return "", fmt.Errorf("waiting for a token: %w", ctx.Err())
+	}
+}
+
+// run calls the provider once for f and records the result.
+func (st *tokenState) run(ctx context.Context, f *tokenFetch) {
+	ctx, cancel := context.WithTimeout(ctx, tokenFetchTimeout)
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			f.tok, f.err = AccessToken{}, fmt.Errorf("the token provider panicked: %v", r)
+		}
+		st.mu.Lock()
+		if f.err == nil {
+			st.current = f.tok
+		}
+		if st.fetch == f {
+			st.fetch = nil
+		}
+		st.mu.Unlock()
+		close(f.done)
+	}()
+	tok, err := st.provider.GetToken(ctx)
+	if err == nil && checkToken(tok.Token) != nil {
+		tok, err = AccessToken{}, errors.New("the token provider returned an empty token, or one with spaces or control characters")
+	}
+	f.tok, f.err = tok, err
 }
 
 // checkToken rejects tokens that cannot be sent in a header.

@@ -95,7 +95,7 @@ func TestTokenCredentialRefreshUnderConcurrency(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cred.now = clock.now
+	cred.st.now = clock.now
 	srv, seen := bearerServer(t)
 	c, err := NewClient(srv.URL, cred, nil)
 	if err != nil {
@@ -110,16 +110,16 @@ func TestTokenCredentialRefreshUnderConcurrency(t *testing.T) {
 		t.Fatalf("Authorization headers = %v", got)
 	}
 
-	// Inside the refresh margin but before expiry: one fetch; nobody waits
-	// on a failed or slow fetch while the old token still works.
+	// Inside the refresh margin but before expiry: the calls keep using the
+	// old token without waiting, and one fetch replaces it in the background.
 	clock.add(56 * time.Minute)
 	muteConcurrently(t, c, 50)
+	if got := seen(); got["Bearer fake-token-1"]+got["Bearer fake-token-2"] != 100 {
+		t.Fatalf("Authorization headers = %v", got)
+	}
+	waitForToken(t, cred, "fake-token-2")
 	if n := prov.calls.Load(); n != 2 {
 		t.Fatalf("after entering the refresh margin, %d fetches in all, want 2", n)
-	}
-	got := seen()
-	if got["Bearer fake-token-1"]+got["Bearer fake-token-2"] != 100 || got["Bearer fake-token-2"] == 0 {
-		t.Fatalf("Authorization headers = %v", got)
 	}
 
 	// Past expiry, a failing provider fails the calls with its error.
@@ -139,20 +139,185 @@ func TestTokenCredentialRefreshUnderConcurrency(t *testing.T) {
 	}
 }
 
+// waitForToken waits until the credential hands out want.
+func waitForToken(t *testing.T, cred *TokenCredential, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		tok, err := cred.st.token(context.Background())
+		if err == nil && tok == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("token = %q, %v; want %q", tok, err, want)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// blockingProvider blocks every GetToken until release is closed, ignoring
+// its context, and reports each start on started.
+type blockingProvider struct {
+	started chan struct{}
+	release chan struct{}
+	calls   atomic.Int32
+}
+
+func newBlockingProvider() *blockingProvider {
+	return &blockingProvider{started: make(chan struct{}, 16), release: make(chan struct{})}
+}
+
+func (p *blockingProvider) GetToken(context.Context) (AccessToken, error) {
+	n := p.calls.Add(1)
+	p.started <- struct{}{}
+	<-p.release
+	return AccessToken{Token: fmt.Sprintf("fake-blocked-%d", n)}, nil
+}
+
+// tokenAsync runs token in a goroutine and returns its result channel.
+func tokenAsync(ctx context.Context, cred *TokenCredential) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		_, err := cred.st.token(ctx)
+		done <- err
+	}()
+	return done
+}
+
+func receive(t *testing.T, ch <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-ch:
+		return err
+	case <-time.After(10 * time.Second):
+		t.Fatal("token did not return within 10s")
+		return nil
+	}
+}
+
+// A caller waiting for a fetch returns when its own context ends, even when
+// the provider ignores its context, and also when it started the fetch.
 func TestTokenCredentialWaitHonoursContext(t *testing.T) {
-	block := make(chan struct{})
-	defer close(block)
-	prov := TokenProviderFunc(func(ctx context.Context) (AccessToken, error) {
-		<-block
-		return AccessToken{Token: "fake"}, nil
-	})
+	prov := newBlockingProvider()
 	cred, _ := NewTokenCredential(prov, nil)
-	go cred.token(context.Background()) // holds the fetch
-	time.Sleep(10 * time.Millisecond)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer close(prov.release)
+
+	ctx1, cancel1 := context.WithCancel(context.Background())
+	first := tokenAsync(ctx1, cred) // starts the fetch
+	<-prov.started
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	second := tokenAsync(ctx2, cred) // waits for it
+	cancel1()
+	if err := receive(t, first); !errors.Is(err, context.Canceled) {
+		t.Fatalf("caller that started the fetch: error = %v, want context.Canceled", err)
+	}
+	cancel2()
+	if err := receive(t, second); !errors.Is(err, context.Canceled) {
+		t.Fatalf("waiting caller: error = %v, want context.Canceled", err)
+	}
+	if n := prov.calls.Load(); n != 1 {
+		t.Fatalf("%d fetches, want 1", n)
+	}
+}
+
+// A provider that never returns does not wedge the credential: after the
+// fetch timeout a new caller starts a new fetch.
+func TestTokenCredentialHungProviderIsReplaced(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
+	prov := newBlockingProvider()
+	cred, _ := NewTokenCredential(prov, nil)
+	cred.st.now = clock.now
+	defer close(prov.release)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	first := tokenAsync(ctx, cred)
+	<-prov.started
+	cancel()
+	receive(t, first)
+	ctx, cancel = context.WithCancel(context.Background())
+	second := tokenAsync(ctx, cred) // joins the hung fetch
+	cancel()
+	receive(t, second)
+	if n := prov.calls.Load(); n != 1 {
+		t.Fatalf("%d fetches before the timeout, want 1", n)
+	}
+	clock.add(tokenFetchTimeout + time.Second)
+	ctx, cancel = context.WithCancel(context.Background())
 	defer cancel()
-	if _, err := cred.token(ctx); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("error = %v, want the context's deadline", err)
+	third := tokenAsync(ctx, cred)
+	<-prov.started
+	if n := prov.calls.Load(); n != 2 {
+		t.Fatalf("%d fetches after the timeout, want 2", n)
+	}
+	cancel()
+	receive(t, third)
+}
+
+// A provider that panics leaves the credential usable, and the panic reaches
+// the caller as an error.
+func TestTokenCredentialSurvivesPanic(t *testing.T) {
+	var calls atomic.Int32
+	cred, _ := NewTokenCredential(TokenProviderFunc(func(context.Context) (AccessToken, error) {
+		if calls.Add(1) == 1 {
+			panic("provider bug")
+		}
+		return AccessToken{Token: "fake-after-panic"}, nil
+	}), nil)
+	_, err := cred.st.token(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "panicked") || !strings.Contains(err.Error(), "provider bug") {
+		t.Fatalf("error = %v, want one naming the panic", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	tok, err := cred.st.token(ctx)
+	if err != nil || tok != "fake-after-panic" {
+		t.Fatalf("after the panic: %q, %v", tok, err)
+	}
+}
+
+// A token that is due for refresh but still valid is used at once when the
+// refresh fails or is slow.
+func TestTokenCredentialKeepsValidTokenWhileRefreshing(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
+	var mode atomic.Int32 // 0 ok, 1 fail, 2 block
+	release := make(chan struct{})
+	defer close(release)
+	var calls atomic.Int32
+	cred, _ := NewTokenCredential(TokenProviderFunc(func(context.Context) (AccessToken, error) {
+		n := calls.Add(1)
+		switch mode.Load() {
+		case 1:
+			return AccessToken{}, errors.New("token service unavailable")
+		case 2:
+			<-release
+		}
+		return AccessToken{Token: fmt.Sprintf("fake-token-%d", n), ExpiresOn: clock.now().Add(time.Hour)}, nil
+	}), nil)
+	cred.st.now = clock.now
+	if tok, err := cred.st.token(context.Background()); err != nil || tok != "fake-token-1" {
+		t.Fatalf("first token: %q, %v", tok, err)
+	}
+	clock.add(58 * time.Minute) // inside the 5-minute refresh margin
+	for _, m := range []int32{1, 2} {
+		mode.Store(m)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		tok, err := cred.st.token(ctx)
+		cancel()
+		if err != nil || tok != "fake-token-1" {
+			t.Fatalf("mode %d: token = %q, %v; want the still-valid fake-token-1", m, tok, err)
+		}
+	}
+}
+
+// An unusable token from the provider is a credential failure, not an input
+// error.
+func TestTokenCredentialRejectsUnusableToken(t *testing.T) {
+	cred, _ := NewTokenCredential(TokenProviderFunc(func(context.Context) (AccessToken, error) {
+		return AccessToken{Token: "two words"}, nil
+	}), nil)
+	_, err := cred.st.token(context.Background())
+	if err == nil || errors.Is(err, ErrInvalidInput) || strings.Contains(err.Error(), "two words") {
+		t.Fatalf("error = %v", err)
 	}
 }
 
@@ -176,26 +341,5 @@ func TestStaticTokenCredential(t *testing.T) {
 	}
 	if _, err := NewTokenCredential(nil, nil); err == nil {
 		t.Error("nil provider accepted")
-	}
-}
-
-func TestCredentialsDoNotPrintSecrets(t *testing.T) {
-	key, _ := NewKeyCredential("ZmFrZS1hY2Nlc3Mta2V5LWZvci10ZXN0cw==")
-	static, _ := NewStaticTokenCredential("fake-static-token")
-	tc, _ := NewTokenCredential(TokenProviderFunc(func(context.Context) (AccessToken, error) {
-		return AccessToken{Token: "fake-cached-token"}, nil
-	}), nil)
-	_, _ = tc.token(context.Background())
-	c, _ := NewClient("https://r.example", key, nil)
-	values := []any{key, static, tc, c, *c, AccessToken{Token: "fake-cached-token", ExpiresOn: time.Now()}}
-	for _, v := range values {
-		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
-			out := fmt.Sprintf(verb, v)
-			for _, secret := range []string{"fake-static-token", "fake-cached-token", "ZmFrZS1hY2Nlc3Mta2V5", "fake-access-key"} {
-				if strings.Contains(out, secret) {
-					t.Errorf("Sprintf(%q, %T) = %q shows a secret", verb, v, out)
-				}
-			}
-		}
 	}
 }

@@ -1,0 +1,33 @@
+package client
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// logAttempt records one attempt on the configured logger. Nothing it
+// records holds a credential: the URL has no query and errors never quote
+// one.
+func (c *Client) logAttempt(ctx context.Context, attempt int, res attemptResult, delay time.Duration) {
+	if c.logger == nil {
+		return
+	}
+	attrs := []slog.Attr{slog.Int("attempt", attempt), slog.String("method", http.MethodPost), slog.String("url", res.url)}
+	level := slog.LevelInfo
+	if res.resp != nil {
+		attrs = append(attrs, slog.Int("status", res.resp.StatusCode))
+		if res.resp.StatusCode != http.StatusOK {
+			level = slog.LevelWarn
+		}
+	}
+	if res.err != nil {
+		attrs = append(attrs, slog.String("error", res.err.Error()))
+		level = slog.LevelWarn
+	}
+	if delay > 0 {
+		attrs = append(attrs, slog.Duration("retry_in", delay))
+	}
+	c.logger.LogAttrs(ctx, level, "acsmute: mute attempt", attrs...)
+}

@@ -1,0 +1,507 @@
+package client_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/acsmute/acsmute/client"
+	"github.com/acsmute/acsmute/client/acstest"
+)
+
+// muteErr asserts that err is a *MuteError with the given attempt count and
+// outcome, and returns it.
+func muteErr(t *testing.T, err error, attempts int, unknown bool) *client.MuteError {
+	t.Helper()
+	var me *client.MuteError
+	if !errors.As(err, &me) {
+		t.Fatalf("error %v (%T) is not a *MuteError", err, err)
+	}
+	if me.Attempts != attempts {
+		t.Errorf("Attempts = %d, want %d (%v)", me.Attempts, attempts, err)
+	}
+	if errors.Is(err, client.ErrOutcomeUnknown) != unknown {
+		t.Errorf("errors.Is(err, ErrOutcomeUnknown) = %v, want %v (%v)", !unknown, unknown, err)
+	}
+	if me.RepeatabilityRequestID == "" || me.RepeatabilityFirstSent.IsZero() {
+		t.Errorf("MuteError lacks its repeatability values: %+v", me)
+	}
+	return me
+}
+
+// Redirects are never followed, with the default HTTP client or the
+// caller's, and a 3xx is a final *ResponseError: the target never sees the
+// request or its credential.
+func TestRedirectsAreNeverFollowed(t *testing.T) {
+	var targetHits atomic.Int32
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		targetHits.Add(1)
+		answer(200, `{"operationContext":"from the redirect target"}`)(w, r)
+	}))
+	defer target.Close()
+	for _, code := range []int{301, 302, 303, 307, 308} {
+		for _, own := range []bool{false, true} {
+			redirector := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, target.URL+r.URL.RequestURI(), code)
+			})
+			var opts client.ClientOptions
+			var callerClient *http.Client
+			if own {
+				// A caller's client that would follow anything.
+				callerClient = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return nil }}
+				opts.HTTPClient = callerClient
+			}
+			opts.Retry = fastRetry
+			static, _ := client.NewStaticTokenCredential("fake-redirect-token")
+			c, err := client.NewClient(redirector.URL, static, &opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.MuteParticipant(context.Background(), "call", acsUser, nil)
+			muteErr(t, err, 1, false)
+			var re *client.ResponseError
+			if !errors.As(err, &re) || re.StatusCode != code {
+				t.Fatalf("%d (own client %v): error = %v, want a ResponseError with that status", code, own, err)
+			}
+			req := re.RawResponse.Request
+			if got := req.Header.Get("Authorization"); got != "REDACTED" {
+				t.Errorf("%d: the error's request keeps Authorization %q", code, got)
+			}
+			if req.Response != nil {
+				t.Errorf("%d: the error's request links to another response", code)
+			}
+			if own && callerClient.CheckRedirect == nil {
+				t.Error("NewClient changed the caller's HTTPClient")
+			}
+			if n := len(redirector.seen()); n != 1 {
+				t.Errorf("%d: %d attempts, want 1", code, n)
+			}
+		}
+	}
+	if n := targetHits.Load(); n != 0 {
+		t.Fatalf("the redirect target got %d requests", n)
+	}
+}
+
+// Failures that prove the request never left are not unknown outcomes:
+// refused connections and failed DNS lookups are retried, certificate
+// failures and non-TLS servers are final at once.
+func TestFailuresBeforeSendingAreNotUnknown(t *testing.T) {
+	t.Run("connection refused", func(t *testing.T) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Addr().String()
+		l.Close()
+		c := newKeyClient(t, "http://"+addr, &client.ClientOptions{Retry: client.RetryOptions{MaxRetries: 2}})
+		clk := client.NewFakeClock(time.Now())
+		client.UseClock(c, clk)
+		_, err = c.MuteParticipant(context.Background(), "call", acsUser, nil)
+		muteErr(t, err, 3, false)
+		if !strings.Contains(err.Error(), "connection refused") {
+			t.Errorf("error = %v", err)
+		}
+		if n := len(clk.Sleeps()); n != 2 {
+			t.Errorf("%d waits between 3 attempts", n)
+		}
+	})
+	t.Run("DNS failure", func(t *testing.T) {
+		var dials atomic.Int32
+		tr := client.NewTransport()
+		tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			dials.Add(1)
+			return nil, &net.OpError{Op: "dial", Net: network, Err: &net.DNSError{Err: "no such host", Name: "r.invalid", IsNotFound: true}}
+		}
+		c := newKeyClient(t, "https://r.invalid", &client.ClientOptions{HTTPClient: &http.Client{Transport: tr}, Retry: client.RetryOptions{MaxRetries: 1}})
+		client.UseClock(c, client.NewFakeClock(time.Now()))
+		_, err := c.MuteParticipant(context.Background(), "call", acsUser, nil)
+		muteErr(t, err, 2, false)
+		var dnsErr *net.DNSError
+		if !errors.As(err, &dnsErr) || dials.Load() != 2 {
+			t.Errorf("error = %v after %d dials", err, dials.Load())
+		}
+	})
+	t.Run("DNS failure without trace", func(t *testing.T) {
+		// A RoundTripper that reports a DNS error without ever asking for a
+		// connection: the error type alone proves nothing was sent.
+		rt := roundTripFunc(func(*http.Request) (*http.Response, error) {
+			return nil, &net.DNSError{Err: "no such host", Name: "r.invalid", IsNotFound: true}
+		})
+		c := newKeyClient(t, "https://r.invalid", &client.ClientOptions{HTTPClient: &http.Client{Transport: rt}, Retry: client.RetryOptions{MaxRetries: -1}})
+		_, err := c.MuteParticipant(context.Background(), "call", acsUser, nil)
+		muteErr(t, err, 1, false)
+	})
+	t.Run("reset without trace is unknown", func(t *testing.T) {
+		rt := roundTripFunc(func(*http.Request) (*http.Response, error) {
+			return nil, &net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset by peer")}
+		})
+		c := newKeyClient(t, "https://r.example", &client.ClientOptions{HTTPClient: &http.Client{Transport: rt}, Retry: client.RetryOptions{MaxRetries: -1}})
+		_, err := c.MuteParticipant(context.Background(), "call", acsUser, nil)
+		muteErr(t, err, 1, true)
+	})
+	t.Run("certificate not trusted", func(t *testing.T) {
+		var hits atomic.Int32
+		srv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
+		srv.Config.ErrorLog = quietLog()
+		defer srv.Close()
+		c := newKeyClient(t, srv.URL, &client.ClientOptions{Retry: client.RetryOptions{MaxRetries: 3}})
+		clk := client.NewFakeClock(time.Now())
+		client.UseClock(c, clk)
+		_, err := c.MuteParticipant(context.Background(), "call", acsUser, nil)
+		muteErr(t, err, 1, false)
+		if !strings.Contains(err.Error(), "certificate") || hits.Load() != 0 || len(clk.Sleeps()) != 0 {
+			t.Errorf("error = %v, %d requests served, %d waits", err, hits.Load(), len(clk.Sleeps()))
+		}
+	})
+	t.Run("server does not speak TLS", func(t *testing.T) {
+		// net/http reports this with an error of no type of its own: it
+		// counts as a failed handshake, retried, and never unknown.
+		srv := newRecorder(t)
+		c := newKeyClient(t, strings.Replace(srv.URL, "http:", "https:", 1), &client.ClientOptions{Retry: client.RetryOptions{MaxRetries: 1}})
+		client.UseClock(c, client.NewFakeClock(time.Now()))
+		_, err := c.MuteParticipant(context.Background(), "call", acsUser, nil)
+		muteErr(t, err, 2, false)
+		if len(srv.seen()) != 0 {
+			t.Error("a request was served")
+		}
+	})
+	t.Run("TLS handshake cut short", func(t *testing.T) {
+		addr := acceptAndClose(t)
+		c := newKeyClient(t, "https://"+addr, &client.ClientOptions{Retry: client.RetryOptions{MaxRetries: 2}})
+		client.UseClock(c, client.NewFakeClock(time.Now()))
+		_, err := c.MuteParticipant(context.Background(), "call", acsUser, nil)
+		muteErr(t, err, 3, false)
+	})
+	t.Run("connection closed after the request went out", func(t *testing.T) {
+		addr := acceptAndClose(t)
+		c := newKeyClient(t, "http://"+addr, &client.ClientOptions{Retry: client.RetryOptions{MaxRetries: 1}})
+		client.UseClock(c, client.NewFakeClock(time.Now()))
+		_, err := c.MuteParticipant(context.Background(), "call", acsUser, nil)
+		muteErr(t, err, 2, true)
+	})
+	t.Run("context done before sending", func(t *testing.T) {
+		srv := newRecorder(t)
+		c := newKeyClient(t, srv.URL, nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err := c.MuteParticipant(ctx, "call", acsUser, nil)
+		muteErr(t, err, 0, false)
+		if !errors.Is(err, context.Canceled) || len(srv.seen()) != 0 {
+			t.Errorf("error = %v, %d requests", err, len(srv.seen()))
+		}
+	})
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// acceptAndClose listens on loopback and closes every connection after
+// reading what the client sends first.
+func acceptAndClose(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			buf := make([]byte, 1)
+			conn.Read(buf)
+			conn.Close()
+		}
+	}()
+	return l.Addr().String()
+}
+
+// A credential that gives no token ends the call at once: one attempt,
+// nothing sent, no wait, not unknown.
+func TestCredentialFailureIsFinal(t *testing.T) {
+	srv := newRecorder(t)
+	var calls atomic.Int32
+	cred, _ := client.NewTokenCredential(client.TokenProviderFunc(func(context.Context) (client.AccessToken, error) {
+		calls.Add(1)
+		return client.AccessToken{}, errors.New("identity service down")
+	}), nil)
+	c, _ := client.NewClient(srv.URL, cred, &client.ClientOptions{Retry: client.RetryOptions{MaxRetries: 5}})
+	clk := client.NewFakeClock(time.Now())
+	client.UseClock(c, clk)
+	_, err := c.MuteParticipant(context.Background(), "call", acsUser, nil)
+	muteErr(t, err, 1, false)
+	if !strings.Contains(err.Error(), "identity service down") || calls.Load() != 1 || len(srv.seen()) != 0 || len(clk.Sleeps()) != 0 {
+		t.Errorf("error = %v; %d provider calls, %d requests, %d waits", err, calls.Load(), len(srv.seen()), len(clk.Sleeps()))
+	}
+}
+
+// 409 with Repeatability-Result means an earlier attempt is still running:
+// it is retried, and running out of retries on it is an unknown outcome.
+func TestInProgressConflictExhaustedIsUnknown(t *testing.T) {
+	srv := newRecorder(t, answer(409, `{"error":{"code":"RepeatabilityRequestInProgress","message":"in progress"}}`, "Repeatability-Result", "accepted"))
+	c := newKeyClient(t, srv.URL, &client.ClientOptions{Retry: client.RetryOptions{MaxRetries: 2}})
+	client.UseClock(c, client.NewFakeClock(time.Now()))
+	_, err := c.MuteParticipant(context.Background(), "call", acsUser, nil)
+	muteErr(t, err, 3, true)
+	var re *client.ResponseError
+	if !errors.As(err, &re) || re.StatusCode != 409 || len(srv.seen()) != 3 {
+		t.Errorf("error = %v after %d attempts", err, len(srv.seen()))
+	}
+}
+
+// The context ending while waiting to retry is unknown after an attempt that
+// may have executed, and not after one that could not have.
+func TestContextEndsWhileWaiting(t *testing.T) {
+	for _, tt := range []struct {
+		status  int
+		unknown bool
+	}{{503, true}, {429, false}} {
+		srv := newRecorder(t, answer(tt.status, `{"error":{"code":"Busy","message":"busy"}}`))
+		c := newKeyClient(t, srv.URL, &client.ClientOptions{Retry: client.RetryOptions{RetryDelay: time.Minute, MaxRetryDelay: time.Minute}})
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		_, err := c.MuteParticipant(ctx, "call", acsUser, nil)
+		cancel()
+		muteErr(t, err, 1, tt.unknown)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%d: error = %v", tt.status, err)
+		}
+	}
+}
+
+// A server that accepts requests and never answers is bounded by the
+// per-attempt timeout, attempt after attempt.
+func TestSilentServerIsBoundedByTryTimeout(t *testing.T) {
+	release := make(chan struct{})
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	c := newKeyClient(t, srv.URL, &client.ClientOptions{Retry: client.RetryOptions{MaxRetries: 1, TryTimeout: 50 * time.Millisecond}})
+	client.UseClock(c, client.NewFakeClock(time.Now()))
+	_, err := c.MuteParticipant(context.Background(), "call", acsUser, nil)
+	muteErr(t, err, 2, true)
+	if !errors.Is(err, context.DeadlineExceeded) || hits.Load() != 2 {
+		t.Errorf("error = %v after %d requests", err, hits.Load())
+	}
+}
+
+// A response body that goes on for ever is read no further than the 1 MiB
+// limit: the call ends with the service's status, not a timeout.
+func TestEndlessBodyIsCut(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(400)
+		chunk := []byte(strings.Repeat(" ", 64<<10))
+		for range 17 { // just over 1 MiB
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+		w.(http.Flusher).Flush()
+		select { // then nothing more, for ever
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	c := newKeyClient(t, srv.URL, &client.ClientOptions{Retry: client.RetryOptions{TryTimeout: 20 * time.Second}})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, err := c.MuteParticipant(ctx, "call", acsUser, nil)
+	var re *client.ResponseError
+	if !errors.As(err, &re) || re.StatusCode != 400 || !strings.Contains(re.Message, "larger than") || len(re.RawBody) != 1<<20 {
+		t.Fatalf("error = %v", err)
+	}
+}
+
+// The recovery recipe: after an unknown outcome, resending with the
+// MuteError's repeatability values gets the first execution's answer, and
+// the participant is muted exactly once.
+func TestRecoverFromUnknownOutcome(t *testing.T) {
+	srv := newEmulator(t)
+	srv.InjectFaults(2, acstest.Fault{Drop: acstest.DropAfterExecute})
+	c := emulatorClient(t, srv, client.RetryOptions{MaxRetries: 1, RetryDelay: time.Millisecond}, nil)
+	_, err := c.MuteParticipant(context.Background(), "call-1", client.CommunicationUserIdentifier{ID: alice},
+		&client.MuteParticipantOptions{OperationContext: "recover-me"})
+	if !errors.Is(err, client.ErrOutcomeUnknown) {
+		t.Fatalf("error = %v, want an unknown outcome", err)
+	}
+	var me *client.MuteError
+	if !errors.As(err, &me) {
+		t.Fatalf("error %v is not a *MuteError", err)
+	}
+	res, err := c.MuteParticipant(context.Background(), "call-1", client.CommunicationUserIdentifier{ID: alice},
+		&client.MuteParticipantOptions{
+			OperationContext:       "recover-me",
+			RepeatabilityRequestID: me.RepeatabilityRequestID,
+			RepeatabilityFirstSent: me.RepeatabilityFirstSent,
+		})
+	if err != nil || res.OperationContext != "recover-me" || res.RepeatabilityRequestID != me.RepeatabilityRequestID {
+		t.Fatalf("resend: %+v, %v", res, err)
+	}
+	if n := srv.Executions(me.RepeatabilityRequestID); n != 1 {
+		t.Errorf("%d executions of %s, want 1", n, me.RepeatabilityRequestID)
+	}
+	if n := srv.TotalExecutions(); n != 1 {
+		t.Errorf("%d executions in all, want 1", n)
+	}
+	reqs := srv.Requests()
+	if len(reqs) != 3 || !reqs[2].Replayed {
+		t.Errorf("requests = %+v; want 3, the last one replayed", reqs)
+	}
+}
+
+// The retry loop keeps the margin before the repeatability window's end: it
+// retries when the wait ends at least 30 seconds before it, and stops, with
+// an unknown outcome, when it would not.
+func TestRetryStopsBeforeTheRepeatabilityWindowEnds(t *testing.T) {
+	start := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	firstSent := start.Add(-(4*time.Minute + 15*time.Second)) // 15s before the margin
+	for _, tt := range []struct {
+		retryAfter string
+		attempts   int
+	}{{"10", 2}, {"14", 2}, {"16", 1}, {"20", 1}} {
+		srv := newRecorder(t, answer(503, `{"error":{"code":"Busy","message":"busy"}}`, "Retry-After", tt.retryAfter), answer(200, `{}`))
+		c := newKeyClient(t, srv.URL, nil)
+		clk := client.NewFakeClock(start)
+		client.UseClock(c, clk)
+		_, err := c.MuteParticipant(context.Background(), "call", acsUser, &client.MuteParticipantOptions{RepeatabilityFirstSent: firstSent})
+		if n := len(srv.seen()); n != tt.attempts {
+			t.Errorf("Retry-After %s: %d attempts, want %d (%v)", tt.retryAfter, n, tt.attempts, err)
+		}
+		if tt.attempts == 1 {
+			muteErr(t, err, 1, true)
+			if !strings.Contains(err.Error(), "repeatability window") || len(clk.Sleeps()) != 0 {
+				t.Errorf("Retry-After %s: error = %v after %d waits", tt.retryAfter, err, len(clk.Sleeps()))
+			}
+		} else if err != nil {
+			t.Errorf("Retry-After %s: %v", tt.retryAfter, err)
+		}
+	}
+
+	// The emulator's own 412 when First-Sent is already outside the window.
+	emu := newEmulator(t)
+	c := emulatorClient(t, emu, client.RetryOptions{}, nil)
+	_, err := c.MuteParticipant(context.Background(), "call-1", client.CommunicationUserIdentifier{ID: alice},
+		&client.MuteParticipantOptions{RepeatabilityFirstSent: time.Now().Add(-6 * time.Minute)})
+	var re *client.ResponseError
+	if !errors.As(err, &re) || re.StatusCode != 412 || !errors.Is(err, client.ErrOutcomeUnknown) || !strings.Contains(err.Error(), "window") {
+		t.Errorf("error = %v", err)
+	}
+}
+
+// x-ms-date and Repeatability-First-Sent are in GMT whatever the clock's
+// location.
+func TestDatesAreUTC(t *testing.T) {
+	srv := newRecorder(t)
+	c := newKeyClient(t, srv.URL, nil)
+	local := time.Date(2026, 11, 29, 23, 30, 15, 0, time.FixedZone("UTC+5", 5*3600))
+	client.UseClock(c, client.NewFakeClock(local))
+	if _, err := c.MuteParticipant(context.Background(), "call", acsUser, nil); err != nil {
+		t.Fatal(err)
+	}
+	const want = "Sun, 29 Nov 2026 18:30:15 GMT"
+	h := srv.seen()[0].Header
+	if h.Get("X-Ms-Date") != want || h.Get("Repeatability-First-Sent") != want {
+		t.Errorf("x-ms-date %q, Repeatability-First-Sent %q; want %q", h.Get("X-Ms-Date"), h.Get("Repeatability-First-Sent"), want)
+	}
+}
+
+// Identifiers built by hand that would panic when used give input errors.
+func TestHandBuiltIdentifiersNeverPanic(t *testing.T) {
+	type embedsInterface struct{ client.Identifier }
+	type embedsPointer struct {
+		*client.CommunicationUserIdentifier
+	}
+	srv := newRecorder(t)
+	c := newKeyClient(t, srv.URL, nil)
+	for name, id := range map[string]client.Identifier{
+		"nil embedded Identifier":      embedsInterface{},
+		"nil embedded pointer":         embedsPointer{},
+		"pointer RawID over interface": &pointerRawID{},
+		"pointer to nil embedded":      &embedsInterface{},
+		"nil pointer":                  (*client.PhoneNumberIdentifier)(nil),
+		"RawID that lies":              lyingRawID{client.CommunicationUserIdentifier{ID: alice}},
+	} {
+		_, err := c.MuteParticipant(context.Background(), "call", id, nil)
+		if !errors.Is(err, client.ErrInvalidInput) {
+			t.Errorf("%s: error = %v, want an input error", name, err)
+		}
+	}
+	// A type that embeds a valid identifier is sent as that identifier.
+	_, err := c.MuteParticipant(context.Background(), "call", embedsInterface{client.CommunicationUserIdentifier{ID: alice}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ptr := &client.CommunicationUserIdentifier{ID: alice}
+	if _, err := c.MuteParticipant(context.Background(), "call", embedsPointer{ptr}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range srv.seen() {
+		if !strings.Contains(string(r.Body), `"rawId":"`+alice+`"`) {
+			t.Errorf("body %s", r.Body)
+		}
+	}
+	if len(srv.seen()) != 2 {
+		t.Errorf("%d requests, want 2", len(srv.seen()))
+	}
+}
+
+type pointerRawID struct{ client.Identifier }
+
+func (p *pointerRawID) RawID() string { return "8:acs:r_x" }
+
+type lyingRawID struct {
+	client.CommunicationUserIdentifier
+}
+
+func (lyingRawID) RawID() string { return "8:acs:someone_else" }
+
+// An internationalised endpoint host is sent and signed in its ASCII form,
+// so the emulator accepts the signature.
+func TestInternationalisedHostIsSignedAsSent(t *testing.T) {
+	srv := newEmulator(t)
+	tr := client.NewTransport()
+	tr.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, strings.TrimPrefix(srv.URL, "http://"))
+	}
+	cred, _ := client.NewKeyCredential(fakeKey)
+	c, err := client.NewClient("http://bücher.localhost:8080", cred, &client.ClientOptions{HTTPClient: &http.Client{Transport: tr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Endpoint() != "http://xn--bcher-kva.localhost:8080/" {
+		t.Errorf("Endpoint() = %q", c.Endpoint())
+	}
+	if _, err := c.MuteParticipant(context.Background(), "call-1", client.CommunicationUserIdentifier{ID: alice}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if h := srv.Requests()[0].Host; h != "xn--bcher-kva.localhost:8080" {
+		t.Errorf("Host = %q", h)
+	}
+}
+
+// quietLog discards a test server's error log (TLS handshake errors).
+func quietLog() *log.Logger { return log.New(io.Discard, "", 0) }
