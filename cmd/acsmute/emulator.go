@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"time"
 
@@ -80,8 +81,9 @@ func runEmulator(ctx context.Context, args []string, e env) int {
 		Logger:       logger,
 	})
 	if err != nil {
-		fmt.Fprintf(e.stderr, "acsmute emulator: %v\n", err)
-		if strings.Contains(err.Error(), "listening") {
+		fmt.Fprintf(e.stderr, "acsmute emulator: %s\n", strings.TrimPrefix(err.Error(), "acstest: "))
+		var opErr *net.OpError
+		if errors.As(err, &opErr) { // the address could not be listened on
 			return exitFailure
 		}
 		return exitUsage

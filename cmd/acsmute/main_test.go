@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -251,5 +252,87 @@ func TestEmulatorCommand(t *testing.T) {
 				t.Errorf("stderr shows the key")
 			}
 		})
+	}
+}
+
+// The flag wins over the environment variable.
+func TestMuteCommandFlagWinsOverEnv(t *testing.T) {
+	srv := emulator(t)
+	env := map[string]string{"ACS_CONNECTION_STRING": "endpoint=http://127.0.0.1:1/;accesskey=" + fakeKey}
+	r := runCmd(t, env, "mute", "--connection-string", srv.ConnectionString(), "--call", "call-1", "--participant", "8:acs:r_alice")
+	if r.code != 0 || len(srv.Requests()) != 1 {
+		t.Fatalf("exit %d, %d requests, stderr %s", r.code, len(srv.Requests()), r.stderr)
+	}
+}
+
+func TestMuteCommandTimeoutAndRepeatabilityFlags(t *testing.T) {
+	srv := emulator(t)
+	cs := srv.ConnectionString()
+	for _, args := range [][]string{
+		{"--timeout", "0s"},
+		{"--timeout", "-1s"},
+		{"--repeatability-request-id", "0f8fad5b-d9cb-469f-a165-70867728950e"},
+		{"--repeatability-first-sent", "Sun, 29 Nov 2026 12:00:00 GMT"},
+		{"--repeatability-request-id", "0f8fad5b-d9cb-469f-a165-70867728950e", "--repeatability-first-sent", "yesterday"},
+		{"--repeatability-request-id", "not-a-uuid", "--repeatability-first-sent", "Sun, 29 Nov 2026 12:00:00 GMT"},
+	} {
+		r := runCmd(t, nil, append([]string{"mute", "--connection-string", cs, "--call", "call-1", "--participant", "8:acs:r_alice"}, args...)...)
+		if r.code != 2 || r.stdout != "" {
+			t.Errorf("%v: exit %d, stderr %q; want 2", args, r.code, r.stderr)
+		}
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d requests sent for bad flags", n)
+	}
+}
+
+// An unknown outcome prints the flags that resolve it, and resending with
+// them mutes exactly once.
+func TestMuteCommandUnknownOutcomeHint(t *testing.T) {
+	srv := emulator(t)
+	cs := srv.ConnectionString()
+	srv.InjectFaults(1, acstest.Fault{Drop: acstest.DropAfterExecute})
+	srv.SetLatency(0)
+	// The first attempt executes and loses its answer; the command's
+	// timeout ends while it waits (about 800ms) to retry.
+	r := runCmd(t, nil, "mute", "--connection-string", cs, "--call", "call-1", "--participant", "8:acs:r_alice", "--timeout", "300ms")
+	if r.code != 1 || !strings.Contains(r.stderr, "outcome is unknown") {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	if strings.Contains(r.stderr, "acsmute: ") {
+		t.Errorf("stderr stutters: %q", r.stderr)
+	}
+	i := strings.Index(r.stderr, "--repeatability-request-id ")
+	if i < 0 {
+		t.Fatalf("no resend flags in %q", r.stderr)
+	}
+	hint := strings.TrimSpace(r.stderr[i:])
+	var id, sent string
+	rest := strings.TrimPrefix(hint, "--repeatability-request-id ")
+	id, rest, _ = strings.Cut(rest, " ")
+	sent = strings.Trim(strings.TrimPrefix(rest, "--repeatability-first-sent "), "'")
+	r = runCmd(t, nil, "mute", "--connection-string", cs, "--call", "call-1", "--participant", "8:acs:r_alice",
+		"--repeatability-request-id", id, "--repeatability-first-sent", sent)
+	if r.code != 0 {
+		t.Fatalf("resend: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if n := srv.Executions(id); n != 1 {
+		t.Errorf("%d executions of %s, want 1", n, id)
+	}
+	if reqs := srv.Requests(); len(reqs) != 2 || !reqs[1].Replayed {
+		t.Errorf("requests: %+v", reqs)
+	}
+}
+
+// A port that is taken is a failure (exit 1), not bad input.
+func TestEmulatorCommandListenFailure(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	r := runCmd(t, nil, "emulator", "--addr", l.Addr().String())
+	if r.code != 1 || !strings.Contains(r.stderr, "address already in use") {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }
