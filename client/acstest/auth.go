@@ -30,7 +30,7 @@ func (s *Server) authenticate(r *http.Request, body []byte) string {
 	case strings.EqualFold(scheme, "Bearer"):
 		tok := strings.TrimSpace(rest)
 		ok := 0
-		for _, t := range s.tokens {
+		for _, t := range s.secrets.tokens {
 			ok |= subtle.ConstantTimeCompare([]byte(tok), []byte(t))
 		}
 		if ok == 1 {
@@ -86,7 +86,7 @@ func (s *Server) verifyHMAC(r *http.Request, body []byte, params string) string 
 	if !strings.HasPrefix(pathAndQuery, "/") {
 		pathAndQuery = r.URL.RequestURI() // absolute-form request target
 	}
-	mac := hmac.New(sha256.New, s.key)
+	mac := hmac.New(sha256.New, s.secrets.key)
 	mac.Write([]byte(r.Method + "\n" + pathAndQuery + "\n" + date + ";" + signedHost(r.Host, r.TLS != nil) + ";" + hash))
 	want := mac.Sum(nil)
 	got, err := base64.StdEncoding.DecodeString(sig)

@@ -32,17 +32,20 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/acsmute/acsmute/client"
 )
 
-// Options configures a Server. The zero value is ready to use.
+// Options configures a Server. The zero value is ready to use. Printing,
+// marshalling or logging Options shows neither AccessKey nor BearerTokens.
 type Options struct {
 	// Addr is the address to listen on. Empty means "127.0.0.1:0", a free
 	// port on the IPv4 loopback address.
@@ -76,6 +79,31 @@ type Options struct {
 	Logger *slog.Logger
 }
 
+// String describes the options without the key and tokens.
+func (o Options) String() string {
+	return fmt.Sprintf("acstest.Options{Addr: %q, AccessKey: %s, BearerTokens: %d REDACTED, Calls: %d}",
+		o.Addr, redacted(o.AccessKey), len(o.BearerTokens), len(o.Calls))
+}
+
+// GoString is String.
+func (o Options) GoString() string { return o.String() }
+
+// Format writes String for every verb.
+func (o Options) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, o.String()) }
+
+// LogValue implements slog.LogValuer with String.
+func (o Options) LogValue() slog.Value { return slog.StringValue(o.String()) }
+
+// MarshalText returns String, so that encoders never write the secrets.
+func (o Options) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
+
+func redacted(s string) string {
+	if s == "" {
+		return `""`
+	}
+	return "REDACTED"
+}
+
 // Participant is one participant of an emulated call.
 type Participant struct {
 	RawID string
@@ -88,9 +116,7 @@ type Server struct {
 	// URL is the base URL of the server, "http://127.0.0.1:<port>".
 	URL string
 
-	accessKey string
-	key       []byte
-	tokens    []string
+	secrets *secrets // behind a pointer, so that no fmt verb prints them
 	now       func() time.Time
 	skew      time.Duration
 	window    time.Duration
@@ -124,7 +150,7 @@ func NewServer(opts *Options) (*Server, error) {
 		opts = &Options{}
 	}
 	s := &Server{
-		tokens:     append([]string(nil), opts.BearerTokens...),
+		secrets:    &secrets{tokens: append([]string(nil), opts.BearerTokens...)},
 		now:        opts.Now,
 		skew:       opts.MaxClockSkew,
 		window:     opts.RepeatabilityWindow,
@@ -142,24 +168,24 @@ func NewServer(opts *Options) (*Server, error) {
 	if s.window <= 0 {
 		s.window = client.RepeatabilityWindow
 	}
-	for _, tok := range s.tokens {
+	for _, tok := range s.secrets.tokens {
 		if tok == "" {
 			return nil, errors.New("acstest: empty bearer token")
 		}
 	}
-	s.accessKey = opts.AccessKey
-	if s.accessKey == "" {
+	s.secrets.accessKey = opts.AccessKey
+	if s.secrets.accessKey == "" {
 		k := make([]byte, 32)
 		if _, err := rand.Read(k); err != nil {
 			return nil, fmt.Errorf("acstest: making an access key: %w", err)
 		}
-		s.accessKey = base64.StdEncoding.EncodeToString(k)
+		s.secrets.accessKey = base64.StdEncoding.EncodeToString(k)
 	}
-	key, err := base64.StdEncoding.DecodeString(s.accessKey)
+	key, err := base64.StdEncoding.DecodeString(s.secrets.accessKey)
 	if err != nil || len(key) == 0 {
 		return nil, errors.New("acstest: access key is not valid base64")
 	}
-	s.key = key
+	s.secrets.key = key
 	for id, parts := range opts.Calls {
 		if err := s.AddCall(id, parts...); err != nil {
 			return nil, err
@@ -208,15 +234,38 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 // AccessKey returns the base64 access key the server verifies signatures with.
-func (s *Server) AccessKey() string { return s.accessKey }
+func (s *Server) AccessKey() string { return s.secrets.accessKey }
 
 // ConnectionString returns "endpoint=<URL>/;accesskey=<key>" for the server.
 func (s *Server) ConnectionString() string {
-	return "endpoint=" + s.URL + "/;accesskey=" + s.accessKey
+	return "endpoint=" + s.URL + "/;accesskey=" + s.secrets.accessKey
 }
 
 // String describes the server without its key.
 func (s *Server) String() string { return "acstest.Server(" + s.URL + ")" }
+
+// GoString describes the server without its key.
+func (s *Server) GoString() string { return "&acstest.Server{URL: " + strconv.Quote(s.URL) + "}" }
+
+// Format writes String for every verb (GoString for %#v), so that no fmt
+// verb prints the server's key or tokens.
+func (s *Server) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = io.WriteString(f, s.GoString())
+		return
+	}
+	_, _ = io.WriteString(f, s.String())
+}
+
+// LogValue implements slog.LogValuer without the server's key.
+func (s *Server) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// secrets are what a Server checks credentials against.
+type secrets struct {
+	accessKey string
+	key       []byte
+	tokens    []string
+}
 
 // AddCall adds (or replaces) a call connection with the given participants,
 // all unmuted. Participants must be valid raw IDs.
