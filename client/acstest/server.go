@@ -116,7 +116,7 @@ type Server struct {
 	// URL is the base URL of the server, "http://127.0.0.1:<port>".
 	URL string
 
-	secrets *secrets // behind a pointer, so that no fmt verb prints them
+	secrets   *secrets // behind a pointer, so that no fmt verb prints them
 	now       func() time.Time
 	skew      time.Duration
 	window    time.Duration
