@@ -55,4 +55,29 @@ func TestBackoff(t *testing.T) {
 			t.Fatalf("backoff(10) = %v, past the 1s cap", d)
 		}
 	}
+	// Jitter: waits differ, so that clients that failed together do not
+	// retry together.
+	seen := map[time.Duration]bool{}
+	for range 50 {
+		seen[o.backoff(2)] = true
+	}
+	if len(seen) < 10 {
+		t.Errorf("50 waits took only %d values; want jitter", len(seen))
+	}
+}
+
+// The defaults, and a negative TryTimeout turning the bound off.
+func TestRetryDefaults(t *testing.T) {
+	o, err := RetryOptions{}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := RetryOptions{MaxRetries: 3, RetryDelay: 800 * time.Millisecond, MaxRetryDelay: 60 * time.Second, TryTimeout: DefaultTryTimeout}
+	if o != want || DefaultTryTimeout != 30*time.Second {
+		t.Errorf("defaults = %+v, want %+v", o, want)
+	}
+	o, _ = RetryOptions{TryTimeout: -1, MaxRetries: -1, RetryDelay: time.Hour}.withDefaults()
+	if o.TryTimeout != 0 || o.MaxRetries != 0 || o.RetryDelay != o.MaxRetryDelay {
+		t.Errorf("negative TryTimeout and MaxRetries, delay over the cap: %+v", o)
+	}
 }

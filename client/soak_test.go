@@ -1,3 +1,5 @@
+//go:build !mutation
+
 package client_test
 
 import (
@@ -82,10 +84,12 @@ func TestSoakExactlyOnce(t *testing.T) {
 	succeeded, failed := 0, 0
 	for r := range results {
 		if r.err != nil {
+			// Every participant is in the call, so the only honest failure
+			// is running out of retries without a definite answer.
 			failed++
-			var re *client.ResponseError
-			if !errors.As(r.err, &re) && !errors.Is(r.err, client.ErrOutcomeUnknown) {
-				t.Errorf("%s: unexpected error kind: %v", r.rawID, r.err)
+			var me *client.MuteError
+			if !errors.As(r.err, &me) || !errors.Is(r.err, client.ErrOutcomeUnknown) {
+				t.Errorf("%s: a failure that is not an unknown outcome: %v", r.rawID, r.err)
 			}
 			continue
 		}
@@ -99,6 +103,11 @@ func TestSoakExactlyOnce(t *testing.T) {
 	}
 	if succeeded+failed != participants {
 		t.Fatalf("%d outcomes for %d calls", succeeded+failed, participants)
+	}
+	// A third of the requests fail and each call has nine attempts: nearly
+	// every call must get through.
+	if floor := participants * 99 / 100; succeeded < floor {
+		t.Errorf("%d of %d mutes succeeded, want at least %d", succeeded, participants, floor)
 	}
 	if total := srv.TotalExecutions(); total > participants {
 		t.Errorf("%d executions for %d logical mutes", total, participants)

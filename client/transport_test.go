@@ -1,3 +1,5 @@
+//go:build !mutation
+
 package client_test
 
 import (
@@ -9,8 +11,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-
-	"github.com/acsmute/acsmute/client"
 )
 
 // TestConnectionReuseUnderConcurrency: 64 goroutines sharing one client make
@@ -57,23 +57,4 @@ func TestConnectionReuseUnderConcurrency(t *testing.T) {
 		t.Errorf("%d calls from %d goroutines opened %d connections, want at most %d", calls, callers, n, callers)
 	}
 	t.Logf("%d calls from %d goroutines opened %d connections", calls, callers, opened.Load())
-
-	// The net/http default (2 idle connections per host) churns: the same
-	// load through it opens far more, which is what the default transport
-	// of this package avoids.
-	opened.Store(0)
-	churn, _ := client.NewClientFromConnectionString("endpoint="+srv.URL+"/;accesskey="+fakeKey,
-		&client.ClientOptions{HTTPClient: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}})
-	next.Store(0)
-	for range callers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for next.Add(1) <= calls {
-				_, _ = churn.MuteParticipant(context.Background(), "call", acsUser, nil)
-			}
-		}()
-	}
-	wg.Wait()
-	t.Logf("with net/http's defaults: %d connections", opened.Load())
 }
