@@ -9,8 +9,11 @@ UPSTREAM      ?= https://raw.githubusercontent.com/Azure/azure-rest-api-specs/ma
 BASE          ?= HEAD
 BENCHSTAT     := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 BENCHCOUNT    ?= 6
+GREMLINS      := github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
+MUTATE_EFFICACY ?= 90
+MUTATE_WORKERS  ?= 2
 
-.PHONY: all generate check-generate test lint demo fuzz drift breaking bench
+.PHONY: all generate check-generate test lint demo fuzz drift breaking bench mutate
 
 all: lint test
 
@@ -68,3 +71,10 @@ bench:
 	grep -v '^BenchmarkMuteParticipant' "$$tmp/all.txt" | sed 's/^BenchmarkBaselineNetHTTP/BenchmarkRoundTrip/' > "$$tmp/baseline.txt"; \
 	echo; echo "== client (acsmute) against the hand-written net/http baseline"; \
 	cd "$$tmp" && $(GO) run $(BENCHSTAT) -filter '.name:/RoundTrip/' baseline.txt client.txt
+
+## mutate: mutation testing of client/ and client/acstest/ (not gen/) with pinned gremlins, run with
+## 'go run pkg@version' so that it stays out of go.mod; fails below MUTATE_EFFICACY percent killed.
+## Tests tagged !mutation (soak, load) are left out of these runs.
+mutate:
+	$(GO) run $(GREMLINS) unleash --tags mutation --workers $(MUTATE_WORKERS) --timeout-coefficient 5 \
+		--threshold-efficacy $(MUTATE_EFFICACY) --output-statuses lt ./client
