@@ -14,6 +14,10 @@ import (
 	"sync/atomic"
 )
 
+// headersPerAttempt sizes an attempt's header map: the fixed headers, plus
+// what the credential adds (at most three).
+const headersPerAttempt = 10
+
 // attemptResult is what one attempt produced.
 type attemptResult struct {
 	url  string // request URL without query, for logs
@@ -59,7 +63,7 @@ func (m *muteCall) attempt(ctx context.Context) attemptResult {
 	if c.logger != nil {
 		url = redactedURL(req)
 	}
-	h := make(http.Header, len(fixedHeaders)+4)
+	h := make(http.Header, headersPerAttempt)
 	for i, name := range fixedHeaders {
 		h[name] = m.fixed[i : i+1 : i+1]
 	}

@@ -1,10 +1,12 @@
 package client_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -505,3 +507,53 @@ func TestInternationalisedHostIsSignedAsSent(t *testing.T) {
 
 // quietLog discards a test server's error log (TLS handshake errors).
 func quietLog() *log.Logger { return log.New(io.Discard, "", 0) }
+
+// A negative TryTimeout means no per-attempt bound: a slow answer is waited
+// for.
+func TestTryTimeoutDisabled(t *testing.T) {
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(20 * time.Millisecond)
+		answer(200, `{}`)(w, r)
+	})
+	c := newKeyClient(t, srv.URL, &client.ClientOptions{Retry: client.RetryOptions{TryTimeout: -1, MaxRetries: -1}})
+	if _, err := c.MuteParticipant(context.Background(), "call", acsUser, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Log records name the URL (without its query) and the attempt.
+func TestLogRecordsNameTheRequest(t *testing.T) {
+	srv := newRecorder(t, answer(503, `{}`), answer(200, `{}`))
+	var logs bytes.Buffer
+	c := newKeyClient(t, srv.URL, &client.ClientOptions{Logger: slog.New(slog.NewTextHandler(&logs, nil)), Retry: fastRetry})
+	if _, err := c.MuteParticipant(context.Background(), "call", acsUser, nil); err != nil {
+		t.Fatal(err)
+	}
+	out := logs.String()
+	for _, want := range []string{"url=" + srv.URL + "/calling/callConnections/call/participants:mute ", "attempt=1", "status=503", "level=WARN", "attempt=2", "status=200", "retry_in="} {
+		if !strings.Contains(out, want) {
+			t.Errorf("logs lack %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "api-version") {
+		t.Errorf("logs show the query:\n%s", out)
+	}
+}
+
+// An error body of exactly 1 MiB is read whole and decoded; one byte more
+// is not decoded.
+func TestErrorBodyAtTheLimit(t *testing.T) {
+	body := `{"error":{"code":"Big","message":"at the limit"}}`
+	for _, tt := range []struct {
+		size    int
+		message string
+	}{{1 << 20, "at the limit"}, {1<<20 + 1, "larger than"}} {
+		padded := body + strings.Repeat(" ", tt.size-len(body))
+		srv := newRecorder(t, answer(400, padded))
+		_, err := newKeyClient(t, srv.URL, nil).MuteParticipant(context.Background(), "call", acsUser, nil)
+		var re *client.ResponseError
+		if !errors.As(err, &re) || !strings.Contains(re.Message, tt.message) || len(re.RawBody) != min(tt.size, 1<<20) {
+			t.Errorf("%d-byte body: error = %.200v", tt.size, err)
+		}
+	}
+}
