@@ -1,87 +1,15 @@
 package client
 
 import (
-	"bytes"
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"net/http/httptrace"
-	"sync/atomic"
+
+	"github.com/acsmute/acsmute/openapi/wire"
 )
-
-// headersPerAttempt sizes an attempt's header map: the fixed headers, plus
-// what the credential adds (at most three).
-const headersPerAttempt = 10
-
-// attemptResult is what one attempt produced.
-type attemptResult struct {
-	url  string // request URL without query, for logs
-	resp *http.Response
-	body []byte
-	// err is a failure before a whole response was read: building or
-	// authorizing the request, sending it, or reading the answer.
-	err error
-	// beforeSend marks an err from before the request was handed to the
-	// HTTP client (building or authorizing it): nothing was sent, and
-	// retrying cannot help.
-	beforeSend bool
-	// trace tells whether the request got a connection.
-	trace *connTrace
-}
-
-// connTrace records, through net/http's client trace hooks, whether a
-// request asked for a connection and whether it got one. A request that
-// asked and never got one was never sent.
-type connTrace struct {
-	getConn, gotConn atomic.Bool
-}
-
-// attempt sends the request once and reads the response, bounded in size
-// and, with RetryOptions.TryTimeout, in time.
-func (m *muteCall) attempt(ctx context.Context) attemptResult {
-	c := m.client
-	if c.retry.TryTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.retry.TryTimeout)
-		defer cancel()
-	}
-	tr := &connTrace{}
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		GetConn: func(string) { tr.getConn.Store(true) },
-		GotConn: func(httptrace.GotConnInfo) { tr.gotConn.Store(true) },
-	})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.url, bytes.NewReader(m.body))
-	if err != nil {
-		return attemptResult{err: fmt.Errorf("building the request: %w", err), beforeSend: true, trace: tr}
-	}
-	var url string
-	if c.logger != nil {
-		url = redactedURL(req)
-	}
-	h := make(http.Header, headersPerAttempt)
-	for i, name := range fixedHeaders {
-		h[name] = m.fixed[i : i+1 : i+1]
-	}
-	req.Header = h
-	if err := c.cred.authorize(ctx, req, m.bodyHash, c.clock.Now()); err != nil {
-		return attemptResult{url: url, err: fmt.Errorf("authorizing the request: %w", err), beforeSend: true, trace: tr}
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return attemptResult{url: url, err: err, trace: tr}
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
-	_ = resp.Body.Close()
-	if err != nil {
-		return attemptResult{url: url, resp: resp, err: fmt.Errorf("reading the %d response: %w", resp.StatusCode, err), trace: tr}
-	}
-	return attemptResult{url: url, resp: resp, body: body, trace: tr}
-}
 
 // outcomeKind is what an attempt means for the call.
 type outcomeKind int
@@ -115,8 +43,8 @@ type outcome struct {
 }
 
 // classify decides what an attempt means: whether to retry, and whether it
-// may have executed the mute without a definite answer.
-func (m *muteCall) classify(r attemptResult) outcome {
+// may have executed the operation without a definite answer.
+func classify(r attemptResult, op *operation) outcome {
 	if r.err != nil {
 		switch {
 		case r.beforeSend:
@@ -136,9 +64,9 @@ func (m *muteCall) classify(r attemptResult) outcome {
 	switch {
 	case code >= 200 && code < 300:
 		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the service answered %d, which the operation does not document: %w", code, re)}
-	case code == http.StatusPreconditionFailed:
-		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the repeatability window of request %s has passed: %w", m.rep.id, re)}
-	case code == http.StatusConflict && r.resp.Header.Get(headerRepeatabilityResult) != "":
+	case code == http.StatusPreconditionFailed && op.rep != nil:
+		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the repeatability window of request %s has passed: %w", op.rep.id, re)}
+	case code == http.StatusConflict && r.resp.Header.Get(wire.HeaderRepeatabilityResult) != "":
 		// An earlier attempt with the same ID is still running.
 		return outcome{kind: outcomeRetry, maybeExecuted: true, err: re}
 	case code == http.StatusTooManyRequests:

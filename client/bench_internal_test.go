@@ -21,16 +21,3 @@ func BenchmarkSign(b *testing.B) {
 		}
 	}
 }
-
-func BenchmarkRequestBody(b *testing.B) {
-	p := CommunicationUserIdentifier{ID: "8:acs:b9614373-fd0b-480c-8fd2-cb58b70eab9f_da7be3a9-8788-42a6-85c6-56b2cf784fce"}
-	op := "bench"
-	b.ReportAllocs()
-	for b.Loop() {
-		body, err := encodeMuteBody(p, op)
-		if err != nil {
-			b.Fatal(err)
-		}
-		_ = contentHash(body)
-	}
-}

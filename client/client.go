@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/net/idna"
+
+	"github.com/acsmute/acsmute/gen"
 )
 
 // ClientOptions configures a Client. The zero value is ready to use.
@@ -47,14 +49,16 @@ type ClientOptions struct {
 // resource. It is safe for concurrent use; create one per resource and
 // share it.
 type Client struct {
-	endpoint    string // scheme://host/ without a default port
-	urlTemplate urlTemplate
-	cred        Credential
-	http        *http.Client
-	retry       RetryOptions
-	userAgent   string
-	logger      *slog.Logger
-	clock       clock
+	endpoint  string // scheme://host/ without a default port
+	api       *gen.ClientWithResponses
+	cred      Credential
+	http      *http.Client
+	retry     RetryOptions
+	userAgent string
+	// Header values every request shares; nothing modifies them.
+	accept, userAgentValue []string
+	logger                 *slog.Logger
+	clock                  clock
 }
 
 // NewClient returns a Client for the resource at endpoint (for example
@@ -86,26 +90,31 @@ func NewClient(endpoint string, cred Credential, opts *ClientOptions) (*Client, 
 		}
 		ua = id + " " + ua
 	}
-	tmpl, err := newURLTemplate(ep)
-	if err != nil {
-		return nil, err
-	}
 	hc := &http.Client{Transport: NewTransport()}
 	if opts.HTTPClient != nil {
 		copied := *opts.HTTPClient
 		hc = &copied
 	}
 	hc.CheckRedirect = refuseRedirect
-	return &Client{
-		endpoint:    ep,
-		urlTemplate: tmpl,
-		cred:        cred,
-		http:        hc,
-		retry:       retry,
-		userAgent:   ua,
-		logger:      opts.Logger,
-		clock:       realClock{},
-	}, nil
+	c := &Client{
+		endpoint:  ep,
+		cred:      cred,
+		http:      hc,
+		retry:     retry,
+		userAgent: ua,
+		accept:    []string{"application/json"},
+		logger:    opts.Logger,
+		clock:     realClock{},
+	}
+	c.userAgentValue = []string{ua}
+	// The generated client builds each request (URL, parameters, body) and
+	// parses each success; the pipeline sends and retries, and stampHeaders
+	// adds the headers every attempt shares.
+	c.api, err = gen.NewClientWithResponses(ep, gen.WithHTTPClient(pipeline{c}), gen.WithRequestEditorFn(c.stampHeaders))
+	if err != nil {
+		return nil, fmt.Errorf("acsmute: making the generated client: %w", err)
+	}
+	return c, nil
 }
 
 // refuseRedirect keeps net/http from following a redirect: the 3xx answer

@@ -13,6 +13,8 @@ import (
 	"unicode"
 
 	"github.com/acsmute/acsmute/gen"
+
+	"github.com/acsmute/acsmute/openapi/wire"
 )
 
 // maxResponseBody bounds how much of a response body the client reads.
@@ -178,8 +180,8 @@ func newResponseError(resp *http.Response, body []byte, truncated bool) *Respons
 		// Keep the request for inspection, but not its credentials, nor
 		// anything that leads back to the original.
 		req := resp.Request.Clone(context.Background())
-		if req.Header.Get(headerAuthorization) != "" {
-			req.Header.Set(headerAuthorization, "REDACTED")
+		if req.Header.Get(wire.HeaderAuthorization) != "" {
+			req.Header.Set(wire.HeaderAuthorization, "REDACTED")
 		}
 		req.Response = nil
 		req.Body, req.GetBody = nil, nil

@@ -15,16 +15,12 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/acsmute/acsmute/openapi/wire"
 )
 
-// Header names used by HMAC-SHA256 request signing.
-const (
-	// Canonical forms (as http.CanonicalHeaderKey makes them), so that the
-	// headers can be set without canonicalising on every call.
-	headerDate          = "X-Ms-Date"
-	headerContentSHA256 = "X-Ms-Content-Sha256"
-	signedHeaders       = "x-ms-date;host;x-ms-content-sha256"
-)
+// signedHeaders lists the headers HMAC-SHA256 signing covers, in order.
+const signedHeaders = "x-ms-date;host;x-ms-content-sha256"
 
 // KeyCredential signs requests with a Communication Services access key,
 // using the HMAC-SHA256 scheme of the service: the string to sign is
@@ -81,9 +77,9 @@ func (c *KeyCredential) authorize(_ context.Context, req *http.Request, bodyHash
 	vals := make([]string, 3) // one allocation for the three values
 	vals[0], vals[1] = date, bodyHash
 	vals[2] = c.authorization(req.Method, req.URL.RequestURI(), date, signingHost(req), bodyHash)
-	req.Header[headerDate] = vals[0:1:1]
-	req.Header[headerContentSHA256] = vals[1:2:2]
-	req.Header[headerAuthorization] = vals[2:3:3]
+	req.Header[wire.HeaderDate] = vals[0:1:1]
+	req.Header[wire.HeaderContentSHA256] = vals[1:2:2]
+	req.Header[wire.HeaderAuthorization] = vals[2:3:3]
 	return nil
 }
 

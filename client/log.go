@@ -10,11 +10,11 @@ import (
 // logAttempt records one attempt on the configured logger. Nothing it
 // records holds a credential: the URL has no query and errors never quote
 // one.
-func (c *Client) logAttempt(ctx context.Context, attempt int, res attemptResult, delay time.Duration) {
+func (c *Client) logAttempt(ctx context.Context, op *operation, res attemptResult, delay time.Duration) {
 	if c.logger == nil {
 		return
 	}
-	attrs := []slog.Attr{slog.Int("attempt", attempt), slog.String("method", http.MethodPost), slog.String("url", res.url)}
+	attrs := []slog.Attr{slog.String("operation", op.name), slog.Int("attempt", op.attempts), slog.String("method", res.method), slog.String("url", res.url)}
 	level := slog.LevelInfo
 	if res.resp != nil {
 		attrs = append(attrs, slog.Int("status", res.resp.StatusCode))
@@ -29,5 +29,5 @@ func (c *Client) logAttempt(ctx context.Context, attempt int, res attemptResult,
 	if delay > 0 {
 		attrs = append(attrs, slog.Duration("retry_in", delay))
 	}
-	c.logger.LogAttrs(ctx, level, "acsmute: mute attempt", attrs...)
+	c.logger.LogAttrs(ctx, level, "acsmute: attempt", attrs...)
 }

@@ -1,13 +1,15 @@
 package client
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/acsmute/acsmute/openapi/wire"
 
 	"github.com/acsmute/acsmute/gen"
 )
@@ -82,37 +84,44 @@ func (c *Client) MuteParticipant(ctx context.Context, callConnectionID string, p
 	if err != nil {
 		return MuteParticipantResult{}, err
 	}
-	body, err := encodeMuteBody(target, opts.OperationContext)
-	if err != nil {
-		return MuteParticipantResult{}, rep.fail(0, false, fmt.Errorf("encoding the request: %w", err))
-	}
-	call := &muteCall{
-		client:   c,
-		url:      c.urlTemplate.url(callConnectionID),
-		body:     body,
-		bodyHash: contentHash(body),
-		rep:      rep,
-		fixed: [...]string{
-			"application/json", "application/json", c.userAgent,
-			uuid.NewString(), rep.id, rep.firstSentHeader,
-		},
-	}
-	return call.run(ctx)
-}
 
-// encodeMuteBody returns the JSON body of a mute request, built from the
-// generated types.
-func encodeMuteBody(participant Identifier, operationContext string) ([]byte, error) {
-	reqBody := gen.MuteParticipantsRequest{TargetParticipants: []gen.CommunicationIdentifierModel{participant.model()}}
-	if operationContext != "" {
-		reqBody.OperationContext = &operationContext
+	op := &operation{name: "mute", rep: &rep}
+	params := &gen.CallConnectionMuteParams{
+		ApiVersion:             APIVersion,
+		RepeatabilityRequestID: &rep.uuid,
+		RepeatabilityFirstSent: &rep.firstSentHeader,
 	}
-	return json.Marshal(reqBody)
+	body := gen.MuteParticipantsRequest{TargetParticipants: []gen.CommunicationIdentifierModel{target.model()}}
+	if opts.OperationContext != "" {
+		body.OperationContext = &opts.OperationContext
+	}
+	resp, err := c.api.CallConnectionMuteWithResponse(withOperation(ctx, op), callConnectionID, params, body)
+	if err != nil {
+		return MuteParticipantResult{}, op.ended(err)
+	}
+	out := MuteParticipantResult{
+		StatusCode:             resp.StatusCode(),
+		RepeatabilityRequestID: rep.id,
+		RepeatabilityFirstSent: rep.firstSent,
+		Attempts:               op.attempts,
+	}
+	switch {
+	case resp.JSON200 != nil:
+		if resp.JSON200.OperationContext != nil {
+			out.OperationContext = *resp.JSON200.OperationContext
+		}
+	case len(bytes.TrimSpace(resp.Body)) > 0:
+		// Not JSON: not the answer the operation documents.
+		return MuteParticipantResult{}, op.fail(true, fmt.Errorf("the service answered 200 with Content-Type %q instead of JSON",
+			truncate(resp.HTTPResponse.Header.Get(wire.HeaderContentType), 64)))
+	}
+	return out, nil
 }
 
 // repeatability holds the headers that stay the same on every attempt.
 type repeatability struct {
-	id              string // lower-case 36-character UUID
+	uuid            uuid.UUID
+	id              string // lower-case 36-character form of uuid
 	firstSent       time.Time
 	firstSentHeader string
 }
@@ -124,7 +133,7 @@ func newRepeatability(opts *MuteParticipantOptions, now time.Time) (repeatabilit
 	if opts.RepeatabilityRequestID == "" {
 		// uuid.New cannot fail: since Go 1.24 crypto/rand never returns an
 		// error (it aborts the program if the system's source breaks).
-		r.id = uuid.New().String()
+		r.uuid = uuid.New()
 	} else {
 		if len(opts.RepeatabilityRequestID) != 36 {
 			return r, invalid("RepeatabilityRequestID must be a UUID in its 36-character form")
@@ -133,8 +142,9 @@ func newRepeatability(opts *MuteParticipantOptions, now time.Time) (repeatabilit
 		if err != nil {
 			return r, invalidf("RepeatabilityRequestID is not a UUID: %w", err)
 		}
-		r.id = id.String()
+		r.uuid = id
 	}
+	r.id = r.uuid.String()
 	r.firstSent = opts.RepeatabilityFirstSent
 	if r.firstSent.IsZero() {
 		r.firstSent = now
@@ -142,15 +152,4 @@ func newRepeatability(opts *MuteParticipantOptions, now time.Time) (repeatabilit
 	r.firstSent = r.firstSent.UTC().Truncate(time.Second)
 	r.firstSentHeader = r.firstSent.Format(http.TimeFormat)
 	return r, nil
-}
-
-// fail returns the *MuteError for a call that ends after attempts attempts.
-func (r repeatability) fail(attempts int, unknown bool, cause error) error {
-	return &MuteError{
-		RepeatabilityRequestID: r.id,
-		RepeatabilityFirstSent: r.firstSent,
-		Attempts:               attempts,
-		Err:                    cause,
-		unknown:                unknown,
-	}
 }

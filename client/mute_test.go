@@ -388,8 +388,8 @@ func TestSuccessWithBadBody(t *testing.T) {
 			w.Header().Set("Content-Type", "text/plain")
 			io.WriteString(w, "OK")
 		}, `Content-Type "text/plain" instead of JSON`},
-		{"invalid JSON", answer(200, `{"operationContext":`), "not a mute result"},
-		{"wrong type", answer(200, `{"operationContext":5}`), "not a mute result"},
+		{"invalid JSON", answer(200, `{"operationContext":`), "not the documented result"},
+		{"wrong type", answer(200, `{"operationContext":5}`), "not the documented result"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

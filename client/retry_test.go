@@ -156,7 +156,7 @@ func TestRetryScenarios(t *testing.T) {
 			if strings.Contains(logs.String(), fakeKey) || strings.Contains(logs.String(), "Signature=") {
 				t.Errorf("logs show a secret:\n%s", logs.String())
 			}
-			if got := strings.Count(logs.String(), "acsmute: mute attempt"); got != len(reqs) && tt.want.attempts > 0 {
+			if got := strings.Count(logs.String(), "acsmute: attempt"); got != len(reqs) && tt.want.attempts > 0 {
 				t.Errorf("%d log records for %d attempts:\n%s", got, len(reqs), logs.String())
 			}
 		})

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/acsmute/acsmute/openapi/wire"
 )
 
 // AccessToken is a bearer token and the time it stops being valid. It never
@@ -92,7 +94,7 @@ func (c *StaticTokenCredential) authorize(_ context.Context, req *http.Request, 
 	if c.header == nil {
 		return errors.New("the StaticTokenCredential was not made by NewStaticTokenCredential")
 	}
-	req.Header[headerAuthorization] = []string{*c.header}
+	req.Header[wire.HeaderAuthorization] = []string{*c.header}
 	return nil
 }
 
@@ -180,7 +182,7 @@ func (c *TokenCredential) authorize(ctx context.Context, req *http.Request, _ st
 	if err != nil {
 		return err
 	}
-	req.Header[headerAuthorization] = []string{"Bearer " + tok}
+	req.Header[wire.HeaderAuthorization] = []string{"Bearer " + tok}
 	return nil
 }
 

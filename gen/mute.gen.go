@@ -65,6 +65,18 @@ func (e CommunicationIdentifierModelKind) Valid() bool {
 	}
 }
 
+// CallParticipant One participant of a call and its state.
+type CallParticipant struct {
+	// Identifier A participant. Besides kind and rawId, at most one of the nested identifier objects is present, and it matches kind.
+	Identifier *CommunicationIdentifierModel `json:"identifier,omitempty"`
+
+	// IsMuted Whether the participant's audio is muted.
+	IsMuted *bool `json:"isMuted,omitempty"`
+
+	// IsOnHold Whether the participant is on hold.
+	IsOnHold *bool `json:"isOnHold,omitempty"`
+}
+
 // CommunicationCloudEnvironmentModel The Microsoft cloud an identity lives in.
 type CommunicationCloudEnvironmentModel string
 
@@ -164,6 +176,12 @@ type PhoneNumberIdentifierModel struct {
 	Value string `json:"value"`
 }
 
+// CallConnectionGetParticipantParams defines parameters for CallConnectionGetParticipant.
+type CallConnectionGetParticipantParams struct {
+	// ApiVersion The service API version this request is written against; this document describes "2024-09-15".
+	ApiVersion string `form:"api-version" json:"api-version"`
+}
+
 // CallConnectionMuteParams defines parameters for CallConnectionMute.
 type CallConnectionMuteParams struct {
 	// ApiVersion The service API version this request is written against; this document describes "2024-09-15".
@@ -253,6 +271,13 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// CallConnectionGetParticipant Read one participant of a call connection.
+	//
+	// Returns the participant's identifier and its current state, whether it is muted and whether it is on hold. Reading changes nothing, so the request can be repeated freely.
+	//
+	// Corresponds with GET /calling/callConnections/{callConnectionId}/participants/{participantRawId} (the `CallConnectionGetParticipant` operationId).
+	CallConnectionGetParticipant(ctx context.Context, callConnectionId string, participantRawId string, params *CallConnectionGetParticipantParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CallConnectionMuteWithBody Mute one participant of a call connection.
 	//
 	// Asks the service to mute the audio of the listed participant in the call that the connection controls. The call must still be connected and the participant must be one of its members.
@@ -270,6 +295,23 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /calling/callConnections/{callConnectionId}/participants:mute (the `CallConnectionMute` operationId).
 	CallConnectionMute(ctx context.Context, callConnectionId string, params *CallConnectionMuteParams, body CallConnectionMuteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// CallConnectionGetParticipant Read one participant of a call connection.
+//
+// Returns the participant's identifier and its current state, whether it is muted and whether it is on hold. Reading changes nothing, so the request can be repeated freely.
+//
+// Corresponds with GET /calling/callConnections/{callConnectionId}/participants/{participantRawId} (the `CallConnectionGetParticipant` operationId).
+func (c *Client) CallConnectionGetParticipant(ctx context.Context, callConnectionId string, participantRawId string, params *CallConnectionGetParticipantParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCallConnectionGetParticipantRequest(c.Server, callConnectionId, participantRawId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // CallConnectionMuteWithBody Mute one participant of a call connection.
@@ -308,6 +350,70 @@ func (c *Client) CallConnectionMute(ctx context.Context, callConnectionId string
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewCallConnectionGetParticipantRequest constructs an http.Request for the CallConnectionGetParticipant method
+func NewCallConnectionGetParticipantRequest(server string, callConnectionId string, participantRawId string, params *CallConnectionGetParticipantParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "callConnectionId", callConnectionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "participantRawId", participantRawId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/calling/callConnections/%s/participants/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "api-version", params.ApiVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
 }
 
 // NewCallConnectionMuteRequest calls the generic CallConnectionMute builder with application/json body
@@ -450,6 +556,15 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// CallConnectionGetParticipantWithResponse Read one participant of a call connection.
+	//
+	// Returns the participant's identifier and its current state, whether it is muted and whether it is on hold. Reading changes nothing, so the request can be repeated freely.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /calling/callConnections/{callConnectionId}/participants/{participantRawId} (the `CallConnectionGetParticipant` operationId).
+	CallConnectionGetParticipantWithResponse(ctx context.Context, callConnectionId string, participantRawId string, params *CallConnectionGetParticipantParams, reqEditors ...RequestEditorFn) (*CallConnectionGetParticipantResponse, error)
+
 	// CallConnectionMuteWithBodyWithResponse Mute one participant of a call connection.
 	//
 	// Asks the service to mute the audio of the listed participant in the call that the connection controls. The call must still be connected and the participant must be one of its members.
@@ -467,6 +582,54 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /calling/callConnections/{callConnectionId}/participants:mute (the `CallConnectionMute` operationId).
 	CallConnectionMuteWithResponse(ctx context.Context, callConnectionId string, params *CallConnectionMuteParams, body CallConnectionMuteJSONRequestBody, reqEditors ...RequestEditorFn) (*CallConnectionMuteResponse, error)
+}
+
+type CallConnectionGetParticipantResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CallParticipant
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *CommunicationErrorResponse
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CallConnectionGetParticipantResponse) GetJSON200() *CallParticipant {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CallConnectionGetParticipantResponse) GetJSONDefault() *CommunicationErrorResponse {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CallConnectionGetParticipantResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CallConnectionGetParticipantResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CallConnectionGetParticipantResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CallConnectionGetParticipantResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 type CallConnectionMuteResponse struct {
@@ -517,6 +680,21 @@ func (r CallConnectionMuteResponse) ContentType() string {
 	return ""
 }
 
+// CallConnectionGetParticipantWithResponse Read one participant of a call connection.
+//
+// Returns the participant's identifier and its current state, whether it is muted and whether it is on hold. Reading changes nothing, so the request can be repeated freely.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /calling/callConnections/{callConnectionId}/participants/{participantRawId} (the `CallConnectionGetParticipant` operationId).
+func (c *ClientWithResponses) CallConnectionGetParticipantWithResponse(ctx context.Context, callConnectionId string, participantRawId string, params *CallConnectionGetParticipantParams, reqEditors ...RequestEditorFn) (*CallConnectionGetParticipantResponse, error) {
+	rsp, err := c.CallConnectionGetParticipant(ctx, callConnectionId, participantRawId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCallConnectionGetParticipantResponse(rsp)
+}
+
 // CallConnectionMuteWithBodyWithResponse Mute one participant of a call connection.
 //
 // Asks the service to mute the audio of the listed participant in the call that the connection controls. The call must still be connected and the participant must be one of its members.
@@ -545,6 +723,39 @@ func (c *ClientWithResponses) CallConnectionMuteWithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseCallConnectionMuteResponse(rsp)
+}
+
+// ParseCallConnectionGetParticipantResponse parses an HTTP response from a CallConnectionGetParticipantWithResponse call
+func ParseCallConnectionGetParticipantResponse(rsp *http.Response) (*CallConnectionGetParticipantResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CallConnectionGetParticipantResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CallParticipant
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest CommunicationErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
 }
 
 // ParseCallConnectionMuteResponse parses an HTTP response from a CallConnectionMuteWithResponse call

@@ -1,0 +1,124 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/acsmute/acsmute/gen"
+)
+
+// GetParticipantOptions are the optional parameters of GetParticipant. There
+// are none yet; the type keeps the signature stable when some are added.
+type GetParticipantOptions struct{}
+
+// CallParticipant is a participant of a call and its state, as
+// GetParticipant reads it.
+type CallParticipant struct {
+	// Identifier is the participant, read from the answer's rawId when
+	// present, else from its kind and nested identifier.
+	Identifier Identifier
+	// IsMuted reports whether the participant's audio is muted.
+	IsMuted bool
+	// IsOnHold reports whether the participant is on hold.
+	IsOnHold bool
+}
+
+// GetParticipant reads one participant of the call connection
+// callConnectionID: whether it is muted and whether it is on hold. Use it to
+// confirm a mute, or to see where things stand after an unknown outcome.
+// opts may be nil.
+//
+// Input is checked before anything is sent, as for MuteParticipant. Reading
+// changes nothing, so transport failures and the retryable statuses are
+// retried (RetryOptions) without repeatability headers, and no error is an
+// unknown outcome. A service error is a *ResponseError (errors.As): 404 for
+// a call connection the service does not know or a participant not in the
+// call; when ctx ends the error matches ctx.Err().
+func (c *Client) GetParticipant(ctx context.Context, callConnectionID string, participant Identifier, opts *GetParticipantOptions) (CallParticipant, error) {
+	if ctx == nil {
+		return CallParticipant{}, invalid("context is nil")
+	}
+	if err := checkCallConnectionID(callConnectionID); err != nil {
+		return CallParticipant{}, err
+	}
+	who, err := resolveIdentifier(participant)
+	if err != nil {
+		return CallParticipant{}, err
+	}
+	rawID := who.RawID()
+	if rawID == "." || rawID == ".." {
+		return CallParticipant{}, invalid(`participant raw ID cannot be "." or ".."`)
+	}
+
+	op := &operation{name: "get participant"}
+	params := &gen.CallConnectionGetParticipantParams{ApiVersion: APIVersion}
+	resp, err := c.api.CallConnectionGetParticipantWithResponse(withOperation(ctx, op), callConnectionID, rawID, params)
+	if err != nil {
+		return CallParticipant{}, op.ended(err)
+	}
+	if resp.JSON200 == nil {
+		return CallParticipant{}, op.fail(false, errors.New("the service answered 200 without a JSON participant"))
+	}
+	out := CallParticipant{}
+	if resp.JSON200.IsMuted != nil {
+		out.IsMuted = *resp.JSON200.IsMuted
+	}
+	if resp.JSON200.IsOnHold != nil {
+		out.IsOnHold = *resp.JSON200.IsOnHold
+	}
+	if resp.JSON200.Identifier == nil {
+		return CallParticipant{}, op.fail(false, errors.New("the service answered 200 without the participant's identifier"))
+	}
+	if out.Identifier, err = identifierFromModel(*resp.JSON200.Identifier); err != nil {
+		return CallParticipant{}, op.fail(false, fmt.Errorf("the service answered 200 with an identifier that cannot be read: %w", err))
+	}
+	return out, nil
+}
+
+// identifierFromModel reads a wire identifier: from rawId when present
+// (as the official SDKs do), else from its kind and nested model.
+func identifierFromModel(m gen.CommunicationIdentifierModel) (Identifier, error) {
+	if m.RawId != nil && *m.RawId != "" {
+		return ParseRawID(*m.RawId)
+	}
+	switch {
+	case m.CommunicationUser != nil:
+		id, err := ParseRawID(m.CommunicationUser.Id)
+		if err != nil {
+			return nil, err
+		}
+		if id.Kind() == KindTeamsExtensionUser {
+			return id, nil
+		}
+		return CommunicationUserIdentifier{ID: m.CommunicationUser.Id}, nil
+	case m.PhoneNumber != nil:
+		id := PhoneNumberIdentifier{PhoneNumber: m.PhoneNumber.Value}
+		return id, checkIdentifier(id)
+	case m.MicrosoftTeamsUser != nil:
+		u := m.MicrosoftTeamsUser
+		id := MicrosoftTeamsUserIdentifier{UserID: u.UserId, Cloud: cloudFromModel(u.Cloud)}
+		if u.IsAnonymous != nil {
+			id.IsAnonymous = *u.IsAnonymous
+		}
+		return id, checkIdentifier(id)
+	case m.MicrosoftTeamsApp != nil:
+		id := MicrosoftTeamsAppIdentifier{AppID: m.MicrosoftTeamsApp.AppId, Cloud: cloudFromModel(m.MicrosoftTeamsApp.Cloud)}
+		return id, checkIdentifier(id)
+	}
+	return nil, errors.New("it has neither a rawId nor a nested identifier")
+}
+
+// cloudFromModel maps a wire cloud to a Cloud; absent means public.
+func cloudFromModel(m *gen.CommunicationCloudEnvironmentModel) Cloud {
+	if m == nil {
+		return CloudPublic
+	}
+	switch *m {
+	case gen.CommunicationCloudEnvironmentModelDod:
+		return CloudDoD
+	case gen.CommunicationCloudEnvironmentModelGcch:
+		return CloudGCCH
+	}
+	return CloudPublic
+}

@@ -1,0 +1,190 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"sync/atomic"
+
+	"github.com/google/uuid"
+
+	"github.com/acsmute/acsmute/openapi/wire"
+)
+
+// pipeline is the HttpRequestDoer the generated client sends through. It
+// turns the one request the generated builder made into attempts: each one
+// a copy of it, authorized afresh, sent with the Client's HTTP client
+// (which never follows redirects), bounded in time and in the size of the
+// answer, and logged. It returns the 200 answer, with its body read, for the
+// generated parser, or an error that already says how the operation ended.
+type pipeline struct{ c *Client }
+
+// Do implements gen.HttpRequestDoer.
+func (p pipeline) Do(req *http.Request) (*http.Response, error) {
+	op := operationFrom(req.Context())
+	if op == nil {
+		return nil, errors.New("acsmute: internal error: a request without an operation")
+	}
+	var body []byte
+	if req.Body != nil && req.Body != http.NoBody {
+		var err error
+		if req.ContentLength > 0 { // the generated builder sets it
+			body = make([]byte, req.ContentLength)
+			_, err = io.ReadFull(req.Body, body)
+		} else {
+			body, err = io.ReadAll(req.Body)
+		}
+		_ = req.Body.Close()
+		if err != nil {
+			return nil, op.fail(false, fmt.Errorf("reading the request body: %w", err))
+		}
+	}
+	return p.c.run(req, body, op)
+}
+
+// run makes attempts until one gives an answer to return, retries run out,
+// the repeatability window is about to end or the context ends.
+//
+// op.maybeExecuted records whether some attempt may have reached the
+// service without a definite answer; it decides whether a failure is an
+// unknown outcome. A verdict settles it either way, because every attempt
+// carries the same repeatability headers.
+func (c *Client) run(req *http.Request, body []byte, op *operation) (*http.Response, error) {
+	ctx := req.Context()
+	if err := ctx.Err(); err != nil {
+		return nil, op.fail(false, err)
+	}
+	bodyHash := contentHash(body)
+	deadline := op.deadline()
+	for {
+		op.attempts++
+		res := c.attempt(ctx, req, body, bodyHash)
+		o := classify(res, op)
+		op.maybeExecuted = op.maybeExecuted || o.maybeExecuted
+		switch o.kind {
+		case outcomeSuccess:
+			c.logAttempt(ctx, op, res, 0)
+			if len(bytes.TrimSpace(res.body)) == 0 {
+				// A 200 with no body is a success with no result; the
+				// generated parser would reject it as empty JSON.
+				res.resp.Header.Del(wire.HeaderContentType)
+			}
+			res.resp.Body = io.NopCloser(bytes.NewReader(res.body))
+			return res.resp, nil
+		case outcomeVerdict:
+			c.logAttempt(ctx, op, res, 0)
+			return nil, op.fail(false, o.err)
+		case outcomeUnknown:
+			c.logAttempt(ctx, op, res, 0)
+			return nil, op.fail(true, o.err)
+		case outcomeFinal:
+			c.logAttempt(ctx, op, res, 0)
+			return nil, op.fail(op.maybeExecuted, o.err)
+		}
+		// outcomeRetry
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			c.logAttempt(ctx, op, res, 0)
+			return nil, op.fail(op.maybeExecuted, fmt.Errorf("%w (last attempt: %w)", ctxErr, o.err))
+		}
+		if op.attempts > c.retry.MaxRetries {
+			c.logAttempt(ctx, op, res, 0)
+			return nil, op.fail(op.maybeExecuted, o.err)
+		}
+		now := c.clock.Now()
+		delay, ok := retryAfter(res.resp, now)
+		if ok {
+			delay = min(delay, c.retry.MaxRetryDelay)
+		} else {
+			delay = c.retry.backoff(op.attempts)
+		}
+		if !deadline.IsZero() && now.Add(delay).After(deadline) {
+			c.logAttempt(ctx, op, res, 0)
+			return nil, op.fail(op.maybeExecuted,
+				fmt.Errorf("stopped retrying to stay inside the %v repeatability window: %w", RepeatabilityWindow, o.err))
+		}
+		c.logAttempt(ctx, op, res, delay)
+		if err := c.clock.Sleep(ctx, delay); err != nil {
+			return nil, op.fail(op.maybeExecuted, fmt.Errorf("%w (last attempt: %w)", err, o.err))
+		}
+	}
+}
+
+// attemptResult is what one attempt produced.
+type attemptResult struct {
+	method string
+	url    string // request URL without query, for logs
+	resp   *http.Response
+	body   []byte
+	// err is a failure before a whole response was read: authorizing the
+	// request, sending it, or reading the answer.
+	err error
+	// beforeSend marks an err from before the request was handed to the
+	// HTTP client (authorizing it): nothing was sent, and retrying cannot
+	// help.
+	beforeSend bool
+	// trace tells whether the request got a connection.
+	trace *connTrace
+}
+
+// connTrace records, through net/http's client trace hooks, whether a
+// request asked for a connection and whether it got one. A request that
+// asked and never got one was never sent.
+type connTrace struct {
+	getConn, gotConn atomic.Bool
+}
+
+// attempt sends req once and reads the response, bounded in size and, with
+// RetryOptions.TryTimeout, in time. Attempts share req's header map: each
+// one sets the same fixed headers and its own date and signature, and the
+// previous attempt is over before the next begins.
+func (c *Client) attempt(ctx context.Context, req *http.Request, body []byte, bodyHash string) attemptResult {
+	if c.retry.TryTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.retry.TryTimeout)
+		defer cancel()
+	}
+	tr := &connTrace{}
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GetConn: func(string) { tr.getConn.Store(true) },
+		GotConn: func(httptrace.GotConnInfo) { tr.gotConn.Store(true) },
+	})
+	r := req.WithContext(ctx)
+	if body != nil {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	}
+	var url string
+	if c.logger != nil {
+		url = redactedURL(r)
+	}
+	res := attemptResult{method: r.Method, url: url, trace: tr}
+	if err := c.cred.authorize(ctx, r, bodyHash, c.clock.Now()); err != nil {
+		res.err, res.beforeSend = fmt.Errorf("authorizing the request: %w", err), true
+		return res
+	}
+	resp, err := c.http.Do(r)
+	if err != nil {
+		res.err = err
+		return res
+	}
+	res.resp = resp
+	res.body, err = io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
+	_ = resp.Body.Close()
+	if err != nil {
+		res.err = fmt.Errorf("reading the %d response: %w", resp.StatusCode, err)
+	}
+	return res
+}
+
+// stampHeaders is the request editor that sets, once per call, the headers
+// every attempt of it carries unchanged.
+func (c *Client) stampHeaders(_ context.Context, req *http.Request) error {
+	req.Header[wire.HeaderAccept] = c.accept
+	req.Header[wire.HeaderUserAgent] = c.userAgentValue
+	req.Header[wire.HeaderClientRequestID] = []string{uuid.NewString()}
+	return nil
+}
