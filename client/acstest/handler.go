@@ -14,13 +14,10 @@ import (
 
 	"github.com/acsmute/acsmute/client"
 	"github.com/acsmute/acsmute/gen"
+	"github.com/acsmute/acsmute/openapi/wire"
 )
 
-const (
-	pathPrefix = "/calling/callConnections/"
-	pathSuffix = "/participants:mute"
-	maxBody    = 1 << 20
-)
+const maxBody = 1 << 20
 
 // Request is one request the server received, as Requests reports it.
 type Request struct {
@@ -182,20 +179,65 @@ func pause(d time.Duration) {
 	}
 }
 
-// handle answers a mute request as the service would. delay is spent after
-// executing, while the request counts as in progress.
+// route is what a request path names: an operation and its parameters.
+type route struct {
+	op            operation
+	callID, rawID string
+}
+
+// operation is one of the operations the emulator serves.
+type operation int
+
+const (
+	opMute operation = iota + 1
+	opGetParticipant
+)
+
+// method is the HTTP method of an operation.
+func (o operation) method() string {
+	if o == opMute {
+		return http.MethodPost
+	}
+	return http.MethodGet
+}
+
+// findRoute reads an escaped request path. Call IDs and raw IDs are single,
+// non-empty path segments.
+func findRoute(path string) (route, bool) {
+	rest, ok := strings.CutPrefix(path, wire.PathCallConnections)
+	if !ok {
+		return route{}, false
+	}
+	segment := func(s string) (string, bool) {
+		if s == "" || strings.Contains(s, "/") {
+			return "", false
+		}
+		v, err := url.PathUnescape(s)
+		return v, err == nil && v != ""
+	}
+	if callID, ok := strings.CutSuffix(rest, wire.PathMuteSuffix); ok {
+		id, ok := segment(callID)
+		return route{op: opMute, callID: id}, ok
+	}
+	callID, rawID, ok := strings.Cut(rest, wire.PathParticipants)
+	if !ok {
+		return route{}, false
+	}
+	id, ok1 := segment(callID)
+	raw, ok2 := segment(rawID)
+	return route{op: opGetParticipant, callID: id, rawID: raw}, ok1 && ok2
+}
+
+// handle answers a request as the service would. delay is spent after
+// executing a mute, while the request counts as in progress.
 func (s *Server) handle(r *http.Request, body []byte, delay time.Duration) handled {
-	path := r.URL.EscapedPath()
-	if !strings.HasPrefix(path, pathPrefix) || !strings.HasSuffix(path, pathSuffix) || len(path) <= len(pathPrefix)+len(pathSuffix) {
+	rt, ok := findRoute(r.URL.EscapedPath())
+	if !ok {
 		return handled{answer: errorAnswer(http.StatusNotFound, "NotFound", "no operation at this path")}
 	}
-	callID, err := url.PathUnescape(path[len(pathPrefix) : len(path)-len(pathSuffix)])
-	if err != nil || strings.Contains(path[len(pathPrefix):len(path)-len(pathSuffix)], "/") {
-		return handled{answer: errorAnswer(http.StatusNotFound, "NotFound", "no operation at this path")}
-	}
-	if r.Method != http.MethodPost {
-		a := errorAnswer(http.StatusMethodNotAllowed, "MethodNotAllowed", "only POST is allowed here")
-		a.header.Set("Allow", http.MethodPost)
+	if m := rt.op.method(); r.Method != m {
+		a := errorAnswer(http.StatusMethodNotAllowed, "MethodNotAllowed", "only %s is allowed here", m)
+		a.header.Set("Allow", m)
 		return handled{answer: a}
 	}
 	if why := s.authenticate(r, body); why != "" {
@@ -203,17 +245,24 @@ func (s *Server) handle(r *http.Request, body []byte, delay time.Duration) handl
 		a.header.Set("WWW-Authenticate", `HMAC-SHA256, Bearer`)
 		return handled{answer: a}
 	}
-	switch v := r.URL.Query()["api-version"]; {
+	switch v := r.URL.Query()[wire.ParamAPIVersion]; {
 	case len(v) == 0:
 		return handled{answer: errorAnswer(http.StatusBadRequest, "MissingApiVersionParameter", "the api-version query parameter is required")}
 	case len(v) > 1 || v[0] != client.APIVersion:
 		return handled{answer: errorAnswer(http.StatusBadRequest, "UnsupportedApiVersion", "api-version must be %s", client.APIVersion)}
 	}
+	if rt.op == opGetParticipant {
+		if why := s.validator.validate(r.Context(), r, rt, body); why != "" {
+			return handled{answer: errorAnswer(http.StatusBadRequest, "BadRequest", "%s", why)}
+		}
+		pause(delay)
+		return handled{answer: s.participant(rt.callID, rt.rawID)}
+	}
 	rep, bad := s.parseRepeatability(r)
 	if bad != nil {
 		return handled{answer: *bad}
 	}
-	if why := s.validator.validate(r.Context(), r, callID, body); why != "" {
+	if why := s.validator.validate(r.Context(), r, rt, body); why != "" {
 		return handled{answer: errorAnswer(http.StatusBadRequest, "BadRequest", "%s", why)}
 	}
 	var req gen.MuteParticipantsRequest
@@ -221,11 +270,65 @@ func (s *Server) handle(r *http.Request, body []byte, delay time.Duration) handl
 		return handled{answer: errorAnswer(http.StatusBadRequest, "BadRequest", "the body is not a mute request")}
 	}
 	if rep == nil {
-		a := s.execute(rep, callID, &req)
+		a := s.execute(rep, rt.callID, &req)
 		pause(delay)
 		return handled{answer: a, executed: true}
 	}
-	return s.executeRepeatable(r, rep, callID, &req, body, delay)
+	return s.executeRepeatable(r, rep, rt.callID, &req, body, delay)
+}
+
+// participant answers a read of one participant.
+func (s *Server) participant(callID, rawID string) answer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.calls[callID]
+	if !ok {
+		return errorAnswer(http.StatusNotFound, "CallNotFound", "call connection %q was not found", callID)
+	}
+	muted, ok := c.participants[rawID]
+	if !ok {
+		return errorAnswer(http.StatusNotFound, "ParticipantNotFound", "participant %q is not in call connection %q", rawID, callID)
+	}
+	id, err := client.ParseRawID(rawID)
+	if err != nil { // AddCall accepts only valid raw IDs
+		return errorAnswer(http.StatusInternalServerError, "InternalError", "the participant's raw ID is not valid")
+	}
+	onHold := false
+	return jsonAnswer(http.StatusOK, gen.CallParticipant{Identifier: wireIdentifier(id), IsMuted: &muted, IsOnHold: &onHold})
+}
+
+// wireIdentifier is the service's form of a participant: kind, rawId and
+// the nested identifier. It is written here independently of package
+// client's own encoder, so that each checks the other.
+func wireIdentifier(id client.Identifier) *gen.CommunicationIdentifierModel {
+	raw := id.RawID()
+	m := &gen.CommunicationIdentifierModel{RawId: &raw}
+	kind := func(k gen.CommunicationIdentifierModelKind) *gen.CommunicationIdentifierModelKind { return &k }
+	cloud := func(c client.Cloud) *gen.CommunicationCloudEnvironmentModel {
+		v := gen.CommunicationCloudEnvironmentModel(c)
+		if c == "" {
+			v = gen.CommunicationCloudEnvironmentModelPublic
+		}
+		return &v
+	}
+	switch v := id.(type) {
+	case client.CommunicationUserIdentifier, client.TeamsExtensionUserIdentifier:
+		m.Kind = kind(gen.CommunicationIdentifierModelKindCommunicationUser)
+		m.CommunicationUser = &gen.CommunicationUserIdentifierModel{Id: raw}
+	case client.PhoneNumberIdentifier:
+		m.Kind = kind(gen.CommunicationIdentifierModelKindPhoneNumber)
+		m.PhoneNumber = &gen.PhoneNumberIdentifierModel{Value: v.PhoneNumber}
+	case client.MicrosoftTeamsUserIdentifier:
+		anon := v.IsAnonymous
+		m.Kind = kind(gen.CommunicationIdentifierModelKindMicrosoftTeamsUser)
+		m.MicrosoftTeamsUser = &gen.MicrosoftTeamsUserIdentifierModel{UserId: v.UserID, IsAnonymous: &anon, Cloud: cloud(v.Cloud)}
+	case client.MicrosoftTeamsAppIdentifier:
+		m.Kind = kind(gen.CommunicationIdentifierModelKindMicrosoftTeamsApp)
+		m.MicrosoftTeamsApp = &gen.MicrosoftTeamsAppIdentifierModel{AppId: v.AppID, Cloud: cloud(v.Cloud)}
+	default:
+		m.Kind = kind(gen.CommunicationIdentifierModelKindUnknown)
+	}
+	return m
 }
 
 // execute performs the mute and returns the service's answer.

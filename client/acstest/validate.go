@@ -14,13 +14,12 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/acsmute/acsmute/openapi"
+	"github.com/acsmute/acsmute/openapi/wire"
 )
-
-const mutePath = "/calling/callConnections/{callConnectionId}/participants:mute"
 
 // validator checks requests against the project's OpenAPI document.
 type validator struct {
-	route *routers.Route
+	routes map[operation]*routers.Route
 }
 
 func newValidator() (*validator, error) {
@@ -28,29 +27,37 @@ func newValidator() (*validator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("acstest: %w", err)
 	}
-	item := doc.Paths.Find(mutePath)
-	if item == nil || item.Post == nil {
-		return nil, errors.New("acstest: the OpenAPI document has no mute operation")
+	v := &validator{routes: map[operation]*routers.Route{}}
+	for op, path := range map[operation]string{opMute: wire.PathMute, opGetParticipant: wire.PathGetParticipant} {
+		item := doc.Paths.Find(path)
+		if item == nil || item.GetOperation(op.method()) == nil {
+			return nil, fmt.Errorf("acstest: the OpenAPI document has no %s %s", op.method(), path)
+		}
+		v.routes[op] = &routers.Route{
+			Spec:      doc,
+			Server:    doc.Servers[0],
+			Path:      path,
+			PathItem:  item,
+			Method:    op.method(),
+			Operation: item.GetOperation(op.method()),
+		}
 	}
-	return &validator{route: &routers.Route{
-		Spec:      doc,
-		Server:    doc.Servers[0],
-		Path:      mutePath,
-		PathItem:  item,
-		Method:    http.MethodPost,
-		Operation: item.Post,
-	}}, nil
+	return v, nil
 }
 
 // validate checks parameters, headers and body, and returns a description of
 // every problem found, or "".
-func (v *validator) validate(ctx context.Context, r *http.Request, callID string, body []byte) string {
+func (v *validator) validate(ctx context.Context, r *http.Request, rt route, body []byte) string {
 	req := r.Clone(ctx)
 	req.Body = io.NopCloser(bytes.NewReader(body))
+	params := map[string]string{wire.ParamCallConnectionID: rt.callID}
+	if rt.op == opGetParticipant {
+		params[wire.ParamParticipantRawID] = rt.rawID
+	}
 	err := openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{
 		Request:    req,
-		PathParams: map[string]string{"callConnectionId": callID},
-		Route:      v.route,
+		PathParams: params,
+		Route:      v.routes[rt.op],
 		Options: &openapi3filter.Options{
 			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
 			MultiError:         true,
