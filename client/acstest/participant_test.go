@@ -15,13 +15,13 @@ func TestGetParticipantAnswers(t *testing.T) {
 	get := func(path string) rawRequest {
 		return rawRequest{method: http.MethodGet, path: "/calling/callConnections/" + path + "?api-version=2024-09-15"}
 	}
-	resp, b := get("call-1/participants/" + bob).do(t, srv)
+	resp, b := get("call-1/participants/"+bob).do(t, srv)
 	id, _ := b["identifier"].(map[string]any)
 	if resp.StatusCode != 200 || b["isMuted"] != false || b["isOnHold"] != false || id["rawId"] != bob || id["kind"] != "communicationUser" {
 		t.Fatalf("status %d, body %v", resp.StatusCode, b)
 	}
 	rawRequest{body: muteBody(bob, "")}.do(t, srv)
-	if _, b = get("call-1/participants/" + bob).do(t, srv); b["isMuted"] != true {
+	if _, b = get("call-1/participants/"+bob).do(t, srv); b["isMuted"] != true {
 		t.Errorf("after the mute: %v", b)
 	}
 	r := get("call-1/participants/" + phone)
@@ -55,7 +55,7 @@ func TestGetParticipantAnswers(t *testing.T) {
 		t.Errorf("wrong key: %d", resp.StatusCode)
 	}
 	srv.InjectFaults(1, acstest.Fault{Status: 503})
-	if resp, _ := get("call-1/participants/" + bob).do(t, srv); resp.StatusCode != 503 {
+	if resp, _ := get("call-1/participants/"+bob).do(t, srv); resp.StatusCode != 503 {
 		t.Errorf("fault not applied: %d", resp.StatusCode)
 	}
 	reqs := srv.Requests()
