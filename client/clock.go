@@ -21,10 +21,10 @@ type realClock struct{}
 func (realClock) Now() time.Time { return time.Now() }
 
 func (realClock) Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	t := time.NewTimer(d)
+	t := time.NewTimer(d) // fires at once for d <= 0
 	defer t.Stop()
 	select {
 	case <-t.C:

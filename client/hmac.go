@@ -72,7 +72,7 @@ func (c *KeyCredential) authorize(_ context.Context, req *http.Request, bodyHash
 	if c.pool == nil {
 		return errors.New("the KeyCredential was not made by NewKeyCredential")
 	}
-	var dateBuf [len(http.TimeFormat) + 4]byte
+	var dateBuf [32]byte // an IMF-fixdate is 29 bytes
 	date := string(now.UTC().AppendFormat(dateBuf[:0], http.TimeFormat))
 	vals := make([]string, 3) // one allocation for the three values
 	vals[0], vals[1] = date, bodyHash
@@ -105,7 +105,7 @@ func (c *KeyCredential) authorization(method, pathAndQuery, date, host, bodyHash
 	mac.Sum(sum[:0])
 	c.pool.Put(mac)
 
-	var out [len(authorizationPrefix) + 44]byte // 44: base64 of 32 bytes
+	var out [128]byte // the prefix (71 bytes) and the base64 of 32 bytes (44)
 	o := append(out[:0], authorizationPrefix...)
 	o = base64.StdEncoding.AppendEncode(o, sum[:])
 	return string(o)

@@ -74,9 +74,7 @@ func (o RetryOptions) withDefaults() (RetryOptions, error) {
 	if o.MaxRetryDelay == 0 {
 		o.MaxRetryDelay = 60 * time.Second
 	}
-	if o.RetryDelay > o.MaxRetryDelay {
-		o.RetryDelay = o.MaxRetryDelay
-	}
+	o.RetryDelay = min(o.RetryDelay, o.MaxRetryDelay)
 	return o, nil
 }
 
