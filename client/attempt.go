@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -49,7 +50,9 @@ func classify(r attemptResult, op *operation) outcome {
 		switch {
 		case r.beforeSend:
 			return outcome{kind: outcomeFinal, err: r.err}
-		case tlsVerificationFailed(r.err):
+		case tlsVerificationFailed(r.err) && !r.gotConn():
+			// A handshake that failed verification: nothing was sent.
+			// (After the handshake, a bad record is a broken answer.)
 			return outcome{kind: outcomeFinal, err: r.err}
 		case neverSent(r):
 			return outcome{kind: outcomeRetry, err: r.err}
@@ -58,7 +61,7 @@ func classify(r attemptResult, op *operation) outcome {
 	}
 	code := r.resp.StatusCode
 	if code == http.StatusOK {
-		return outcome{kind: outcomeSuccess}
+		return classifyOK(r)
 	}
 	re := newResponseError(r.resp, r.body, len(r.body) > maxResponseBody)
 	switch {
@@ -85,6 +88,23 @@ func classify(r attemptResult, op *operation) outcome {
 	}
 	return outcome{kind: outcomeVerdict, err: re}
 }
+
+// classifyOK accepts a 200 whose body can be the operation's result: empty,
+// or a JSON object of at most 1 MiB (or, for the caller to judge, not JSON
+// at all). Anything else is not the documented answer.
+func classifyOK(r attemptResult) outcome {
+	if len(r.body) > maxResponseBody {
+		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the service answered 200 with a body larger than %d bytes, which is not the documented result", maxResponseBody)}
+	}
+	b := bytes.TrimSpace(r.body)
+	if len(b) > 0 && b[0] != '{' && isJSON(r.resp.Header.Get(wire.HeaderContentType)) {
+		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the service answered 200 with JSON that is not an object: %s", snippet(b))}
+	}
+	return outcome{kind: outcomeSuccess}
+}
+
+// gotConn reports whether the attempt's request got a connection.
+func (r attemptResult) gotConn() bool { return r.trace != nil && r.trace.gotConn.Load() }
 
 // neverSent reports whether an attempt's failure proves that the request
 // never left: the trace saw the request ask for a connection and never get

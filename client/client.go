@@ -7,7 +7,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"reflect"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -71,6 +73,9 @@ type Client struct {
 func NewClient(endpoint string, cred Credential, opts *ClientOptions) (*Client, error) {
 	if cred == nil {
 		return nil, invalid("credential is nil")
+	}
+	if v := reflect.ValueOf(cred); v.Kind() == reflect.Pointer && v.IsNil() {
+		return nil, invalidf("credential is a nil %T", cred)
 	}
 	if opts == nil {
 		opts = &ClientOptions{}
@@ -139,7 +144,12 @@ func NewClientFromConnectionString(connectionString string, opts *ClientOptions)
 }
 
 // Endpoint returns the normalised endpoint the client sends requests to.
-func (c *Client) Endpoint() string { return c.endpoint }
+func (c *Client) Endpoint() string {
+	if c == nil {
+		return ""
+	}
+	return c.endpoint
+}
 
 // String describes the client without revealing its credential.
 func (c Client) String() string { return "acsmute.Client(" + c.endpoint + ")" }
@@ -192,6 +202,8 @@ func normalizeEndpoint(endpoint string, allowHTTP bool) (string, error) {
 		return "", invalidf("endpoint scheme must be https (or http for a local emulator), not %q", truncate(u.Scheme, 16))
 	case u.Opaque != "" || u.Host == "" || u.Hostname() == "":
 		return "", invalid("endpoint has no host (want https://<resource>.communication.azure.com)")
+	case strings.Contains(u.Hostname(), "%"):
+		return "", invalid("endpoint host must not carry an IPv6 zone")
 	case u.User != nil:
 		return "", invalid("endpoint must not contain user information")
 	case u.Path != "" && u.Path != "/":
@@ -214,6 +226,9 @@ func normalizeEndpoint(endpoint string, allowHTTP bool) (string, error) {
 		host = "[" + host + "]"
 	}
 	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return "", invalidf("endpoint port %q is not between 1 and 65535", truncate(port, 8))
+		}
 		host += ":" + port
 	}
 	return scheme + "://" + stripDefaultPort(scheme, host) + "/", nil

@@ -64,7 +64,9 @@ type MuteError struct {
 	// RepeatabilityFirstSent is the Repeatability-First-Sent of the request,
 	// in UTC and whole seconds.
 	RepeatabilityFirstSent time.Time
-	// Attempts is how many attempts were started; 0 when nothing was sent.
+	// Attempts is how many attempts were made, whether or not they reached
+	// the service (a refused connection is an attempt too); 0 when the call
+	// ended before the first one.
 	Attempts int
 	// Err is the cause: the last attempt's failure, or why the client
 	// stopped.
@@ -146,7 +148,10 @@ type ErrorDetail struct {
 	InnerError *ErrorDetail
 }
 
-// Error describes the failure on one line: method, URL, status, code and message.
+// Error describes the failure on one line: method, URL, status, code and
+// message. The service's text is written with control and formatting
+// characters replaced by spaces, so that it cannot break the line or forge
+// another in a log or terminal; the fields keep it as received.
 func (e *ResponseError) Error() string {
 	var b strings.Builder
 	if e.RawResponse != nil && e.RawResponse.Request != nil {
@@ -159,15 +164,15 @@ func (e *ResponseError) Error() string {
 	fmt.Fprintf(&b, "%d %s", e.StatusCode, http.StatusText(e.StatusCode))
 	if e.ErrorCode != "" {
 		b.WriteString(": ")
-		b.WriteString(e.ErrorCode)
+		b.WriteString(printable(e.ErrorCode))
 	}
 	if e.Message != "" {
 		b.WriteString(": ")
-		b.WriteString(e.Message)
+		b.WriteString(printable(e.Message))
 	}
 	if e.Target != "" {
 		b.WriteString(" (target ")
-		b.WriteString(e.Target)
+		b.WriteString(printable(e.Target))
 		b.WriteByte(')')
 	}
 	return b.String()
@@ -187,6 +192,14 @@ func newResponseError(resp *http.Response, body []byte, truncated bool) *Respons
 		req.Body, req.GetBody = nil, nil
 		copied := *resp
 		copied.Request = req
+		resp = &copied
+	}
+	if resp.Body != nil {
+		// The body was read and closed; dropping it lets go of the
+		// connection behind it, whose buffers hold the raw request,
+		// credential included.
+		copied := *resp
+		copied.Body = http.NoBody
 		resp = &copied
 	}
 	e := &ResponseError{
@@ -264,6 +277,13 @@ func snippet(body []byte) string {
 	if len(s) > n {
 		s = s[:n] + "..."
 	}
+	return printable(s)
+}
+
+// printable replaces what is not printable (control characters, line and
+// paragraph separators, bidirectional and other formatting marks) with
+// spaces.
+func printable(s string) string {
 	return strings.Map(func(r rune) rune {
 		if unicode.IsPrint(r) {
 			return r

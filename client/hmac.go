@@ -69,7 +69,7 @@ func (c KeyCredential) MarshalText() ([]byte, error) { return []byte(c.String())
 
 // authorize implements Credential.
 func (c *KeyCredential) authorize(_ context.Context, req *http.Request, bodyHash string, now time.Time) error {
-	if c.pool == nil {
+	if c == nil || c.pool == nil {
 		return errors.New("the KeyCredential was not made by NewKeyCredential")
 	}
 	var dateBuf [32]byte // an IMF-fixdate is 29 bytes

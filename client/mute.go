@@ -64,6 +64,9 @@ type MuteParticipantResult struct {
 // service mutes Communication Services users only and answers 400 for
 // others, which this client returns as a *ResponseError.
 func (c *Client) MuteParticipant(ctx context.Context, callConnectionID string, participant Identifier, opts *MuteParticipantOptions) (MuteParticipantResult, error) {
+	if c == nil || c.api == nil {
+		return MuteParticipantResult{}, invalid("the Client was not made by NewClient")
+	}
 	if ctx == nil {
 		return MuteParticipantResult{}, invalid("context is nil")
 	}
@@ -148,6 +151,9 @@ func newRepeatability(opts *MuteParticipantOptions, now time.Time) (repeatabilit
 	r.firstSent = opts.RepeatabilityFirstSent
 	if r.firstSent.IsZero() {
 		r.firstSent = now
+	}
+	if y := r.firstSent.UTC().Year(); y < 1 || y > 9999 {
+		return r, invalid("RepeatabilityFirstSent must be between years 1 and 9999")
 	}
 	r.firstSent = r.firstSent.UTC().Truncate(time.Second)
 	r.firstSentHeader = r.firstSent.Format(http.TimeFormat)

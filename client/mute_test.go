@@ -214,6 +214,7 @@ func TestMuteParticipantCallerRepeatability(t *testing.T) {
 	srv := newRecorder(t)
 	c := newKeyClient(t, srv.URL, nil)
 	first := time.Date(2026, 11, 28, 9, 30, 15, 123, time.FixedZone("CET", 3600))
+	client.UseClock(c, client.NewFakeClock(first.Add(time.Minute))) // inside the window
 	res, err := c.MuteParticipant(context.Background(), "call", acsUser, &client.MuteParticipantOptions{
 		RepeatabilityRequestID: "0F8FAD5B-D9CB-469F-A165-70867728950E",
 		RepeatabilityFirstSent: first,
@@ -265,6 +266,8 @@ func TestMuteParticipantRejectsBadInput(t *testing.T) {
 		{"URN repeatability ID", "call", acsUser, &client.MuteParticipantOptions{RepeatabilityRequestID: "urn:uuid:0f8fad5b-d9cb-469f-a165-7086772895"}, "36-character form"},
 		{"bad repeatability ID", "call", acsUser, &client.MuteParticipantOptions{RepeatabilityRequestID: "not-a-uuid"}, "RepeatabilityRequestID must be a UUID"},
 		{"braced repeatability ID", "call", acsUser, &client.MuteParticipantOptions{RepeatabilityRequestID: "{0f8fad5b-d9cb-469f-a165-70867728950e}"}, "RepeatabilityRequestID must be a UUID"},
+		{"first sent before year 1", "call", acsUser, &client.MuteParticipantOptions{RepeatabilityFirstSent: time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)}, "between years 1 and 9999"},
+		{"first sent after 9999", "call", acsUser, &client.MuteParticipantOptions{RepeatabilityFirstSent: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}, "between years 1 and 9999"},
 		{"non-hex repeatability ID", "call", acsUser, &client.MuteParticipantOptions{RepeatabilityRequestID: "0f8fad5b-d9cb-469f-a165-70867728950z"}, "not a UUID"},
 	}
 	for _, tt := range tests {
@@ -470,6 +473,10 @@ func TestNewClientEndpoints(t *testing.T) {
 		"http://notlocalhost":                     "non-loopback",
 		"https://exa mple.com":                    "not a valid URL",
 		"https://xn--a.example":                   "not a valid host name",
+		"https://[fe80::1%25eth0]":                "IPv6 zone",
+		"http://[::1%25lo]:8080":                  "IPv6 zone",
+		"https://r.example:0":                     "between 1 and 65535",
+		"https://r.example:65536":                 "between 1 and 65535",
 	}
 	for in, mention := range bad {
 		_, err := client.NewClient(in, cred, nil)

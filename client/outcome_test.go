@@ -3,13 +3,16 @@ package client_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -402,11 +405,27 @@ func TestRetryStopsBeforeTheRepeatabilityWindowEnds(t *testing.T) {
 		}
 	}
 
-	// The emulator's own 412 when First-Sent is already outside the window.
-	emu := newEmulator(t)
-	c := emulatorClient(t, emu, client.RetryOptions{}, nil)
-	_, err := c.MuteParticipant(context.Background(), "call-1", client.CommunicationUserIdentifier{ID: alice},
-		&client.MuteParticipantOptions{RepeatabilityFirstSent: time.Now().Add(-6 * time.Minute)})
+	// A resend whose First-Sent is already past the margin is not sent at
+	// all: the service might no longer recognise it.
+	srv := newRecorder(t)
+	c := newKeyClient(t, srv.URL, nil)
+	_, err := c.MuteParticipant(context.Background(), "call", acsUser,
+		&client.MuteParticipantOptions{RepeatabilityFirstSent: time.Now().Add(-4*time.Minute - 31*time.Second)})
+	muteErr(t, err, 0, true)
+	if len(srv.seen()) != 0 || !strings.Contains(err.Error(), "not sent") {
+		t.Errorf("error = %v after %d requests", err, len(srv.seen()))
+	}
+
+	// The service's own 412 when it no longer tracks the request (an
+	// emulator with a one-minute window).
+	emu, err := acstest.NewServer(&acstest.Options{AccessKey: fakeKey, RepeatabilityWindow: time.Minute, Calls: map[string][]string{"call-1": {alice}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emu.Close()
+	c = emulatorClient(t, emu, client.RetryOptions{}, nil)
+	_, err = c.MuteParticipant(context.Background(), "call-1", client.CommunicationUserIdentifier{ID: alice},
+		&client.MuteParticipantOptions{RepeatabilityFirstSent: time.Now().Add(-2 * time.Minute)})
 	var re *client.ResponseError
 	if !errors.As(err, &re) || re.StatusCode != 412 || !errors.Is(err, client.ErrOutcomeUnknown) || !strings.Contains(err.Error(), "window") {
 		t.Errorf("error = %v", err)
@@ -556,4 +575,163 @@ func TestErrorBodyAtTheLimit(t *testing.T) {
 			t.Errorf("%d-byte body: error = %.200v", tt.size, err)
 		}
 	}
+}
+
+// A TLS record broken after the handshake, once the request went out, is a
+// broken answer: retried, and unknown if retries run out.
+func TestBadTLSRecordAfterTheRequestIsUnknown(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		io.Copy(io.Discard, r.Body)
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			return
+		}
+		conn.(*tls.Conn).NetConn().Write([]byte("\x17\x03\x03\xff\xff"))
+		conn.Close()
+	}))
+	srv.Config.ErrorLog = quietLog()
+	srv.StartTLS()
+	defer srv.Close()
+	c := newKeyClient(t, srv.URL, &client.ClientOptions{HTTPClient: srv.Client(), Retry: client.RetryOptions{MaxRetries: 1}})
+	client.UseClock(c, client.NewFakeClock(time.Now()))
+	_, err := c.MuteParticipant(context.Background(), "call", acsUser, nil)
+	muteErr(t, err, 2, true)
+	if hits.Load() != 2 {
+		t.Errorf("%d requests served, want 2", hits.Load())
+	}
+}
+
+// A 200 that cannot be the operation's result is not a success.
+func TestOddSuccessAnswersAreUnknown(t *testing.T) {
+	for name, h := range map[string]http.HandlerFunc{
+		"null":        answer(200, `null`),
+		"array":       answer(200, `[]`),
+		"blank 1 MiB": answer(200, strings.Repeat(" ", 1<<20+10)),
+	} {
+		srv := newRecorder(t, h)
+		_, err := newKeyClient(t, srv.URL, nil).MuteParticipant(context.Background(), "call", acsUser, nil)
+		if !errors.Is(err, client.ErrOutcomeUnknown) {
+			t.Errorf("%s: error = %v, want an unknown outcome", name, err)
+		}
+	}
+}
+
+// Typed nil credentials and clients give input errors, not panics.
+func TestNilCredentialsAndClients(t *testing.T) {
+	for _, cred := range []client.Credential{(*client.KeyCredential)(nil), (*client.TokenCredential)(nil), (*client.StaticTokenCredential)(nil)} {
+		if _, err := client.NewClient("https://r.example", cred, nil); !errors.Is(err, client.ErrInvalidInput) {
+			t.Errorf("%T: %v", cred, err)
+		}
+	}
+	srv := newRecorder(t)
+	for _, cred := range []client.Credential{&client.KeyCredential{}, &client.TokenCredential{}, &client.StaticTokenCredential{}} {
+		c, err := client.NewClient(srv.URL, cred, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.MuteParticipant(context.Background(), "call", acsUser, nil)
+		muteErr(t, err, 1, false)
+		if !strings.Contains(err.Error(), "was not made by New") {
+			t.Errorf("zero %T: %v", cred, err)
+		}
+	}
+	var nilClient *client.Client
+	if _, err := nilClient.MuteParticipant(context.Background(), "call", acsUser, nil); !errors.Is(err, client.ErrInvalidInput) {
+		t.Errorf("nil client: %v", err)
+	}
+	if _, err := (&client.Client{}).GetParticipant(context.Background(), "call", acsUser, nil); !errors.Is(err, client.ErrInvalidInput) {
+		t.Errorf("zero client: %v", err)
+	}
+	if nilClient.Endpoint() != "" || len(srv.seen()) != 0 {
+		t.Error("nil client has an endpoint, or a request was sent")
+	}
+}
+
+// The service's text cannot break an error's line.
+func TestErrorTextStaysOnOneLine(t *testing.T) {
+	srv := newRecorder(t, answer(400, `{"error":{"code":"Bad\nCode","message":"line one\r\nmuted OK\u001b[2J\u2028x\u202e","target":"t\u0000"}}`))
+	_, err := newKeyClient(t, srv.URL, nil).MuteParticipant(context.Background(), "call", acsUser, nil)
+	var re *client.ResponseError
+	if !errors.As(err, &re) || !strings.Contains(re.Message, "\n") {
+		t.Fatalf("error = %v; the field should keep the text as received", err)
+	}
+	if msg := err.Error(); strings.ContainsAny(msg, "\r\n\x1b\x00\u2028\u202e") {
+		t.Errorf("Error() = %q", msg)
+	}
+}
+
+// Nothing reachable from a returned error holds the bearer token: not the
+// request copy, and not the connection behind the response body.
+func TestNoCredentialReachableFromErrors(t *testing.T) {
+	const token = "fake-reachability-token"
+	for _, status := range []int{400, 404, 307, 401, 503, 202} {
+		srv := newRecorder(t, answer(status, `{"error":{"code":"X","message":"y"}}`, "Location", "/elsewhere"))
+		cred, _ := client.NewStaticTokenCredential(token)
+		c, _ := client.NewClient(srv.URL, cred, &client.ClientOptions{Retry: client.RetryOptions{MaxRetries: -1}})
+		_, err := c.MuteParticipant(context.Background(), "call", acsUser, nil)
+		if err == nil {
+			t.Fatal("no error")
+		}
+		if path := findString(reflect.ValueOf(err), token, map[uintptr]bool{}, "err", 0); path != "" {
+			t.Errorf("%d: the token is reachable at %s", status, path)
+		}
+	}
+}
+
+// findString walks v (pointers, interfaces, structs, slices, arrays, maps,
+// unexported fields included) and returns the path to a string or byte
+// slice containing s, or "".
+func findString(v reflect.Value, s string, seen map[uintptr]bool, path string, depth int) string {
+	if !v.IsValid() || depth > 60 {
+		return ""
+	}
+	switch v.Kind() {
+	case reflect.String:
+		if strings.Contains(v.String(), s) {
+			return path
+		}
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return ""
+		}
+		if v.Kind() == reflect.Pointer {
+			if seen[v.Pointer()] {
+				return ""
+			}
+			seen[v.Pointer()] = true
+		}
+		return findString(v.Elem(), s, seen, path, depth+1)
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if p := findString(v.Field(i), s, seen, path+"."+v.Type().Field(i).Name, depth+1); p != "" {
+				return p
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Kind() == reflect.Slice {
+			if v.IsNil() {
+				return ""
+			}
+			if v.Type().Elem().Kind() == reflect.Uint8 {
+				if bytes.Contains(v.Bytes(), []byte(s)) {
+					return path
+				}
+				return ""
+			}
+		}
+		for i := range min(v.Len(), 4096) {
+			if p := findString(v.Index(i), s, seen, fmt.Sprintf("%s[%d]", path, i), depth+1); p != "" {
+				return p
+			}
+		}
+	case reflect.Map:
+		for _, k := range v.MapKeys() {
+			if p := findString(v.MapIndex(k), s, seen, fmt.Sprintf("%s[%v]", path, k), depth+1); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
 }

@@ -36,6 +36,9 @@ type CallParticipant struct {
 // a call connection the service does not know or a participant not in the
 // call; when ctx ends the error matches ctx.Err().
 func (c *Client) GetParticipant(ctx context.Context, callConnectionID string, participant Identifier, opts *GetParticipantOptions) (CallParticipant, error) {
+	if c == nil || c.api == nil {
+		return CallParticipant{}, invalid("the Client was not made by NewClient")
+	}
 	if ctx == nil {
 		return CallParticipant{}, invalid("context is nil")
 	}

@@ -60,6 +60,12 @@ func (c *Client) run(req *http.Request, body []byte, op *operation) (*http.Respo
 	}
 	bodyHash := contentHash(body)
 	deadline := op.deadline()
+	if !deadline.IsZero() && c.clock.Now().After(deadline) {
+		// Resending a request first sent too long ago: the service may no
+		// longer recognise it, so sending could mute a second time.
+		return nil, op.fail(true, fmt.Errorf("not sent: Repeatability-First-Sent is more than %v ago, too close to the end of the %v repeatability window",
+			RepeatabilityWindow-repeatabilityMargin, RepeatabilityWindow))
+	}
 	for {
 		op.attempts++
 		res := c.attempt(ctx, req, body, bodyHash)

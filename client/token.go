@@ -91,7 +91,7 @@ func (c StaticTokenCredential) LogValue() slog.Value { return slog.StringValue(c
 func (c StaticTokenCredential) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
 
 func (c *StaticTokenCredential) authorize(_ context.Context, req *http.Request, _ string, _ time.Time) error {
-	if c.header == nil {
+	if c == nil || c.header == nil {
 		return errors.New("the StaticTokenCredential was not made by NewStaticTokenCredential")
 	}
 	req.Header[wire.HeaderAuthorization] = []string{*c.header}
@@ -175,7 +175,7 @@ func (c TokenCredential) LogValue() slog.Value { return slog.StringValue(c.Strin
 func (c TokenCredential) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
 
 func (c *TokenCredential) authorize(ctx context.Context, req *http.Request, _ string, _ time.Time) error {
-	if c.st == nil {
+	if c == nil || c.st == nil {
 		return errors.New("the TokenCredential was not made by NewTokenCredential")
 	}
 	tok, err := c.st.token(ctx)
@@ -228,7 +228,9 @@ func (st *tokenState) run(ctx context.Context, f *tokenFetch) {
 			f.tok, f.err = AccessToken{}, fmt.Errorf("the token provider panicked: %v", r)
 		}
 		st.mu.Lock()
-		if f.err == nil {
+		// A fetch that was given up on and finishes late does not replace a
+		// token that lasts longer.
+		if f.err == nil && (st.fetch == f || !f.tok.ExpiresOn.Before(st.current.ExpiresOn)) {
 			st.current = f.tok
 		}
 		if st.fetch == f {
