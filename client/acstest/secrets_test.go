@@ -45,7 +45,7 @@ func TestServerAndOptionsHideSecrets(t *testing.T) {
 			}
 		}
 	}
-	if got := fmt.Sprintf("%#v", srv); !strings.Contains(got, srv.URL) {
-		t.Errorf("%%#v of the server = %q, want its URL", got)
+	if got := fmt.Sprintf("%#v", srv); got != srv.GoString() || !strings.Contains(got, srv.URL) {
+		t.Errorf("%%#v of the server = %q, want its GoString with its URL", got)
 	}
 }
