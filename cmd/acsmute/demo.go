@@ -20,7 +20,8 @@ const demoUsage = `Usage: acsmute demo
 
 Starts the emulator in-process on a loopback port with one call and three
 participants, mutes one of them through the client, and shows the request
-sent, the answer, and the participants before and after. Then it mutes a
+sent, the answer, the participant read back to confirm it, and the
+participants before and after. Then it mutes a
 second one while the emulator fails the first attempt with 503, to show a
 safe retry: same repeatability headers, one execution.
 
@@ -72,6 +73,18 @@ func demo(ctx context.Context, e env) error {
 	reqs := srv.Requests()
 	showRequest(w, reqs[len(reqs)-1])
 	fmt.Fprintf(w, "\nAnswer: %d %s, operationContext %q, after %d attempt(s)\n", res.StatusCode, http.StatusText(res.StatusCode), res.OperationContext, res.Attempts)
+
+	fmt.Fprintf(w, "\n== Read %s back to confirm\n", alice)
+	p, err := c.GetParticipant(ctx, demoCall, client.CommunicationUserIdentifier{ID: alice}, nil)
+	if err != nil {
+		return err
+	}
+	reqs = srv.Requests()
+	fmt.Fprintf(w, "Request sent:\n  %s %s\n", reqs[len(reqs)-1].Method, reqs[len(reqs)-1].RequestURI)
+	fmt.Fprintf(w, "Answer: %s (%s) isMuted %v, isOnHold %v\n", p.Identifier.RawID(), p.Identifier.Kind(), p.IsMuted, p.IsOnHold)
+	if !p.IsMuted {
+		return fmt.Errorf("%s reads back unmuted", alice)
+	}
 
 	fmt.Fprintf(w, "\n== 2. Mute %s while the emulator answers the first attempt with 503\n", bob)
 	srv.InjectFaults(1, acstest.Fault{Status: http.StatusServiceUnavailable, RetryAfterMs: "50"})

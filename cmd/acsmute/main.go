@@ -1,7 +1,8 @@
 // Command acsmute mutes participants of Azure Communication Services calls,
 // serves a local emulator of the service, and demonstrates both.
 //
-//	acsmute mute --connection-string CS --call ID --participant RAWID [--operation-context TEXT]
+//	acsmute mute --connection-string CS --call ID --participant RAWID [--operation-context TEXT] [--verify]
+//	acsmute participant --connection-string CS --call ID --participant RAWID
 //	acsmute emulator [--addr HOST:PORT] [--access-key BASE64] [--call ID=RAWID,RAWID ...]
 //	acsmute demo
 //
@@ -37,10 +38,11 @@ type env struct {
 const usage = `acsmute mutes participants of Azure Communication Services calls.
 
 Usage:
-  acsmute mute      mute a participant of a call connection
-  acsmute emulator  serve a local emulator of the service
-  acsmute demo      mute a participant on an in-process emulator and show what happened
-  acsmute help CMD  show help for a command
+  acsmute mute         mute a participant of a call connection
+  acsmute participant  read a participant of a call connection: muted, on hold
+  acsmute emulator     serve a local emulator of the service
+  acsmute demo         mute a participant on an in-process emulator and show what happened
+  acsmute help CMD     show help for a command
 
 Run 'acsmute CMD --help' for a command's flags and examples.
 `
@@ -61,6 +63,8 @@ func run(ctx context.Context, args []string, e env) int {
 	switch args[0] {
 	case "mute":
 		return runMute(ctx, args[1:], e)
+	case "participant":
+		return runParticipant(ctx, args[1:], e)
 	case "emulator":
 		return runEmulator(ctx, args[1:], e)
 	case "demo":
@@ -77,33 +81,45 @@ func run(ctx context.Context, args []string, e env) int {
 }
 
 // newFlagSet returns a flag set for a subcommand whose help prints usage,
-// the flags and then examples.
+// the flags and then examples. The flag package itself prints nothing:
+// parseFlags reports errors and help.
 func newFlagSet(name, usage, examples string, e env) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), usage)
+		fmt.Fprint(e.stdout, usage)
+		fs.SetOutput(e.stdout)
 		fs.PrintDefaults()
-		fmt.Fprint(fs.Output(), examples)
+		fs.SetOutput(io.Discard)
+		fmt.Fprint(e.stdout, examples)
 	}
 	return fs
 }
 
 // parseFlags parses args. When it returns false the command must exit with
-// code: 0 after printing help on stdout, 2 after a flag error (already
-// reported on stderr) or a stray argument.
+// code: 0 after printing help on stdout once, 2 after a flag error or a
+// stray argument (reported on stderr).
 func parseFlags(fs *flag.FlagSet, args []string, e env) (ok bool, code int) {
-	if err := fs.Parse(args); err != nil {
+	help := fs.Usage
+	fs.Usage = func() {} // the flag package would print it on every error
+	err := fs.Parse(args)
+	fs.Usage = help
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(e.stdout)
-			fs.Usage()
+			help()
 			return false, exitOK
 		}
-		return false, exitUsage
+		return false, usageError(e, fs.Name(), "%v", err)
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(e.stderr, "%s: unexpected argument %q\nRun '%s --help' for usage.\n", fs.Name(), fs.Arg(0), fs.Name())
-		return false, exitUsage
+		return false, usageError(e, fs.Name(), "unexpected argument %q", fs.Arg(0))
 	}
 	return true, exitOK
+}
+
+// usageError reports bad input on one line, with where to find help, and
+// returns the exit code for it.
+func usageError(e env, cmd, format string, args ...any) int {
+	fmt.Fprintf(e.stderr, "%s: %s\nRun '%s --help' for usage.\n", cmd, fmt.Sprintf(format, args...), cmd)
+	return exitUsage
 }

@@ -5,7 +5,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -77,20 +80,20 @@ func TestMuteCommand(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--call", "nope", "--participant", "8:acs:r_alice"}, "status 404, code CallNotFound"},
-		{[]string{"--call", "call-1", "--participant", "4:+15551234567"}, "status 400, code UnsupportedParticipantKind"},
-		{[]string{"--call", "call-1", "--participant", "8:acs:r_zed"}, "status 400, code ParticipantNotInCall"},
+		{[]string{"--call", "nope", "--participant", "8:acs:r_alice"}, "404 Not Found: CallNotFound"},
+		{[]string{"--call", "call-1", "--participant", "4:+15551234567"}, "400 Bad Request: UnsupportedParticipantKind"},
+		{[]string{"--call", "call-1", "--participant", "8:acs:r_zed"}, "400 Bad Request: ParticipantNotInCall"},
 	}
 	for _, f := range failures {
 		r = runCmd(t, nil, append([]string{"mute", "--connection-string", cs}, f.args...)...)
-		if r.code != 1 || !strings.Contains(r.stderr, f.want) || r.stdout != "" {
+		if r.code != 1 || !strings.Contains(r.stderr, f.want) || r.stdout != "" || strings.Count(r.stderr, "\n") != 1 {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 1 and %q", f.args, r.code, r.stdout, r.stderr, f.want)
 		}
 	}
 	// A wrong key is a service failure too (401).
 	wrong := strings.Replace(cs, fakeKey, "d3Jvbmcta2V5LWZvci10ZXN0cw==", 1)
 	r = runCmd(t, nil, "mute", "--connection-string", wrong, "--call", "call-1", "--participant", "8:acs:r_alice")
-	if r.code != 1 || !strings.Contains(r.stderr, "status 401, code Unauthorized") || strings.Contains(r.stderr, "d3Jvbmcta2V5") {
+	if r.code != 1 || !strings.Contains(r.stderr, "401 Unauthorized: Unauthorized") || strings.Contains(r.stderr, "d3Jvbmcta2V5") {
 		t.Errorf("wrong key: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
@@ -114,9 +117,12 @@ func TestMuteCommandBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"no connection string", nil, []string{"--call", "c", "--participant", "8:acs:r_u"}, "--connection-string is required"},
-		{"no call", nil, []string{"--connection-string", cs, "--participant", "8:acs:r_u"}, "--call is required"},
-		{"no participant", nil, []string{"--connection-string", cs, "--call", "c"}, "--participant is required"},
+		{"no connection string", nil, []string{"--call", "c", "--participant", "8:acs:r_u"}, "missing --connection-string"},
+		{"no call", nil, []string{"--connection-string", cs, "--participant", "8:acs:r_u"}, "missing --call"},
+		{"no participant", nil, []string{"--connection-string", cs, "--call", "c"}, "missing --participant"},
+		{"nothing", nil, nil, "missing --connection-string (or ACS_CONNECTION_STRING), --call, --participant"},
+		{"not a raw ID", nil, []string{"--connection-string", cs, "--call", "c", "--participant", "alice"}, `--participant "alice" is not a raw ID`},
+		{"long operation context", nil, []string{"--connection-string", cs, "--call", "c", "--participant", "8:acs:r_u", "--operation-context", strings.Repeat("x", 5001)}, "--operation-context is 5001 UTF-16 code units"},
 		{"malformed connection string", nil, []string{"--connection-string", "endpoint=x", "--call", "c", "--participant", "8:acs:r_u"}, "no accesskey"},
 		{"bad key", nil, []string{"--connection-string", "endpoint=http://127.0.0.1:1/;accesskey=not-base64-" + fakeKey, "--call", "c", "--participant", "8:acs:r_u"}, "not valid base64"},
 		{"bad env connection string", map[string]string{"ACS_CONNECTION_STRING": "accesskey=" + fakeKey}, []string{"--call", "c", "--participant", "8:acs:r_u"}, "no endpoint"},
@@ -125,13 +131,18 @@ func TestMuteCommandBadInput(t *testing.T) {
 		{"control character in call", nil, []string{"--connection-string", cs, "--call", "a\tb", "--participant", "8:acs:r_u"}, "control character"},
 		{"unknown flag", nil, []string{"--bogus"}, "flag provided but not defined"},
 		{"extra argument", nil, []string{"--connection-string", cs, "--call", "c", "--participant", "8:acs:r_u", "extra"}, "unexpected argument"},
-		{"http to a remote host", nil, []string{"--connection-string", "endpoint=http://example.com/;accesskey=" + fakeKey, "--call", "c", "--participant", "8:acs:r_u"}, "non-loopback"},
+		{"http to a remote host", nil, []string{"--connection-string", "endpoint=http://example.com/;accesskey=" + fakeKey, "--call", "c", "--participant", "8:acs:r_u"}, "non-loopback host \"example.com\"; use https (http is for"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := runCmd(t, tt.env, append([]string{"mute"}, tt.args...)...)
 			if r.code != 2 || !strings.Contains(r.stderr, tt.want) || r.stdout != "" {
 				t.Errorf("exit %d, stdout %q, stderr %q; want exit 2 and %q", r.code, r.stdout, r.stderr, tt.want)
+			}
+			for _, goName := range []string{"acsmute: ", "ClientOptions", "OperationContext", "Repeatability"} {
+				if strings.Contains(r.stderr, goName) {
+					t.Errorf("stderr %q names %q", r.stderr, goName)
+				}
 			}
 		})
 	}
@@ -141,10 +152,10 @@ func TestMuteCommandBadInput(t *testing.T) {
 }
 
 func TestHelp(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"help"}, {"mute", "--help"}, {"emulator", "-h"}, {"demo", "--help"}, {"help", "mute"}} {
+	for _, args := range [][]string{{"--help"}, {"help"}, {"mute", "--help"}, {"participant", "--help"}, {"emulator", "-h"}, {"demo", "--help"}, {"help", "mute"}} {
 		r := runCmd(t, nil, args...)
-		if r.code != 0 || !strings.Contains(r.stdout, "Usage") {
-			t.Errorf("%v: exit %d, stdout %q", args, r.code, r.stdout)
+		if r.code != 0 || strings.Count(r.stdout, "Usage") != 1 || r.stderr != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want the help once, on stdout", args, r.code, r.stdout, r.stderr)
 		}
 		if args[0] != "--help" && args[0] != "help" || len(args) > 1 {
 			if !strings.Contains(r.stdout, "Example") {
@@ -296,7 +307,7 @@ func TestMuteCommandUnknownOutcomeHint(t *testing.T) {
 	// The first attempt executes and loses its answer; the command's
 	// timeout ends while it waits (about 800ms) to retry.
 	r := runCmd(t, nil, "mute", "--connection-string", cs, "--call", "call-1", "--participant", "8:acs:r_alice", "--timeout", "300ms")
-	if r.code != 1 || !strings.Contains(r.stderr, "outcome is unknown") {
+	if r.code != 1 || !strings.Contains(r.stderr, "outcome is unknown") || !strings.Contains(r.stderr, "'acsmute participant'") {
 		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 	}
 	if strings.Contains(r.stderr, "acsmute: ") {
@@ -334,5 +345,68 @@ func TestEmulatorCommandListenFailure(t *testing.T) {
 	r := runCmd(t, nil, "emulator", "--addr", l.Addr().String())
 	if r.code != 1 || !strings.Contains(r.stderr, "address already in use") {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// participant prints one JSON object with the participant's state.
+func TestParticipantCommand(t *testing.T) {
+	srv := emulator(t)
+	cs := srv.ConnectionString()
+	read := func(raw string) (result, participantOutput) {
+		r := runCmd(t, nil, "participant", "--connection-string", cs, "--call", "call-1", "--participant", raw)
+		var out participantOutput
+		if r.code == 0 {
+			if strings.Count(r.stdout, "\n") != 1 || json.Unmarshal([]byte(r.stdout), &out) != nil {
+				t.Errorf("stdout is not one JSON object: %q", r.stdout)
+			}
+		}
+		return r, out
+	}
+	if r, out := read("8:acs:r_alice"); r.code != 0 || out != (participantOutput{RawID: "8:acs:r_alice", Kind: "communicationUser"}) {
+		t.Fatalf("exit %d %s, %+v", r.code, r.stderr, out)
+	}
+	runCmd(t, nil, "mute", "--connection-string", cs, "--call", "call-1", "--participant", "8:acs:r_alice")
+	if _, out := read("8:acs:r_alice"); !out.IsMuted {
+		t.Errorf("after the mute: %+v", out)
+	}
+	if r, out := read("4:+15551234567"); r.code != 0 || out.Kind != "phoneNumber" || out.IsMuted {
+		t.Errorf("phone: %d %+v", r.code, out)
+	}
+	if r, _ := read("8:acs:r_nobody"); r.code != 1 || !strings.Contains(r.stderr, "404 Not Found: ParticipantNotFound") {
+		t.Errorf("unknown participant: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if r, _ := read("nobody"); r.code != 2 {
+		t.Errorf("not a raw ID: exit %d", r.code)
+	}
+	if r := runCmd(t, nil, "participant"); r.code != 2 || !strings.Contains(r.stderr, "missing --connection-string (or ACS_CONNECTION_STRING), --call, --participant") {
+		t.Errorf("no flags: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// mute --verify reads the participant back: exit 0 only when it is muted.
+func TestMuteVerify(t *testing.T) {
+	srv := emulator(t)
+	r := runCmd(t, nil, "mute", "--connection-string", srv.ConnectionString(), "--call", "call-1", "--participant", "8:acs:r_alice", "--verify")
+	var out muteOutput
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &out) != nil || out.Verified == nil || !*out.Verified {
+		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if reqs := srv.Requests(); len(reqs) != 2 || reqs[1].Method != "GET" {
+		t.Errorf("requests: %+v", reqs)
+	}
+
+	// A service that answers the mute but reads the participant unmuted.
+	liar := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.Method == http.MethodPost {
+			io.WriteString(w, `{}`)
+			return
+		}
+		io.WriteString(w, `{"identifier":{"kind":"communicationUser","communicationUser":{"id":"8:acs:r_alice"}},"isMuted":false,"isOnHold":true}`)
+	}))
+	defer liar.Close()
+	r = runCmd(t, nil, "mute", "--connection-string", "endpoint="+liar.URL+"/;accesskey="+fakeKey, "--call", "call-1", "--participant", "8:acs:r_alice", "--verify")
+	if r.code != 1 || !strings.Contains(r.stderr, "isMuted false") || !strings.Contains(r.stdout, `"verified": false`) {
+		t.Errorf("unmuted read-back: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 }

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/acsmute/acsmute/client"
+)
+
+// callFlags are the flags every command that talks to the service shares.
+type callFlags struct {
+	connectionString *string
+	call             *string
+	participant      *string
+	timeout          *time.Duration
+}
+
+func addCallFlags(fs *flag.FlagSet, what string) callFlags {
+	return callFlags{
+		connectionString: fs.String("connection-string", "", "resource connection string (default $ACS_CONNECTION_STRING)"),
+		call:             fs.String("call", "", "call connection ID (required)"),
+		participant:      fs.String("participant", "", "raw ID of the participant "+what+", such as 8:acs:... (required)"),
+		timeout:          fs.Duration("timeout", 2*time.Minute, "give up after this long, retries included"),
+	}
+}
+
+// resolve checks the shared flags and makes the client and the participant.
+// Missing flags are reported together. It returns the exit code to use when
+// ok is false (the problem is already reported).
+func (f callFlags) resolve(cmd string, e env) (c *client.Client, who client.Identifier, ok bool, code int) {
+	if *f.connectionString == "" {
+		*f.connectionString = e.getenv("ACS_CONNECTION_STRING")
+	}
+	var missing []string
+	if *f.connectionString == "" {
+		missing = append(missing, "--connection-string (or ACS_CONNECTION_STRING)")
+	}
+	if *f.call == "" {
+		missing = append(missing, "--call")
+	}
+	if *f.participant == "" {
+		missing = append(missing, "--participant")
+	}
+	if len(missing) > 0 {
+		return nil, nil, false, usageError(e, cmd, "missing %s", strings.Join(missing, ", "))
+	}
+	if *f.timeout <= 0 {
+		return nil, nil, false, usageError(e, cmd, "--timeout must be positive")
+	}
+	who, err := client.ParseRawID(*f.participant)
+	if err != nil {
+		return nil, nil, false, usageError(e, cmd, "--participant: %s", cliMessage(err))
+	}
+	if who.Kind() == client.KindUnknown {
+		return nil, nil, false, usageError(e, cmd, "--participant %q is not a raw ID (want 8:acs:..., 4:+1..., 8:orgid:..., 28:orgid:... and the like)", truncate(*f.participant, 64))
+	}
+	c, err = client.NewClientFromConnectionString(*f.connectionString, nil)
+	if err != nil {
+		return nil, nil, false, usageError(e, cmd, "%s", cliMessage(err))
+	}
+	return c, who, true, exitOK
+}
+
+// cliMessage is an error's text for the command line: without the library's
+// prefix, and naming flags instead of the Go options behind them.
+func cliMessage(err error) string {
+	return strings.NewReplacer(
+		"acsmute: ", "",
+		"; use https, or set ClientOptions.InsecureAllowHTTP", "; use https (http is for localhost and loopback addresses)",
+		"OperationContext", "--operation-context",
+		"RepeatabilityRequestID", "--repeatability-request-id",
+		"RepeatabilityFirstSent", "--repeatability-first-sent",
+	).Replace(err.Error())
+}
+
+// printFailure writes a failed call to stderr on one line; for an unknown
+// mute outcome, a second line says how to resolve it.
+func printFailure(e env, cmd string, err error) {
+	fmt.Fprintf(e.stderr, "%s: %s\n", cmd, cliMessage(err))
+	var me *client.MuteError
+	if errors.Is(err, client.ErrOutcomeUnknown) && errors.As(err, &me) {
+		fmt.Fprintf(e.stderr, "%s: the outcome is unknown; check with 'acsmute participant', or resend within %v of the first send with the same flags plus: --repeatability-request-id %s --repeatability-first-sent '%s'\n",
+			cmd, client.RepeatabilityWindow, me.RepeatabilityRequestID, me.RepeatabilityFirstSent.Format(http.TimeFormat))
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
