@@ -55,7 +55,7 @@ func anyOf(refs ...*openapi3.SchemaRef) *openapi3.SchemaRef {
 // Schemas that differ only inside allOf, oneOf or anyOf are reported, and
 // subschemas that are the same in another order are not.
 func TestCompareComposition(t *testing.T) {
-	const body = "request body application/json"
+	const body = "POST /calling/callConnections/{callConnectionId}/participants:mute request body application/json"
 	base := func() *openapi3.SchemaRef { return named("Base", object("id", "string")) }
 	extra := func() *openapi3.SchemaRef { return named("Extra", object("note", "string")) }
 	tests := []struct {

@@ -1,9 +1,9 @@
-// Package drift compares the project's OpenAPI document of the mute
-// operation with Microsoft's published Swagger 2.0 description of the Call
-// Automation API, to catch API drift when Microsoft ships a new version.
+// Package drift compares the project's OpenAPI document with Microsoft's
+// published Swagger 2.0 description of the Call Automation API, to catch API
+// drift when Microsoft ships a new version.
 //
-// Only what changes the contract is compared: for the mute operation, its
-// parameters (name, location, required, type, format, enum), request body
+// Only what changes the contract is compared: for every operation in our
+// document (mute, and reading a participant), its parameters (name, location, required, type, format, enum), request body
 // (required, media types, schema), response codes and their schemas; for
 // every schema the operation reaches, its type, format, enum values,
 // required list, properties, array items and allOf/oneOf/anyOf subschemas.
@@ -29,10 +29,12 @@ import (
 	"github.com/getkin/kin-openapi/openapi2"
 	"github.com/getkin/kin-openapi/openapi2conv"
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/acsmute/acsmute/openapi/wire"
 )
 
 // MutePath is the path of the mute operation in both documents.
-const MutePath = "/calling/callConnections/{callConnectionId}/participants:mute"
+const MutePath = wire.PathMute
 
 // Difference is one contract difference between the two documents.
 type Difference struct {
@@ -106,11 +108,19 @@ func read(ctx context.Context, location string) (*url.URL, []byte, error) {
 	return &url.URL{Path: filepath.ToSlash(abs)}, data, nil
 }
 
-// Compare lists the contract differences of the mute operation between ours
-// and upstream, sorted.
+// Compare lists the contract differences between ours and upstream of every
+// operation in ours and every schema they reach, sorted. Differences inside
+// an operation are prefixed with its method and path.
 func Compare(ours, upstream *openapi3.T) []Difference {
 	c := &comparer{seen: map[string]bool{}}
-	c.operation(findOp(ours), findOp(upstream))
+	ops := operationsOf(ours)
+	if len(ops) == 0 {
+		c.add("operations", "our document has none")
+	}
+	for _, o := range ops {
+		c.prefix = o.method + " " + o.path + " "
+		c.operation(o.method, o.path, findOp(ours, o.method, o.path), findOp(upstream, o.method, o.path))
+	}
 	sort.Slice(c.diffs, func(i, j int) bool {
 		if c.diffs[i].Where != c.diffs[j].Where {
 			return c.diffs[i].Where < c.diffs[j].Where
@@ -120,23 +130,54 @@ func Compare(ours, upstream *openapi3.T) []Difference {
 	return c.diffs
 }
 
-func findOp(doc *openapi3.T) *openapi3.Operation {
+// opKey names an operation by method and path.
+type opKey struct{ method, path string }
+
+// operationsOf lists the operations of a document, sorted by path, then
+// method.
+func operationsOf(doc *openapi3.T) []opKey {
 	if doc == nil || doc.Paths == nil {
 		return nil
 	}
-	item := doc.Paths.Value(MutePath)
+	var ops []opKey
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			ops = append(ops, opKey{method, path})
+		}
+	}
+	sort.Slice(ops, func(i, j int) bool {
+		if ops[i].path != ops[j].path {
+			return ops[i].path < ops[j].path
+		}
+		return ops[i].method < ops[j].method
+	})
+	return ops
+}
+
+func findOp(doc *openapi3.T, method, path string) *openapi3.Operation {
+	if doc == nil || doc.Paths == nil {
+		return nil
+	}
+	item := doc.Paths.Value(path)
 	if item == nil {
 		return nil
 	}
-	return item.Post
+	return item.GetOperation(method)
 }
 
 type comparer struct {
-	diffs []Difference
-	seen  map[string]bool // named schema pairs already compared
+	diffs  []Difference
+	seen   map[string]bool // named schema pairs already compared
+	prefix string          // method and path of the operation being compared
 }
 
+// add records a difference. Places inside an operation (its parameters,
+// request body and responses) get the operation's prefix; schemas, shared by
+// operations, do not.
 func (c *comparer) add(where, format string, args ...any) {
+	if !strings.HasPrefix(where, "schema ") && !strings.HasPrefix(where, "operation ") {
+		where = c.prefix + where
+	}
 	c.diffs = append(c.diffs, Difference{Where: where, What: fmt.Sprintf(format, args...)})
 }
 
@@ -148,8 +189,8 @@ func side(inOurs bool) string {
 	return "only upstream has it"
 }
 
-func (c *comparer) operation(ours, up *openapi3.Operation) {
-	where := "operation POST " + MutePath
+func (c *comparer) operation(method, path string, ours, up *openapi3.Operation) {
+	where := "operation " + method + " " + path
 	switch {
 	case ours == nil && up == nil:
 		c.add(where, "neither document has it")

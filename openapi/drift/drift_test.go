@@ -13,6 +13,7 @@ import (
 
 	"github.com/acsmute/acsmute/openapi"
 	"github.com/acsmute/acsmute/openapi/drift"
+	"github.com/acsmute/acsmute/openapi/wire"
 )
 
 // baseline returns a small Swagger 2.0 description of the mute operation
@@ -67,12 +68,27 @@ func baseline() (main, common map[string]any) {
 				"200":     map[string]any{"description": "ok", "schema": ref("MuteParticipantsResult")},
 				"default": map[string]any{"description": "error", "schema": ref("CommunicationErrorResponse")},
 			},
+		}}, wire.PathGetParticipant: map[string]any{"get": map[string]any{
+			"operationId": "CallConnection_GetParticipant",
+			"parameters": []any{
+				map[string]any{"name": "callConnectionId", "in": "path", "required": true, "type": "string"},
+				map[string]any{"name": "participantRawId", "in": "path", "required": true, "type": "string"},
+				map[string]any{"$ref": "#/parameters/ApiVersionParameter"},
+			},
+			"responses": map[string]any{
+				"200":     map[string]any{"description": "ok", "schema": ref("CallParticipant")},
+				"default": map[string]any{"description": "error", "schema": ref("CommunicationErrorResponse")},
+			},
 		}}},
 		"definitions": map[string]any{
 			"MuteParticipantsRequest": map[string]any{"type": "object", "required": []any{"targetParticipants"}, "properties": map[string]any{
 				"targetParticipants": map[string]any{"type": "array", "items": ref("CommunicationIdentifierModel")},
 				"operationContext":   str}},
-			"MuteParticipantsResult":       map[string]any{"type": "object", "properties": map[string]any{"operationContext": str}},
+			"MuteParticipantsResult": map[string]any{"type": "object", "properties": map[string]any{"operationContext": str}},
+			"CallParticipant": map[string]any{"type": "object", "properties": map[string]any{
+				"identifier": ref("CommunicationIdentifierModel"),
+				"isMuted":    map[string]any{"type": "boolean"},
+				"isOnHold":   map[string]any{"type": "boolean"}}},
 			"CommunicationIdentifierModel": cref("CommunicationIdentifierModel"),
 			"CommunicationErrorResponse":   cref("CommunicationErrorResponse"),
 		},
@@ -94,6 +110,8 @@ func at(v any, path ...any) map[string]any {
 }
 
 func op(m map[string]any) map[string]any { return at(m, "paths", drift.MutePath, "post") }
+
+func getOp(m map[string]any) map[string]any { return at(m, "paths", wire.PathGetParticipant, "get") }
 
 func defs(m map[string]any) map[string]any { return at(m, "definitions") }
 
@@ -156,52 +174,54 @@ func TestCompareSyntheticDocuments(t *testing.T) {
 		{"header name in another case still compared", func(main, common map[string]any) {
 			at(op(main), "parameters", 3)["name"] = "repeatability-request-id"
 			at(op(main), "parameters", 3)["format"] = "guid"
-		}, []string{`parameter header Repeatability-Request-ID: format differs: ours "uuid", upstream "guid"`}},
+		}, []string{`POST /calling/callConnections/{callConnectionId}/participants:mute parameter header Repeatability-Request-ID: format differs: ours "uuid", upstream "guid"`}},
 		{"query names are case-sensitive", func(main, common map[string]any) {
 			at(main, "parameters", "ApiVersionParameter")["name"] = "API-Version"
-		}, []string{`parameter query API-Version: only upstream has it`, `parameter query api-version: only ours has it`}},
+		}, []string{`GET /calling/callConnections/{callConnectionId}/participants/{participantRawId} parameter query API-Version: only upstream has it`, `GET /calling/callConnections/{callConnectionId}/participants/{participantRawId} parameter query api-version: only ours has it`, `POST /calling/callConnections/{callConnectionId}/participants:mute parameter query API-Version: only upstream has it`, `POST /calling/callConnections/{callConnectionId}/participants:mute parameter query api-version: only ours has it`}},
 		{"allOf added upstream", func(main, common map[string]any) {
 			at(defs(main), "MuteParticipantsResult")["allOf"] = []any{map[string]any{"$ref": "#/definitions/CommunicationErrorResponse"}}
 		}, []string{`schema MuteParticipantsResult: allOf subschema CommunicationErrorResponse: only upstream has it`}},
 		{"parameter format", func(main, common map[string]any) {
 			at(op(main), "parameters", 3)["format"] = "guid"
-		}, []string{`parameter header Repeatability-Request-ID: format differs: ours "uuid", upstream "guid"`}},
+		}, []string{`POST /calling/callConnections/{callConnectionId}/participants:mute parameter header Repeatability-Request-ID: format differs: ours "uuid", upstream "guid"`}},
 		{"parameter type", func(main, common map[string]any) {
 			at(op(main), "parameters", 0)["type"] = "integer"
-		}, []string{`parameter path callConnectionId: type differs: ours [string], upstream [integer]`}},
+		}, []string{`POST /calling/callConnections/{callConnectionId}/participants:mute parameter path callConnectionId: type differs: ours [string], upstream [integer]`}},
 		{"parameter required", func(main, common map[string]any) {
 			at(op(main), "parameters", 4)["required"] = true
-		}, []string{`parameter header Repeatability-First-Sent: required differs: ours false, upstream true`}},
+		}, []string{`POST /calling/callConnections/{callConnectionId}/participants:mute parameter header Repeatability-First-Sent: required differs: ours false, upstream true`}},
 		{"parameter added upstream", func(main, common map[string]any) {
 			o := op(main)
 			o["parameters"] = append(o["parameters"].([]any), map[string]any{"name": "x-ms-new", "in": "header", "type": "string"})
-		}, []string{`parameter header x-ms-new: only upstream has it`}},
+		}, []string{`POST /calling/callConnections/{callConnectionId}/participants:mute parameter header x-ms-new: only upstream has it`}},
 		{"parameter removed upstream", func(main, common map[string]any) {
 			o := op(main)
 			o["parameters"] = o["parameters"].([]any)[:4]
-		}, []string{`parameter header Repeatability-First-Sent: only ours has it`}},
+		}, []string{`POST /calling/callConnections/{callConnectionId}/participants:mute parameter header Repeatability-First-Sent: only ours has it`}},
 		{"parameter moved", func(main, common map[string]any) {
 			at(main, "parameters", "ApiVersionParameter")["in"] = "header"
-		}, []string{`parameter header api-version: only upstream has it`, `parameter query api-version: only ours has it`}},
+		}, []string{`GET /calling/callConnections/{callConnectionId}/participants/{participantRawId} parameter header api-version: only upstream has it`, `GET /calling/callConnections/{callConnectionId}/participants/{participantRawId} parameter query api-version: only ours has it`,
+			`POST /calling/callConnections/{callConnectionId}/participants:mute parameter header api-version: only upstream has it`, `POST /calling/callConnections/{callConnectionId}/participants:mute parameter query api-version: only ours has it`}},
 		{"parameter enum", func(main, common map[string]any) {
 			at(main, "parameters", "ApiVersionParameter")["enum"] = []any{"2024-09-15"}
-		}, []string{`parameter query api-version: enum value "2024-09-15": only upstream has it`}},
-		{"request body optional", func(main, common map[string]any) {
+		}, []string{`GET /calling/callConnections/{callConnectionId}/participants/{participantRawId} parameter query api-version: enum value "2024-09-15": only upstream has it`,
+			`POST /calling/callConnections/{callConnectionId}/participants:mute parameter query api-version: enum value "2024-09-15": only upstream has it`}},
+		{"POST /calling/callConnections/{callConnectionId}/participants:mute request body optional", func(main, common map[string]any) {
 			at(op(main), "parameters", 1)["required"] = false
-		}, []string{`request body: required differs: ours true, upstream false`}},
+		}, []string{`POST /calling/callConnections/{callConnectionId}/participants:mute request body: required differs: ours true, upstream false`}},
 		{"request media type", func(main, common map[string]any) {
 			op(main)["consumes"] = []any{"application/merge-patch+json"}
-		}, []string{`request body application/json: only ours has it`, `request body application/merge-patch+json: only upstream has it`}},
-		{"response code added", func(main, common map[string]any) {
+		}, []string{`POST /calling/callConnections/{callConnectionId}/participants:mute request body application/json: only ours has it`, `POST /calling/callConnections/{callConnectionId}/participants:mute request body application/merge-patch+json: only upstream has it`}},
+		{"POST /calling/callConnections/{callConnectionId}/participants:mute response code added", func(main, common map[string]any) {
 			at(op(main), "responses")["202"] = map[string]any{"description": "accepted"}
-		}, []string{`response 202: only upstream has it`}},
-		{"response code removed", func(main, common map[string]any) {
+		}, []string{`POST /calling/callConnections/{callConnectionId}/participants:mute response 202: only upstream has it`}},
+		{"POST /calling/callConnections/{callConnectionId}/participants:mute response code removed", func(main, common map[string]any) {
 			delete(at(op(main), "responses"), "200")
-		}, []string{`response 200: only ours has it`}},
-		{"response schema swapped", func(main, common map[string]any) {
+		}, []string{`POST /calling/callConnections/{callConnectionId}/participants:mute response 200: only ours has it`}},
+		{"POST /calling/callConnections/{callConnectionId}/participants:mute response schema swapped", func(main, common map[string]any) {
 			at(op(main), "responses", "200")["schema"] = map[string]any{"$ref": "#/definitions/CommunicationErrorResponse"}
 		}, []string{
-			`response 200 application/json: schema differs: ours MuteParticipantsResult, upstream CommunicationErrorResponse`,
+			`POST /calling/callConnections/{callConnectionId}/participants:mute response 200 application/json: schema differs: ours MuteParticipantsResult, upstream CommunicationErrorResponse`,
 			`schema MuteParticipantsResult (upstream CommunicationErrorResponse): property error (CommunicationError): only upstream has it`,
 			`schema MuteParticipantsResult (upstream CommunicationErrorResponse): property operationContext: only ours has it`,
 			`schema MuteParticipantsResult (upstream CommunicationErrorResponse): required error: only upstream has it`,
@@ -246,6 +266,17 @@ func TestCompareSyntheticDocuments(t *testing.T) {
 		{"operation missing", func(main, common map[string]any) {
 			delete(at(main, "paths"), drift.MutePath)
 		}, []string{`operation POST ` + drift.MutePath + `: only ours has it`}},
+		{"isMuted removed upstream", func(main, _ map[string]any) {
+			delete(at(defs(main), "CallParticipant", "properties"), "isMuted")
+		}, []string{`schema CallParticipant: property isMuted: only ours has it`}},
+		{"get participant missing upstream", func(main, _ map[string]any) {
+			delete(at(main, "paths"), wire.PathGetParticipant)
+		}, []string{`operation GET ` + wire.PathGetParticipant + `: only ours has it`}},
+		{"participantRawId not required upstream", func(main, _ map[string]any) {
+			getOp(main)["parameters"].([]any)[1].(map[string]any)["in"] = "query"
+			getOp(main)["parameters"].([]any)[1].(map[string]any)["required"] = false
+		}, []string{"GET " + wire.PathGetParticipant + " parameter path participantRawId: only ours has it",
+			"GET " + wire.PathGetParticipant + " parameter query participantRawId: only upstream has it"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
