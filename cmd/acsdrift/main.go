@@ -1,6 +1,6 @@
 // Command acsdrift compares the project's OpenAPI document with Microsoft's
 // published Swagger 2.0 description of a Call Automation API version and
-// prints one line per contract difference of the mute operation.
+// prints one line per contract difference of our operations (mute, get participant).
 //
 //	acsdrift [-upstream PATH_OR_URL]
 //
@@ -38,7 +38,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: acsdrift [-upstream PATH_OR_URL]\n\n"+
 			"Compares openapi/mute.yaml with Microsoft's published Swagger 2.0 document and prints\n"+
-			"one line per contract difference of the mute operation. Exit 0: none; 1: drift; 2: error.\n\n")
+			"one line per contract difference of our operations. Exit 0: none; 1: drift; 2: error.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
