@@ -184,3 +184,44 @@ func TestRealClockSleepHonoursContext(t *testing.T) {
 		t.Errorf("error = %v after %d attempts", err, len(srv.seen()))
 	}
 }
+
+// Ports 1 and 65535 are valid endpoint ports.
+func TestEndpointPortBounds(t *testing.T) {
+	for _, ep := range []string{"https://r.example:1", "https://r.example:65535"} {
+		if _, err := client.NewClient(ep, mustKey(t), nil); err != nil {
+			t.Errorf("%s: %v", ep, err)
+		}
+	}
+}
+
+// A 200 of exactly 1 MiB (a JSON object padded with spaces) is read whole
+// and is a success.
+func TestSuccessBodyAtTheLimit(t *testing.T) {
+	body := `{"operationContext":"big"}`
+	srv := newRecorder(t, answer(200, body+strings.Repeat(" ", 1<<20-len(body))))
+	res, err := newKeyClient(t, srv.URL, nil).MuteParticipant(context.Background(), "call", acsUser, nil)
+	if err != nil || res.OperationContext != "big" {
+		t.Errorf("1 MiB 200: %+v, %v", res, err)
+	}
+}
+
+// Error details nested in details are decoded eight levels deep too.
+func TestResponseErrorNestedDetails(t *testing.T) {
+	inner := `{"code":"L12","message":"m"}`
+	for i := 11; i >= 0; i-- {
+		inner = fmt.Sprintf(`{"code":"L%d","message":"m","details":[%s]}`, i, inner)
+	}
+	srv := newRecorder(t, answer(400, `{"error":`+inner+`}`))
+	_, err := newKeyClient(t, srv.URL, nil).MuteParticipant(context.Background(), "call", acsUser, nil)
+	var re *client.ResponseError
+	if !errors.As(err, &re) {
+		t.Fatal(err)
+	}
+	depth := 0
+	for d := re.Details; len(d) > 0; d = d[0].Details {
+		depth++
+	}
+	if depth != 8 {
+		t.Errorf("details decoded %d levels deep, want 8", depth)
+	}
+}

@@ -154,3 +154,18 @@ func TestOptionsString(t *testing.T) {
 		t.Errorf("with a key: %s", s)
 	}
 }
+
+// A request refused before it is handled (its body too large) still gets
+// the next sequence number.
+func TestRefusedRequestsAreNumbered(t *testing.T) {
+	srv := newServer(t, nil)
+	rawRequest{body: muteBody(bob, "")}.do(t, srv)
+	rawRequest{body: strings.Repeat(" ", 1<<20+1)}.do(t, srv)
+	rawRequest{body: muteBody(bob, "")}.do(t, srv)
+	reqs := srv.Requests()
+	for i, r := range reqs {
+		if r.Seq != i+1 {
+			t.Errorf("request %d (status %d) has Seq %d", i, r.Status, r.Seq)
+		}
+	}
+}
