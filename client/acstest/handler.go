@@ -46,17 +46,44 @@ type Request struct {
 	Dropped bool
 }
 
-// Requests returns every request received so far, oldest first.
+// Requests returns the requests received so far, oldest first: all of them,
+// or, once more than Options.MaxRequests have arrived, the most recent
+// MaxRequests (DroppedRequests says how many older ones were let go).
+// Bodies are kept only for requests that were routed and authenticated (or
+// answered by an injected fault).
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Request, len(s.requests))
-	for i, r := range s.requests {
+	kept := s.requests[max(0, len(s.requests)-s.maxRequests):]
+	out := make([]Request, len(kept))
+	for i, r := range kept {
 		r.Header = r.Header.Clone()
 		r.Body = bytes.Clone(r.Body)
 		out[i] = r
 	}
 	return out
+}
+
+// DroppedRequests returns how many requests Requests no longer returns
+// because the log was full.
+func (s *Server) DroppedRequests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dropped + max(0, len(s.requests)-s.maxRequests)
+}
+
+// record adds a request to the log. The log keeps up to twice
+// Options.MaxRequests and then lets the older half go, so that recording
+// costs amortised O(1).
+func (s *Server) record(rec Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.requests) >= 2*s.maxRequests {
+		n := len(s.requests) - s.maxRequests
+		s.dropped += n
+		s.requests = append([]Request(nil), s.requests[n:]...)
+	}
+	s.requests = append(s.requests, rec)
 }
 
 // answer is a response the server is about to send (or to replay).
@@ -84,6 +111,9 @@ func errorAnswer(status int, code, format string, args ...any) answer {
 type handled struct {
 	answer
 	executed, replayed bool
+	// accepted: the request was routed and authenticated, or answered by a
+	// fault without checks.
+	accepted bool
 }
 
 // ServeHTTP implements http.Handler, so a Server can also be mounted in
@@ -107,8 +137,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		var latency time.Duration
 		rec.Seq, f, latency = s.nextFault()
-		rec.Body = body
 		h = s.handleWithFault(r, body, f, latency)
+		if h.accepted {
+			// Only requests that were routed and authenticated (or answered
+			// by an injected fault) keep their body.
+			rec.Body = body
+		}
 	}
 	if rec.Seq == 0 {
 		s.mu.Lock()
@@ -120,9 +154,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f.Drop != DropNone {
 		rec.Status, rec.Dropped = 0, true
 	}
-	s.mu.Lock()
-	s.requests = append(s.requests, rec)
-	s.mu.Unlock()
+	s.record(rec)
 	s.log(r, rec)
 
 	if f.Drop != DropNone {
@@ -152,7 +184,7 @@ func (s *Server) handleWithFault(r *http.Request, body []byte, f Fault, latency 
 	switch {
 	case f.Drop == DropBeforeExecute:
 		wait()
-		return handled{}
+		return handled{accepted: true}
 	case f.Status != 0:
 		wait()
 		code := f.ErrorCode
@@ -166,7 +198,7 @@ func (s *Server) handleWithFault(r *http.Request, body []byte, f Fault, latency 
 		if f.RetryAfterMs != "" {
 			a.header.Set("retry-after-ms", f.RetryAfterMs)
 		}
-		return handled{answer: a}
+		return handled{answer: a, accepted: true}
 	}
 	return s.handle(r, body, f.Latency+latency)
 }
@@ -243,6 +275,13 @@ func (s *Server) handle(r *http.Request, body []byte, delay time.Duration) handl
 		a.header.Set("WWW-Authenticate", `HMAC-SHA256, Bearer`)
 		return handled{answer: a}
 	}
+	h := s.handleAuthenticated(r, rt, body, delay)
+	h.accepted = true
+	return h
+}
+
+// handleAuthenticated answers a routed, authenticated request.
+func (s *Server) handleAuthenticated(r *http.Request, rt route, body []byte, delay time.Duration) handled {
 	switch v := r.URL.Query()[wire.ParamAPIVersion]; {
 	case len(v) == 0:
 		return handled{answer: errorAnswer(http.StatusBadRequest, "MissingApiVersionParameter", "the api-version query parameter is required")}
@@ -268,9 +307,9 @@ func (s *Server) handle(r *http.Request, body []byte, delay time.Duration) handl
 		return handled{answer: errorAnswer(http.StatusBadRequest, "BadRequest", "the body is not a mute request")}
 	}
 	if rep == nil {
-		a := s.execute(rep, rt.callID, &req)
+		a, executed := s.execute(rep, rt.callID, &req)
 		pause(delay)
-		return handled{answer: a, executed: true}
+		return handled{answer: a, executed: executed}
 	}
 	return s.executeRepeatable(r, rep, rt.callID, &req, body, delay)
 }
@@ -329,44 +368,47 @@ func wireIdentifier(id client.Identifier) *gen.CommunicationIdentifierModel {
 	return m
 }
 
-// execute performs the mute and returns the service's answer.
-func (s *Server) execute(rep *repeatHeaders, callID string, req *gen.MuteParticipantsRequest) answer {
+// execute performs the mute and returns the service's answer, and whether
+// the mute ran: requests the service refuses (an unknown call, a participant
+// not in it or of another kind) execute nothing and count for nothing.
+func (s *Server) execute(rep *repeatHeaders, callID string, req *gen.MuteParticipantsRequest) (a answer, executed bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+
+	c, ok := s.calls[callID]
+	if !ok {
+		return errorAnswer(http.StatusNotFound, "CallNotFound", "call connection %q was not found", callID), false
+	}
+	if n := len(req.TargetParticipants); n != 1 {
+		return errorAnswer(http.StatusBadRequest, "InvalidTargetParticipants",
+			"targetParticipants must name exactly one participant, not %d", n), false
+	}
+	target := req.TargetParticipants[0]
+	rawID, err := rawIDOf(target)
+	if err != nil {
+		return errorAnswer(http.StatusBadRequest, "InvalidTargetParticipants", "%v", err), false
+	}
+	id, err := client.ParseRawID(rawID)
+	if err != nil {
+		return errorAnswer(http.StatusBadRequest, "InvalidTargetParticipants", "the participant's raw ID is not valid"), false
+	}
+	if k := id.Kind(); (k != client.KindCommunicationUser && k != client.KindTeamsExtensionUser) ||
+		(target.Kind != nil && *target.Kind != gen.CommunicationIdentifierModelKindCommunicationUser) {
+		return errorAnswer(http.StatusBadRequest, "UnsupportedParticipantKind",
+			"only Communication Services users can be muted, not %s", k), false
+	}
+	if _, in := c.participants[rawID]; !in {
+		return errorAnswer(http.StatusBadRequest, "ParticipantNotInCall",
+			"participant %q is not in call connection %q", rawID, callID), false
+	}
+	c.participants[rawID] = true
 	key := ""
 	if rep != nil {
 		key = rep.id
 	}
 	s.executions[key]++
-
-	c, ok := s.calls[callID]
-	if !ok {
-		return errorAnswer(http.StatusNotFound, "CallNotFound", "call connection %q was not found", callID)
-	}
-	if n := len(req.TargetParticipants); n != 1 {
-		return errorAnswer(http.StatusBadRequest, "InvalidTargetParticipants",
-			"targetParticipants must name exactly one participant, not %d", n)
-	}
-	target := req.TargetParticipants[0]
-	rawID, err := rawIDOf(target)
-	if err != nil {
-		return errorAnswer(http.StatusBadRequest, "InvalidTargetParticipants", "%v", err)
-	}
-	id, err := client.ParseRawID(rawID)
-	if err != nil {
-		return errorAnswer(http.StatusBadRequest, "InvalidTargetParticipants", "the participant's raw ID is not valid")
-	}
-	if k := id.Kind(); (k != client.KindCommunicationUser && k != client.KindTeamsExtensionUser) ||
-		(target.Kind != nil && *target.Kind != gen.CommunicationIdentifierModelKindCommunicationUser) {
-		return errorAnswer(http.StatusBadRequest, "UnsupportedParticipantKind",
-			"only Communication Services users can be muted, not %s", k)
-	}
-	if _, in := c.participants[rawID]; !in {
-		return errorAnswer(http.StatusBadRequest, "ParticipantNotInCall",
-			"participant %q is not in call connection %q", rawID, callID)
-	}
-	c.participants[rawID] = true
-	return jsonAnswer(http.StatusOK, gen.MuteParticipantsResult{OperationContext: req.OperationContext})
+	s.totalExecutions++
+	return jsonAnswer(http.StatusOK, gen.MuteParticipantsResult{OperationContext: req.OperationContext}), true
 }
 
 // rawIDOf finds a wire identifier's raw ID, from rawId or its nested model.

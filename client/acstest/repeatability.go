@@ -1,6 +1,7 @@
 package acstest
 
 import (
+	"container/heap"
 	"crypto/sha256"
 	"net/http"
 	"strings"
@@ -58,25 +59,72 @@ func (s *Server) parseRepeatability(r *http.Request) (*repeatHeaders, *answer) {
 
 // repeatEntry remembers a repeatable request and, once done, its answer.
 type repeatEntry struct {
+	id          string
 	fingerprint [sha256.Size]byte
 	firstSent   time.Time
 	done        chan struct{}
 	answer      answer
+	executed    bool // the first request ran the mute
+	index       int  // in the expiry heap
+}
+
+// repeatStore remembers repeatability IDs until their window passes. A
+// min-heap ordered by First-Sent finds the next ID to forget, so remembering
+// and forgetting cost O(log n) per ID however many are remembered, instead
+// of a scan of them all on every request.
+type repeatStore struct {
+	byID map[string]*repeatEntry
+	heap expiryHeap
+}
+
+func newRepeatStore() repeatStore { return repeatStore{byID: map[string]*repeatEntry{}} }
+
+func (st *repeatStore) add(e *repeatEntry) {
+	st.byID[e.id] = e
+	heap.Push(&st.heap, e)
+}
+
+// expire forgets the IDs first sent more than window before now, calling
+// forget for each.
+func (st *repeatStore) expire(now time.Time, window time.Duration, forget func(id string)) {
+	for len(st.heap) > 0 && now.Sub(st.heap[0].firstSent) > window {
+		e := heap.Pop(&st.heap).(*repeatEntry)
+		delete(st.byID, e.id)
+		forget(e.id)
+	}
+}
+
+// expiryHeap orders entries by First-Sent, oldest first (container/heap).
+type expiryHeap []*repeatEntry
+
+func (h expiryHeap) Len() int           { return len(h) }
+func (h expiryHeap) Less(i, j int) bool { return h[i].firstSent.Before(h[j].firstSent) }
+func (h expiryHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+func (h *expiryHeap) Push(x any) {
+	e := x.(*repeatEntry)
+	e.index = len(*h)
+	*h = append(*h, e)
+}
+func (h *expiryHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return e
 }
 
 func (s *Server) executeRepeatable(r *http.Request, rep *repeatHeaders, callID string, req *gen.MuteParticipantsRequest, body []byte, delay time.Duration) handled {
 	fp := sha256.Sum256([]byte(r.Method + "\n" + r.URL.EscapedPath() + "?" + r.URL.RawQuery + "\n" + rep.firstSent.Format(http.TimeFormat) + "\n" + string(body)))
 	now := s.now()
 	s.mu.Lock()
-	for id, e := range s.repeats { // forget requests older than the window
-		if now.Sub(e.firstSent) > s.window {
-			delete(s.repeats, id)
-		}
-	}
-	e, seen := s.repeats[rep.id]
+	s.repeats.expire(now, s.window, func(id string) { delete(s.executions, id) })
+	e, seen := s.repeats.byID[rep.id]
 	if !seen {
-		e = &repeatEntry{fingerprint: fp, firstSent: rep.firstSent, done: make(chan struct{})}
-		s.repeats[rep.id] = e
+		e = &repeatEntry{id: rep.id, fingerprint: fp, firstSent: rep.firstSent, done: make(chan struct{})}
+		s.repeats.add(e)
 	}
 	s.mu.Unlock()
 
@@ -101,10 +149,10 @@ func (s *Server) executeRepeatable(r *http.Request, rep *repeatHeaders, callID s
 		}
 	}
 
-	a := s.execute(rep, callID, req)
+	a, executed := s.execute(rep, callID, req)
 	pause(delay)
 	a.header.Set("Repeatability-Result", "accepted")
-	e.answer = a
+	e.answer, e.executed = a, executed
 	close(e.done)
-	return handled{answer: a, executed: true}
+	return handled{answer: a, executed: executed}
 }

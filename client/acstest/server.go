@@ -36,9 +36,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/acsmute/acsmute/client"
@@ -77,6 +79,15 @@ type Options struct {
 	// Logger, when set, receives one record per request. Authorization
 	// values are never logged.
 	Logger *slog.Logger
+
+	// MaxRequests bounds the request log behind Requests: once more have
+	// arrived, only the most recent MaxRequests are kept. Zero means 10,000.
+	MaxRequests int
+
+	// ReadTimeout bounds reading a whole request, headers and body, so that
+	// a client sending slowly cannot hold a connection. Zero means 30
+	// seconds.
+	ReadTimeout time.Duration
 }
 
 // String describes the options without the key and tokens.
@@ -127,15 +138,19 @@ type Server struct {
 	http     *http.Server
 	wg       sync.WaitGroup
 
-	mu         sync.Mutex
-	calls      map[string]*call
-	requests   []Request
-	repeats    map[string]*repeatEntry
-	executions map[string]int
-	faults     []Fault
-	faultFunc  func(seq int) *Fault
-	latency    time.Duration
-	seq        int
+	mu          sync.Mutex
+	calls       map[string]*call
+	requests    []Request
+	maxRequests int
+	dropped     int
+	repeats     repeatStore
+	executions  map[string]int // per repeatability ID, forgotten with it
+	// totalExecutions counts every mute that ran.
+	totalExecutions int
+	faults          []Fault
+	faultFunc       func(seq int) *Fault
+	latency         time.Duration
+	seq             int
 }
 
 type call struct {
@@ -156,11 +171,19 @@ func NewServer(opts *Options) (*Server, error) {
 		window:     opts.RepeatabilityWindow,
 		logger:     opts.Logger,
 		calls:      map[string]*call{},
-		repeats:    map[string]*repeatEntry{},
+		repeats:    newRepeatStore(),
 		executions: map[string]int{},
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	s.maxRequests = opts.MaxRequests
+	if s.maxRequests <= 0 {
+		s.maxRequests = 10_000
+	}
+	readTimeout := opts.ReadTimeout
+	if readTimeout <= 0 {
+		readTimeout = 30 * time.Second
 	}
 	if s.skew <= 0 {
 		s.skew = 15 * time.Minute
@@ -206,10 +229,12 @@ func NewServer(opts *Options) (*Server, error) {
 		return nil, fmt.Errorf("acstest: listening on %s: %w", addr, err)
 	}
 	s.listener = l
-	s.URL = "http://" + l.Addr().String()
+	s.URL = "http://" + localAddr(l.Addr())
 	s.http = &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: min(10*time.Second, readTimeout),
+		ReadTimeout:       readTimeout,
+		IdleTimeout:       2 * time.Minute,
 	}
 	s.wg.Add(1)
 	go func() {
@@ -217,6 +242,45 @@ func NewServer(opts *Options) (*Server, error) {
 		_ = s.http.Serve(l)
 	}()
 	return s, nil
+}
+
+// localAddr is the address a local client reaches a listener at: an
+// unspecified address (0.0.0.0 or ::, listening on every interface) is
+// reached on loopback.
+func localAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return a.String()
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
+}
+
+// Start starts a server for a test, like httptest.NewServer: it fails the
+// test if the server cannot start, and closes it when the test ends. opts
+// may be nil.
+func Start(t testing.TB, opts *Options) *Server {
+	t.Helper()
+	s, err := NewServer(opts)
+	if err != nil {
+		t.Fatalf("acstest.Start: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Client returns a client for this server, like httptest.Server.Client: it
+// signs with the server's key and retries with delays short enough for
+// tests (10ms, growing to at most 100ms; 5s per attempt).
+func (s *Server) Client() *client.Client {
+	c, err := client.NewClientFromConnectionString(s.ConnectionString(), &client.ClientOptions{
+		Retry:             client.RetryOptions{RetryDelay: 10 * time.Millisecond, MaxRetryDelay: 100 * time.Millisecond, TryTimeout: 5 * time.Second},
+		InsecureAllowHTTP: true, // the emulator speaks http, wherever it listens
+	})
+	if err != nil {
+		// Cannot happen: the server made the connection string itself.
+		panic("acstest: the server's own connection string is refused: " + err.Error())
+	}
+	return c
 }
 
 // Close stops the server at once, closing open connections.
@@ -289,6 +353,41 @@ func (s *Server) AddCall(callID string, participants ...string) error {
 	return nil
 }
 
+// SetMuted sets whether a participant is muted, as when the participant
+// unmutes themselves; for tests of code that verifies or re-mutes. It
+// fails if the call does not have that participant.
+func (s *Server) SetMuted(callID, rawID string, muted bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.calls[callID]
+	if !ok {
+		return fmt.Errorf("acstest: no call %q", callID)
+	}
+	if _, ok := c.participants[rawID]; !ok {
+		return fmt.Errorf("acstest: call %q has no participant %q", callID, rawID)
+	}
+	c.participants[rawID] = muted
+	return nil
+}
+
+// RemoveParticipant takes a participant out of a call, as when they leave;
+// later mutes of them answer 400 ParticipantNotInCall and reads 404. It
+// fails if the call does not have that participant.
+func (s *Server) RemoveParticipant(callID, rawID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.calls[callID]
+	if !ok {
+		return fmt.Errorf("acstest: no call %q", callID)
+	}
+	if _, ok := c.participants[rawID]; !ok {
+		return fmt.Errorf("acstest: call %q has no participant %q", callID, rawID)
+	}
+	delete(c.participants, rawID)
+	c.order = slices.DeleteFunc(c.order, func(id string) bool { return id == rawID })
+	return nil
+}
+
 // RemoveCall ends a call connection; later mutes on it answer 404.
 func (s *Server) RemoveCall(callID string) {
 	s.mu.Lock()
@@ -338,20 +437,20 @@ func (s *Server) IsMuted(callID, rawID string) (muted, ok bool) {
 }
 
 // Executions returns how many times the server executed a mute for a
-// Repeatability-Request-ID. Replayed answers do not count.
+// Repeatability-Request-ID: requests that ran the mute, not replayed
+// answers nor requests the service refused (an unknown call, a participant
+// not in it or of another kind). The count is forgotten with the ID, once
+// the repeatability window after its First-Sent has passed.
 func (s *Server) Executions(requestID string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.executions[requestID]
 }
 
-// TotalExecutions returns how many mutes the server executed in all.
+// TotalExecutions returns how many mutes the server executed in all, as
+// Executions counts them.
 func (s *Server) TotalExecutions() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := 0
-	for _, v := range s.executions {
-		n += v
-	}
-	return n
+	return s.totalExecutions
 }

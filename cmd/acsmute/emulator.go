@@ -15,7 +15,8 @@ import (
 
 const emulatorUsage = `Usage: acsmute emulator [flags]
 
-Serves a local emulator of the Call Automation mute operation. When it is
+Serves a local emulator of the Call Automation mute and get-participant
+operations. When it is
 ready it prints one line on stdout, the connection string to use:
 
   endpoint=http://HOST:PORT/;accesskey=KEY

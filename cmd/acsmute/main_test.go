@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -408,5 +409,46 @@ func TestMuteVerify(t *testing.T) {
 	r = runCmd(t, nil, "mute", "--connection-string", "endpoint="+liar.URL+"/;accesskey="+fakeKey, "--call", "call-1", "--participant", "8:acs:r_alice", "--verify")
 	if r.code != 1 || !strings.Contains(r.stderr, "isMuted false") || !strings.Contains(r.stdout, `"verified": false`) {
 		t.Errorf("unmuted read-back: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// An emulator listening on every interface prints a connection string a
+// local client can use, which acsmute mute accepts.
+func TestEmulatorOnEveryInterface(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"emulator", "--addr", "0.0.0.0:0", "--access-key", fakeKey, "--call", "c1=8:acs:r_alice"},
+			env{stdout: &out, stderr: &errOut, getenv: func(string) string { return "" }})
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "\n") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cs := strings.TrimSpace(out.String())
+	if !strings.HasPrefix(cs, "endpoint=http://127.0.0.1:") {
+		t.Errorf("printed %q", cs)
+	}
+	r := runCmd(t, nil, "mute", "--connection-string", cs, "--call", "c1", "--participant", "8:acs:r_alice")
+	if r.code != 0 {
+		t.Errorf("mute: exit %d, %s", r.code, r.stderr)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("emulator exit %d, stderr %s", code, errOut.String())
 	}
 }
