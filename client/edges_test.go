@@ -225,3 +225,17 @@ func TestResponseErrorNestedDetails(t *testing.T) {
 		t.Errorf("details decoded %d levels deep, want 8", depth)
 	}
 }
+
+// Years 1 and 9999 are valid First-Sent years (a resend that old is refused
+// for the window, not as bad input).
+func TestFirstSentYearBounds(t *testing.T) {
+	srv := newRecorder(t)
+	c := newKeyClient(t, srv.URL, nil)
+	for _, year := range []int{1, 9999} {
+		_, err := c.MuteParticipant(context.Background(), "call", acsUser, &client.MuteParticipantOptions{
+			RepeatabilityFirstSent: time.Date(year, 6, 1, 0, 0, 0, 0, time.UTC)})
+		if errors.Is(err, client.ErrInvalidInput) {
+			t.Errorf("year %d: %v", year, err)
+		}
+	}
+}
