@@ -1,29 +1,34 @@
 // Package acstest is an in-process emulator of the Azure Communication
-// Services Call Automation mute operation, for tests of code that mutes
-// participants, in the spirit of net/http/httptest.
+// Services Call Automation operations acsmute covers, muting a participant
+// and reading one back, for tests of code that mutes participants, in the
+// spirit of net/http/httptest.
 //
 // A Server is a real HTTP server on a loopback address. It holds calls and
 // their participants, and answers
-// POST /calling/callConnections/{id}/participants:mute as the service does:
-// it checks HMAC-SHA256 signatures (or configured bearer tokens), validates
-// requests against the project's OpenAPI document, honours the repeatability
-// headers (replaying the first answer to a resent request without muting
-// again), and answers errors as CommunicationErrorResponse bodies with an
-// x-ms-error-code header. Like the service, it mutes Communication Services
-// users only, and it takes exactly one target per request: the official
-// SDKs' generally available versions never send more (Java replaced its
-// multi-target muteParticipants with single-target muteParticipant), so any
-// other count is answered as an invalid TargetParticipants collection.
-// Faults (error statuses, dropped connections,
-// latency) can be injected, and everything it saw can be inspected. A Server
-// is safe for concurrent use.
+// POST /calling/callConnections/{id}/participants:mute and
+// GET /calling/callConnections/{id}/participants/{rawId} as the service
+// does: it checks HMAC-SHA256 signatures (or configured bearer tokens),
+// validates requests against the project's OpenAPI document, honours the
+// repeatability headers (replaying the first answer to a resent request
+// without muting again), and answers errors as CommunicationErrorResponse
+// bodies with an x-ms-error-code header. Like the service, it mutes
+// Communication Services users only, and it takes exactly one target per
+// request: the official SDKs' generally available versions never send more
+// (Java replaced its multi-target muteParticipants with single-target
+// muteParticipant), so any other count is answered as an invalid
+// TargetParticipants collection. Faults (error statuses, dropped
+// connections, latency) can be injected, and everything it saw can be
+// inspected. A Server is safe for concurrent use, and bounded: it forgets
+// repeatability IDs after their window, keeps a bounded request log, and
+// bounds how long a request may take to arrive.
 //
-//	srv, err := acstest.NewServer(&acstest.Options{
-//		Calls: map[string][]string{"call-1": {"8:acs:r_alice", "8:acs:r_bob"}},
-//	})
-//	if err != nil { ... }
-//	defer srv.Close()
-//	c, err := client.NewClientFromConnectionString(srv.ConnectionString(), nil)
+//	func TestMute(t *testing.T) {
+//		srv := acstest.Start(t, &acstest.Options{
+//			Calls: map[string][]string{"call-1": {"8:acs:r_alice", "8:acs:r_bob"}},
+//		})
+//		c := srv.Client()
+//		...
+//	}
 package acstest
 
 import (
