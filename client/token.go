@@ -21,7 +21,16 @@ type AccessToken struct {
 	Token string
 	// ExpiresOn is when the token expires. The zero time means it never does.
 	ExpiresOn time.Time
+	// RefreshOn, when set, is when the issuer advises replacing the token
+	// (Microsoft Entra ID sends it as refresh_in); TokenCredential then
+	// refreshes it from that time instead of RefreshBefore its expiry.
+	RefreshOn time.Time
 }
+
+// TokenScope is the Microsoft Entra ID scope of Communication Services
+// tokens: ask a token provider (such as azidentity's credentials) for it.
+// The double slash is part of the scope, as the official SDKs write it.
+const TokenScope = "https://communication.azure.com//.default"
 
 // String describes the token without revealing it.
 func (t AccessToken) String() string {
@@ -110,7 +119,8 @@ type TokenCredentialOptions struct {
 const tokenFetchTimeout = time.Minute
 
 // TokenCredential authorizes requests with bearer tokens from a
-// TokenProvider, caching each token until RefreshBefore its expiry.
+// TokenProvider, caching each token until its RefreshOn, or, without one,
+// until RefreshBefore its expiry.
 //
 // It is safe for concurrent use. One GetToken call runs at a time, in a
 // goroutine of its own, with a context that carries the values of the
@@ -193,6 +203,9 @@ func (st *tokenState) token(ctx context.Context) (string, error) {
 	cur := st.current
 	valid := cur.Token != "" && (cur.ExpiresOn.IsZero() || now.Before(cur.ExpiresOn))
 	fresh := valid && (cur.ExpiresOn.IsZero() || now.Before(cur.ExpiresOn.Add(-st.refreshBefore)))
+	if valid && !cur.RefreshOn.IsZero() {
+		fresh = now.Before(cur.RefreshOn)
+	}
 	if fresh {
 		st.mu.Unlock()
 		return cur.Token, nil

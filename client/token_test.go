@@ -343,3 +343,26 @@ func TestStaticTokenCredential(t *testing.T) {
 		t.Error("nil provider accepted")
 	}
 }
+
+// A token's RefreshOn, when set, decides when it is replaced.
+func TestTokenCredentialRefreshOn(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
+	var calls atomic.Int32
+	cred, _ := NewTokenCredential(TokenProviderFunc(func(context.Context) (AccessToken, error) {
+		n := calls.Add(1)
+		now := clock.now()
+		return AccessToken{Token: fmt.Sprintf("fake-token-%d", n), ExpiresOn: now.Add(time.Hour), RefreshOn: now.Add(10 * time.Minute)}, nil
+	}), nil)
+	cred.st.now = clock.now
+	waitForToken(t, cred, "fake-token-1")
+	clock.add(9 * time.Minute) // before RefreshOn, far from expiry: no refresh
+	if tok, _ := cred.st.token(context.Background()); tok != "fake-token-1" || calls.Load() != 1 {
+		t.Fatalf("before RefreshOn: %q after %d fetches", tok, calls.Load())
+	}
+	clock.add(2 * time.Minute) // past RefreshOn, 49 minutes before expiry
+	cred.st.token(context.Background())
+	waitForToken(t, cred, "fake-token-2")
+	if TokenScope != "https://communication.azure.com//.default" {
+		t.Errorf("TokenScope = %q", TokenScope)
+	}
+}

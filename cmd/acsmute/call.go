@@ -14,6 +14,7 @@ import (
 // callFlags are the flags every command that talks to the service shares.
 type callFlags struct {
 	connectionString *string
+	endpoint         *string
 	call             *string
 	participant      *string
 	timeout          *time.Duration
@@ -22,6 +23,7 @@ type callFlags struct {
 func addCallFlags(fs *flag.FlagSet, what string) callFlags {
 	return callFlags{
 		connectionString: fs.String("connection-string", "", "resource connection string (default $ACS_CONNECTION_STRING)"),
+		endpoint:         fs.String("endpoint", "", "resource endpoint, with a Microsoft Entra ID bearer token in $ACS_BEARER_TOKEN (instead of a connection string)"),
 		call:             fs.String("call", "", "call connection ID (required)"),
 		participant:      fs.String("participant", "", "raw ID of the participant "+what+", such as 8:acs:... (required)"),
 		timeout:          fs.Duration("timeout", 2*time.Minute, "give up after this long, retries included"),
@@ -35,9 +37,19 @@ func (f callFlags) resolve(cmd string, e env) (c *client.Client, who client.Iden
 	if *f.connectionString == "" {
 		*f.connectionString = e.getenv("ACS_CONNECTION_STRING")
 	}
+	token := e.getenv("ACS_BEARER_TOKEN")
+	haveCS, haveBearer := *f.connectionString != "", *f.endpoint != "" || token != ""
+	switch {
+	case haveCS && haveBearer:
+		return nil, nil, false, usageError(e, cmd, "give a connection string (--connection-string or ACS_CONNECTION_STRING) or --endpoint with ACS_BEARER_TOKEN, not both")
+	case *f.endpoint != "" && token == "":
+		return nil, nil, false, usageError(e, cmd, "--endpoint needs a bearer token in ACS_BEARER_TOKEN")
+	case token != "" && *f.endpoint == "":
+		return nil, nil, false, usageError(e, cmd, "ACS_BEARER_TOKEN needs --endpoint")
+	}
 	var missing []string
-	if *f.connectionString == "" {
-		missing = append(missing, "--connection-string (or ACS_CONNECTION_STRING)")
+	if !haveCS && !haveBearer {
+		missing = append(missing, "--connection-string (or ACS_CONNECTION_STRING, or --endpoint with ACS_BEARER_TOKEN)")
 	}
 	if *f.call == "" {
 		missing = append(missing, "--call")
@@ -57,6 +69,17 @@ func (f callFlags) resolve(cmd string, e env) (c *client.Client, who client.Iden
 	}
 	if who.Kind() == client.KindUnknown {
 		return nil, nil, false, usageError(e, cmd, "--participant %q is not a raw ID (want 8:acs:..., 4:+1..., 8:orgid:..., 28:orgid:... and the like)", truncate(*f.participant, 64))
+	}
+	if haveBearer {
+		cred, err := client.NewStaticTokenCredential(token)
+		if err != nil {
+			return nil, nil, false, usageError(e, cmd, "ACS_BEARER_TOKEN: %s", cliMessage(err))
+		}
+		c, err = client.NewClient(*f.endpoint, cred, nil)
+		if err != nil {
+			return nil, nil, false, usageError(e, cmd, "%s", cliMessage(err))
+		}
+		return c, who, true, exitOK
 	}
 	c, err = client.NewClientFromConnectionString(*f.connectionString, nil)
 	if err != nil {

@@ -34,7 +34,7 @@ func runCmd(t *testing.T, environ map[string]string, args ...string) result {
 	code := run(context.Background(), args, env{stdout: &out, stderr: &errOut, getenv: func(k string) string { return environ[k] }})
 	r := result{code, out.String(), errOut.String()}
 	for _, s := range []string{r.stdout, r.stderr} {
-		if strings.Contains(s, fakeKey) || strings.Contains(s, "ZmFrZS1hY2Nlc3Mta2V5") {
+		if strings.Contains(s, fakeKey) || strings.Contains(s, "ZmFrZS1hY2Nlc3Mta2V5") || strings.Contains(s, "fake-cli-token") {
 			t.Errorf("output shows the access key:\n%s", s)
 		}
 	}
@@ -121,7 +121,12 @@ func TestMuteCommandBadInput(t *testing.T) {
 		{"no connection string", nil, []string{"--call", "c", "--participant", "8:acs:r_u"}, "missing --connection-string"},
 		{"no call", nil, []string{"--connection-string", cs, "--participant", "8:acs:r_u"}, "missing --call"},
 		{"no participant", nil, []string{"--connection-string", cs, "--call", "c"}, "missing --participant"},
-		{"nothing", nil, nil, "missing --connection-string (or ACS_CONNECTION_STRING), --call, --participant"},
+		{"nothing", nil, nil, "missing --connection-string (or ACS_CONNECTION_STRING, or --endpoint with ACS_BEARER_TOKEN), --call, --participant"},
+		{"both credentials", map[string]string{"ACS_BEARER_TOKEN": "fake-cli-token"}, []string{"--connection-string", cs, "--endpoint", "http://127.0.0.1:1", "--call", "c", "--participant", "8:acs:r_u"}, "not both"},
+		{"env connection string and endpoint", map[string]string{"ACS_CONNECTION_STRING": cs, "ACS_BEARER_TOKEN": "fake-cli-token"}, []string{"--endpoint", "http://127.0.0.1:1", "--call", "c", "--participant", "8:acs:r_u"}, "not both"},
+		{"endpoint without token", nil, []string{"--endpoint", "http://127.0.0.1:1", "--call", "c", "--participant", "8:acs:r_u"}, "needs a bearer token in ACS_BEARER_TOKEN"},
+		{"token without endpoint", map[string]string{"ACS_BEARER_TOKEN": "fake-cli-token"}, []string{"--call", "c", "--participant", "8:acs:r_u"}, "ACS_BEARER_TOKEN needs --endpoint"},
+		{"bad token", map[string]string{"ACS_BEARER_TOKEN": "two words"}, []string{"--endpoint", "http://127.0.0.1:1", "--call", "c", "--participant", "8:acs:r_u"}, "ACS_BEARER_TOKEN: token contains a space"},
 		{"not a raw ID", nil, []string{"--connection-string", cs, "--call", "c", "--participant", "alice"}, `--participant "alice" is not a raw ID`},
 		{"long operation context", nil, []string{"--connection-string", cs, "--call", "c", "--participant", "8:acs:r_u", "--operation-context", strings.Repeat("x", 5001)}, "--operation-context is 5001 UTF-16 code units"},
 		{"malformed connection string", nil, []string{"--connection-string", "endpoint=x", "--call", "c", "--participant", "8:acs:r_u"}, "no accesskey"},
@@ -379,7 +384,7 @@ func TestParticipantCommand(t *testing.T) {
 	if r, _ := read("nobody"); r.code != 2 {
 		t.Errorf("not a raw ID: exit %d", r.code)
 	}
-	if r := runCmd(t, nil, "participant"); r.code != 2 || !strings.Contains(r.stderr, "missing --connection-string (or ACS_CONNECTION_STRING), --call, --participant") {
+	if r := runCmd(t, nil, "participant"); r.code != 2 || !strings.Contains(r.stderr, "missing --connection-string (or ACS_CONNECTION_STRING, or --endpoint with ACS_BEARER_TOKEN), --call, --participant") {
 		t.Errorf("no flags: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
@@ -450,5 +455,29 @@ func TestEmulatorOnEveryInterface(t *testing.T) {
 	cancel()
 	if code := <-done; code != 0 {
 		t.Errorf("emulator exit %d, stderr %s", code, errOut.String())
+	}
+}
+
+// A bearer token from ACS_BEARER_TOKEN with --endpoint, for mute and
+// participant.
+func TestBearerTokenFromEnvironment(t *testing.T) {
+	srv, err := acstest.NewServer(&acstest.Options{BearerTokens: []string{"fake-cli-token"}, Calls: map[string][]string{"call-1": {"8:acs:r_alice"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	env := map[string]string{"ACS_BEARER_TOKEN": "fake-cli-token"}
+	for _, cmd := range []string{"mute", "participant"} {
+		r := runCmd(t, env, cmd, "--endpoint", srv.URL, "--call", "call-1", "--participant", "8:acs:r_alice")
+		if r.code != 0 {
+			t.Errorf("%s: exit %d, stderr %s", cmd, r.code, r.stderr)
+		}
+	}
+	if m, _ := srv.IsMuted("call-1", "8:acs:r_alice"); !m {
+		t.Error("not muted")
+	}
+	r := runCmd(t, map[string]string{"ACS_BEARER_TOKEN": "fake-cli-token-wrong"}, "mute", "--endpoint", srv.URL, "--call", "call-1", "--participant", "8:acs:r_alice")
+	if r.code != 1 || !strings.Contains(r.stderr, "401") {
+		t.Errorf("wrong token: exit %d, stderr %s", r.code, r.stderr)
 	}
 }
