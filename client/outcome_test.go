@@ -412,7 +412,7 @@ func TestRetryStopsBeforeTheRepeatabilityWindowEnds(t *testing.T) {
 	_, err := c.MuteParticipant(context.Background(), "call", acsUser,
 		&client.MuteParticipantOptions{RepeatabilityFirstSent: time.Now().Add(-4*time.Minute - 31*time.Second)})
 	muteErr(t, err, 0, true)
-	if len(srv.seen()) != 0 || !strings.Contains(err.Error(), "not sent") {
+	if len(srv.seen()) != 0 || !strings.Contains(err.Error(), "not sent: Repeatability-First-Sent is more than 4m30s ago") {
 		t.Errorf("error = %v after %d requests", err, len(srv.seen()))
 	}
 

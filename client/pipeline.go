@@ -32,12 +32,7 @@ func (p pipeline) Do(req *http.Request) (*http.Response, error) {
 	var body []byte
 	if req.Body != nil && req.Body != http.NoBody {
 		var err error
-		if req.ContentLength > 0 { // the generated builder sets it
-			body = make([]byte, req.ContentLength)
-			_, err = io.ReadFull(req.Body, body)
-		} else {
-			body, err = io.ReadAll(req.Body)
-		}
+		body, err = io.ReadAll(req.Body)
 		_ = req.Body.Close()
 		if err != nil {
 			return nil, op.fail(false, fmt.Errorf("reading the request body: %w", err))
