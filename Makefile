@@ -2,6 +2,9 @@
 GO            ?= go
 GOLANGCI_LINT := github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
 GOFILES        = $(shell git ls-files '*.go' | grep -v '^gen/')
+# Nested modules, kept apart so that the core's importers never see their
+# dependencies (azcore, azidentity, OpenTelemetry).
+NESTED        := entra examples
 
 FUZZTIME      ?= 10s
 OASDIFF       := github.com/oasdiff/oasdiff@v1.37.0
@@ -26,12 +29,14 @@ check-generate: generate
 	@git diff --exit-code -- gen/ || { echo "gen/ is stale: run 'make generate' and commit the result" >&2; exit 1; }
 	@test -z "$$(git status --porcelain -- gen/)" || { git status --porcelain -- gen/; echo "gen/ has files that are not committed" >&2; exit 1; }
 	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run 'go mod tidy'" >&2; exit 1; }
+	@for m in $(NESTED); do (cd $$m && $(GO) mod tidy -diff) || { echo "$$m/go.mod is not tidy: run 'cd $$m && go mod tidy'" >&2; exit 1; }; done
 	@echo "check-generate: gen/ and go.mod are up to date"
 
-## test: go vet, then every test with the race detector.
+## test: go vet, then every test with the race detector, in the module and the nested ones.
 test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+	@for m in $(NESTED); do echo "== $$m"; (cd $$m && $(GO) vet ./... && $(GO) test -race -count=1 ./...) || exit 1; done
 
 ## lint: gofmt (gen/ excluded), go vet, and golangci-lint when it can be built.
 lint:
