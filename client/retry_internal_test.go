@@ -23,6 +23,12 @@ func TestRetryAfterHeaders(t *testing.T) {
 		{"Retry-After date in the past", http.Header{"Retry-After": {now.Add(-time.Minute).Format(http.TimeFormat)}}, 0, true},
 		{"milliseconds win over Retry-After", http.Header{"Retry-After-Ms": {"20"}, "Retry-After": {"9"}}, 20 * time.Millisecond, true},
 		{"garbage ignored", http.Header{"Retry-After": {"soon"}, "X-Ms-Retry-After-Ms": {"-5"}}, 0, false},
+		{"zero milliseconds", http.Header{"Retry-After-Ms": {"0"}}, 0, true},
+		{"zero seconds", http.Header{"Retry-After": {"0"}}, 0, true},
+		{"largest milliseconds", http.Header{"Retry-After-Ms": {"999999999999"}}, time.Duration(999999999999 * float64(time.Millisecond)), true},
+		{"milliseconds too large", http.Header{"Retry-After-Ms": {"1e12"}}, 0, false},
+		{"largest seconds", http.Header{"Retry-After": {"999999999"}}, 999999999 * time.Second, true},
+		{"seconds too large", http.Header{"Retry-After": {"1e9"}}, 0, false},
 	}
 	for _, tt := range tests {
 		got, ok := retryAfter(&http.Response{Header: tt.header}, now)

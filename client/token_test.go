@@ -366,3 +366,78 @@ func TestTokenCredentialRefreshOn(t *testing.T) {
 		t.Errorf("TokenScope = %q", TokenScope)
 	}
 }
+
+// RefreshBefore sets how long before expiry a token is replaced.
+func TestTokenCredentialRefreshBefore(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
+	var calls atomic.Int32
+	provider := TokenProviderFunc(func(context.Context) (AccessToken, error) {
+		n := calls.Add(1)
+		return AccessToken{Token: fmt.Sprintf("fake-token-%d", n), ExpiresOn: clock.now().Add(10 * time.Minute)}, nil
+	})
+	for _, tt := range []struct {
+		before  time.Duration
+		fetches int32
+	}{{time.Minute, 1}, {0, 2}} { // 3 minutes before expiry: fresh with 1m, due with the default 5m
+		calls.Store(0)
+		cred, _ := NewTokenCredential(provider, &TokenCredentialOptions{RefreshBefore: tt.before})
+		cred.st.now = clock.now
+		waitForToken(t, cred, "fake-token-1")
+		clock.add(7 * time.Minute)
+		cred.st.token(context.Background())
+		if tt.fetches == 2 {
+			waitForToken(t, cred, "fake-token-2")
+		}
+		if n := calls.Load(); n != tt.fetches {
+			t.Errorf("RefreshBefore %v: %d fetches, want %d", tt.before, n, tt.fetches)
+		}
+		clock.add(-7 * time.Minute)
+	}
+}
+
+// A fetch is replaced only once it has run longer than the fetch timeout,
+// and one that finishes late does not replace a longer-lived token.
+func TestTokenCredentialLateFetch(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
+	release := []chan struct{}{make(chan struct{}), make(chan struct{})}
+	started := make(chan int, 4)
+	var calls atomic.Int32
+	cred, _ := NewTokenCredential(TokenProviderFunc(func(context.Context) (AccessToken, error) {
+		n := int(calls.Add(1))
+		started <- n
+		<-release[n-1]
+		// The first fetch's token expires sooner than the second's.
+		return AccessToken{Token: fmt.Sprintf("fake-token-%d", n), ExpiresOn: clock.now().Add(time.Duration(n) * time.Hour)}, nil
+	}), nil)
+	cred.st.now = clock.now
+
+	ctx, cancel := context.WithCancel(context.Background())
+	first := tokenAsync(ctx, cred)
+	<-started
+	cancel()
+	receive(t, first)
+	clock.add(tokenFetchTimeout) // exactly the timeout: still the same fetch
+	ctx, cancel = context.WithCancel(context.Background())
+	waiter := tokenAsync(ctx, cred)
+	cancel()
+	receive(t, waiter)
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("%d fetches at exactly the timeout, want 1", n)
+	}
+	clock.add(time.Second)
+	second := tokenAsync(context.Background(), cred)
+	<-started
+	close(release[1])
+	if err := receive(t, second); err != nil {
+		t.Fatal(err)
+	}
+	waitForToken(t, cred, "fake-token-2")
+	close(release[0]) // the first fetch ends late, with a shorter-lived token
+	deadline := time.Now().Add(300 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		if tok, _ := cred.st.token(context.Background()); tok != "fake-token-2" {
+			t.Fatalf("the late fetch replaced the token: %q", tok)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
