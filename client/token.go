@@ -30,7 +30,7 @@ type AccessToken struct {
 // TokenScope is the Microsoft Entra ID scope of Communication Services
 // tokens: ask a token provider (such as azidentity's credentials) for it.
 // The double slash is part of the scope, as the official SDKs write it.
-const TokenScope = "https://communication.azure.com//.default"
+const TokenScope = "https://communication.azure.com//.default" // #nosec G101 -- a scope name, not a credential
 
 // String describes the token without revealing it.
 func (t AccessToken) String() string {
