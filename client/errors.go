@@ -13,7 +13,6 @@ import (
 	"unicode"
 
 	"github.com/acsmute/acsmute/gen"
-
 	"github.com/acsmute/acsmute/openapi/wire"
 )
 
@@ -204,7 +203,7 @@ func newResponseError(resp *http.Response, body []byte, truncated bool) *Respons
 	}
 	e := &ResponseError{
 		StatusCode:  resp.StatusCode,
-		ErrorCode:   resp.Header.Get("x-ms-error-code"),
+		ErrorCode:   resp.Header.Get(wire.HeaderErrorCode),
 		RawResponse: resp,
 		RawBody:     body[:min(len(body), maxResponseBody)],
 	}
@@ -213,8 +212,8 @@ func newResponseError(resp *http.Response, body []byte, truncated bool) *Respons
 		e.Message = fmt.Sprintf("response body is larger than %d bytes; not decoded", maxResponseBody)
 	case len(bytes.TrimSpace(body)) == 0:
 		e.Message = "response has no body"
-	case !isJSON(resp.Header.Get("Content-Type")) && !json.Valid(body):
-		e.Message = fmt.Sprintf("response body is not JSON (Content-Type %q): %s", resp.Header.Get("Content-Type"), snippet(body))
+	case !isJSON(resp.Header.Get(wire.HeaderContentType)) && !json.Valid(body):
+		e.Message = fmt.Sprintf("response body is not JSON (Content-Type %q): %s", resp.Header.Get(wire.HeaderContentType), snippet(body))
 	default:
 		var env gen.CommunicationErrorResponse
 		err := json.Unmarshal(body, &env)

@@ -9,9 +9,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/acsmute/acsmute/openapi/wire"
-
 	"github.com/acsmute/acsmute/gen"
+	"github.com/acsmute/acsmute/openapi/wire"
 )
 
 // MuteParticipantOptions are the optional parameters of MuteParticipant.

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/acsmute/acsmute/openapi/wire"
 )
 
 // RetryOptions configures how failed attempts are retried. The zero value
@@ -108,14 +110,14 @@ func retryAfter(resp *http.Response, now time.Time) (time.Duration, bool) {
 	if resp == nil {
 		return 0, false
 	}
-	for _, h := range [...]string{"retry-after-ms", "x-ms-retry-after-ms"} {
+	for _, h := range [...]string{wire.HeaderRetryAfterMs, wire.HeaderXMsRetryAfterMs} {
 		if v := resp.Header.Get(h); v != "" {
 			if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 && ms < 1e12 {
 				return time.Duration(ms * float64(time.Millisecond)), true
 			}
 		}
 	}
-	v := resp.Header.Get("Retry-After")
+	v := resp.Header.Get(wire.HeaderRetryAfter)
 	if v == "" {
 		return 0, false
 	}

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/acsmute/acsmute/openapi/wire"
 )
 
 // authenticate checks a request's Authorization the way the service does and
@@ -21,7 +23,7 @@ import (
 //	string to sign = METHOD "\n" path-and-query "\n" x-ms-date ";" host ";" x-ms-content-sha256
 //	signature      = base64(HMAC-SHA256(base64-decoded access key, string to sign))
 func (s *Server) authenticate(r *http.Request, body []byte) string {
-	auth := r.Header.Get("Authorization")
+	auth := r.Header.Get(wire.HeaderAuthorization)
 	if auth == "" {
 		return "the Authorization header is missing"
 	}
@@ -61,7 +63,7 @@ func (s *Server) verifyHMAC(r *http.Request, body []byte, params string) string 
 		return "SignedHeaders must be x-ms-date;host;x-ms-content-sha256"
 	}
 
-	date := r.Header.Get("x-ms-date")
+	date := r.Header.Get(wire.HeaderDate)
 	if date == "" {
 		return "the x-ms-date header is missing"
 	}
@@ -73,7 +75,7 @@ func (s *Server) verifyHMAC(r *http.Request, body []byte, params string) string 
 		return fmt.Sprintf("x-ms-date is %v away from the server's clock; at most %v is allowed", d.Round(time.Second), s.skew)
 	}
 
-	hash := r.Header.Get("x-ms-content-sha256")
+	hash := r.Header.Get(wire.HeaderContentSHA256)
 	if hash == "" {
 		return "the x-ms-content-sha256 header is missing"
 	}

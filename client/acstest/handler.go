@@ -96,13 +96,13 @@ type answer struct {
 
 func jsonAnswer(status int, v any) answer {
 	b, _ := json.Marshal(v)
-	return answer{status: status, header: http.Header{"Content-Type": {"application/json"}}, body: b}
+	return answer{status: status, header: http.Header{wire.HeaderContentType: {"application/json"}}, body: b}
 }
 
 // errorAnswer is a CommunicationErrorResponse with x-ms-error-code.
 func errorAnswer(status int, code, format string, args ...any) answer {
 	a := jsonAnswer(status, gen.CommunicationErrorResponse{Error: gen.CommunicationError{Code: code, Message: fmt.Sprintf(format, args...)}})
-	a.header.Set("x-ms-error-code", code)
+	a.header.Set(wire.HeaderErrorCode, code)
 	a.code = code
 	return a
 }
@@ -193,10 +193,10 @@ func (s *Server) handleWithFault(r *http.Request, body []byte, f Fault, latency 
 		}
 		a := errorAnswer(f.Status, code, "injected fault")
 		if f.RetryAfter != "" {
-			a.header.Set("Retry-After", f.RetryAfter)
+			a.header.Set(wire.HeaderRetryAfter, f.RetryAfter)
 		}
 		if f.RetryAfterMs != "" {
-			a.header.Set("retry-after-ms", f.RetryAfterMs)
+			a.header.Set(wire.HeaderRetryAfterMs, f.RetryAfterMs)
 		}
 		return handled{answer: a, accepted: true}
 	}
@@ -439,9 +439,9 @@ func rawIDOf(m gen.CommunicationIdentifierModel) (string, error) {
 // redactHeader copies h with credentials hidden.
 func redactHeader(h http.Header) http.Header {
 	out := h.Clone()
-	if v := out.Get("Authorization"); v != "" {
+	if v := out.Get(wire.HeaderAuthorization); v != "" {
 		scheme, _, _ := strings.Cut(v, " ")
-		out.Set("Authorization", scheme+" REDACTED")
+		out.Set(wire.HeaderAuthorization, scheme+" REDACTED")
 	}
 	return out
 }
@@ -454,5 +454,5 @@ func (s *Server) log(r *http.Request, rec Request) {
 		slog.Int("seq", rec.Seq), slog.String("method", rec.Method), slog.String("path", r.URL.EscapedPath()),
 		slog.Int("status", rec.Status), slog.String("code", rec.ErrorCode),
 		slog.Bool("executed", rec.Executed), slog.Bool("replayed", rec.Replayed), slog.Bool("dropped", rec.Dropped),
-		slog.String("repeatability_id", r.Header.Get("Repeatability-Request-ID")))
+		slog.String("repeatability_id", r.Header.Get(wire.HeaderRepeatabilityRequestID)))
 }

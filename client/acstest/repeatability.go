@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/acsmute/acsmute/gen"
+	"github.com/acsmute/acsmute/openapi/wire"
 )
 
 // repeatHeaders are a request's parsed repeatability headers.
@@ -21,11 +22,11 @@ type repeatHeaders struct {
 // parseRepeatability checks the Repeatability-* headers. It returns nil,
 // nil when the request carries none.
 func (s *Server) parseRepeatability(r *http.Request) (*repeatHeaders, *answer) {
-	id := r.Header.Get("Repeatability-Request-ID")
-	sent := r.Header.Get("Repeatability-First-Sent")
+	id := r.Header.Get(wire.HeaderRepeatabilityRequestID)
+	sent := r.Header.Get(wire.HeaderRepeatabilityFirstSent)
 	bad := func(code, format string, args ...any) (*repeatHeaders, *answer) {
 		a := errorAnswer(http.StatusBadRequest, code, format, args...)
-		a.header.Set("Repeatability-Result", "rejected")
+		a.header.Set(wire.HeaderRepeatabilityResult, "rejected")
 		return nil, &a
 	}
 	switch {
@@ -51,7 +52,7 @@ func (s *Server) parseRepeatability(r *http.Request) (*repeatHeaders, *answer) {
 	if now.Sub(t) > s.window {
 		a := errorAnswer(http.StatusPreconditionFailed, "RepeatabilityWindowExpired",
 			"Repeatability-First-Sent is more than %v ago; the request is no longer tracked", s.window)
-		a.header.Set("Repeatability-Result", "rejected")
+		a.header.Set(wire.HeaderRepeatabilityResult, "rejected")
 		return nil, &a
 	}
 	return &repeatHeaders{id: strings.ToLower(u.String()), firstSent: t}, nil
@@ -132,26 +133,26 @@ func (s *Server) executeRepeatable(r *http.Request, rep *repeatHeaders, callID s
 		if e.fingerprint != fp {
 			a := errorAnswer(http.StatusBadRequest, "RepeatabilityRequestIdReused",
 				"Repeatability-Request-ID %s was already used for a different request", rep.id)
-			a.header.Set("Repeatability-Result", "rejected")
+			a.header.Set(wire.HeaderRepeatabilityResult, "rejected")
 			return handled{answer: a}
 		}
 		select {
 		case <-e.done:
 			a := e.answer
 			a.header = a.header.Clone()
-			a.header.Set("Repeatability-Result", "accepted")
+			a.header.Set(wire.HeaderRepeatabilityResult, "accepted")
 			return handled{answer: a, replayed: true}
 		default:
 			a := errorAnswer(http.StatusConflict, "RepeatabilityRequestInProgress",
 				"the first request with Repeatability-Request-ID %s is still in progress", rep.id)
-			a.header.Set("Repeatability-Result", "accepted")
+			a.header.Set(wire.HeaderRepeatabilityResult, "accepted")
 			return handled{answer: a}
 		}
 	}
 
 	a, executed := s.execute(rep, callID, req)
 	pause(delay)
-	a.header.Set("Repeatability-Result", "accepted")
+	a.header.Set(wire.HeaderRepeatabilityResult, "accepted")
 	e.answer, e.executed = a, executed
 	close(e.done)
 	return handled{answer: a, executed: executed}

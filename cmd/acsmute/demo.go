@@ -14,6 +14,7 @@ import (
 
 	"github.com/acsmute/acsmute/client"
 	"github.com/acsmute/acsmute/client/acstest"
+	"github.com/acsmute/acsmute/openapi/wire"
 )
 
 const demoUsage = `Usage: acsmute demo
@@ -95,7 +96,7 @@ func demo(ctx context.Context, e env) error {
 	}
 	for _, r := range srv.Requests()[before:] {
 		fmt.Fprintf(w, "  attempt: %s %s -> %s (Repeatability-Request-ID %s, executed %v)\n",
-			r.Method, r.RequestURI, statusText(r.Status), r.Header.Get("Repeatability-Request-ID"), r.Executed)
+			r.Method, r.RequestURI, statusText(r.Status), r.Header.Get(wire.HeaderRepeatabilityRequestID), r.Executed)
 	}
 	fmt.Fprintf(w, "Answer: %d after %d attempts; the emulator executed the mute %d time(s)\n",
 		res.StatusCode, res.Attempts, srv.Executions(res.RepeatabilityRequestID))
