@@ -81,3 +81,23 @@ func TestSignedHost(t *testing.T) {
 		}
 	}
 }
+
+// The documented defaults, and a short ReadTimeout bounding the headers too.
+func TestServerDefaults(t *testing.T) {
+	s, err := NewServer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.http.ReadTimeout != 30*time.Second || s.http.ReadHeaderTimeout != 10*time.Second || s.http.IdleTimeout != 2*time.Minute || s.maxRequests != 10_000 {
+		t.Errorf("defaults: read %v, headers %v, idle %v, log %d", s.http.ReadTimeout, s.http.ReadHeaderTimeout, s.http.IdleTimeout, s.maxRequests)
+	}
+	s2, err := NewServer(&Options{ReadTimeout: 2 * time.Second, MaxRequests: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if s2.http.ReadTimeout != 2*time.Second || s2.http.ReadHeaderTimeout != 2*time.Second || s2.maxRequests != 7 {
+		t.Errorf("options: read %v, headers %v, log %d", s2.http.ReadTimeout, s2.http.ReadHeaderTimeout, s2.maxRequests)
+	}
+}
