@@ -34,18 +34,27 @@ func addCallFlags(fs *flag.FlagSet, what string) callFlags {
 // Missing flags are reported together. It returns the exit code to use when
 // ok is false (the problem is already reported).
 func (f callFlags) resolve(cmd string, e env) (c *client.Client, who client.Identifier, ok bool, code int) {
-	if *f.connectionString == "" {
-		*f.connectionString = e.getenv("ACS_CONNECTION_STRING")
-	}
-	token := e.getenv("ACS_BEARER_TOKEN")
-	haveCS, haveBearer := *f.connectionString != "", *f.endpoint != "" || token != ""
+	// An explicit flag wins over the environment: --connection-string over
+	// ACS_BEARER_TOKEN, --endpoint over ACS_CONNECTION_STRING.
+	token := ""
 	switch {
-	case haveCS && haveBearer:
-		return nil, nil, false, usageError(e, cmd, "give a connection string (--connection-string or ACS_CONNECTION_STRING) or --endpoint with ACS_BEARER_TOKEN, not both")
-	case *f.endpoint != "" && token == "":
-		return nil, nil, false, usageError(e, cmd, "--endpoint needs a bearer token in ACS_BEARER_TOKEN")
-	case token != "" && *f.endpoint == "":
-		return nil, nil, false, usageError(e, cmd, "ACS_BEARER_TOKEN needs --endpoint")
+	case *f.connectionString != "" && *f.endpoint != "":
+		return nil, nil, false, usageError(e, cmd, "give --connection-string or --endpoint (with ACS_BEARER_TOKEN), not both")
+	case *f.endpoint != "":
+		if token = e.getenv("ACS_BEARER_TOKEN"); token == "" {
+			return nil, nil, false, usageError(e, cmd, "--endpoint needs a bearer token in ACS_BEARER_TOKEN")
+		}
+	case *f.connectionString == "":
+		*f.connectionString = e.getenv("ACS_CONNECTION_STRING")
+		if *f.connectionString == "" && e.getenv("ACS_BEARER_TOKEN") != "" {
+			return nil, nil, false, usageError(e, cmd, "ACS_BEARER_TOKEN needs --endpoint")
+		}
+	}
+	haveCS, haveBearer := *f.connectionString != "", *f.endpoint != ""
+	for flag, v := range map[string]string{"--call": *f.call, "--participant": *f.participant} {
+		if strings.Contains(strings.ToLower(v), "accesskey=") {
+			return nil, nil, false, usageError(e, cmd, "%s looks like a connection string; it is not repeated here", flag)
+		}
 	}
 	var missing []string
 	if !haveCS && !haveBearer {
@@ -106,8 +115,10 @@ func printFailure(e env, cmd string, err error) {
 	fmt.Fprintf(e.stderr, "%s: %s\n", cmd, cliMessage(err))
 	var me *client.MuteError
 	if errors.Is(err, client.ErrOutcomeUnknown) && errors.As(err, &me) {
-		fmt.Fprintf(e.stderr, "%s: the outcome is unknown; check with 'acsmute participant', or resend within %v of the first send with the same flags plus: --repeatability-request-id %s --repeatability-first-sent '%s'\n",
-			cmd, client.RepeatabilityWindow, me.RepeatabilityRequestID, me.RepeatabilityFirstSent.Format(http.TimeFormat))
+		// The client sends no resend later than 4m30s after the first send.
+		cutoff := me.RepeatabilityFirstSent.Add(client.RepeatabilityWindow - 30*time.Second)
+		fmt.Fprintf(e.stderr, "%s: the outcome is unknown; check with 'acsmute participant', or resend before %s with the same flags plus: --repeatability-request-id %s --repeatability-first-sent '%s'\n",
+			cmd, cutoff.UTC().Format(http.TimeFormat), me.RepeatabilityRequestID, me.RepeatabilityFirstSent.Format(http.TimeFormat))
 	}
 }
 

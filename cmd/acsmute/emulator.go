@@ -29,7 +29,8 @@ Flags:
 const emulatorExamples = `
 Examples:
   acsmute emulator --addr 127.0.0.1:8080 --call call-1=8:acs:r_alice,8:acs:r_bob
-  CS=$(acsmute emulator --call c1=8:acs:r_u 2>emulator.log | head -n1)   # in a script
+  acsmute emulator --call c1=8:acs:r_u >cs.txt 2>emulator.log &   # in a script:
+  until [ -s cs.txt ]; do sleep 0.1; done; CS=$(head -n1 cs.txt)
   acsmute mute --connection-string "$CS" --call c1 --participant 8:acs:r_u
 `
 
@@ -83,8 +84,9 @@ func runEmulator(ctx context.Context, args []string, e env) int {
 	})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "acsmute emulator: %s\n", strings.TrimPrefix(err.Error(), "acstest: "))
+		var addrErr *net.AddrError
 		var opErr *net.OpError
-		if errors.As(err, &opErr) { // the address could not be listened on
+		if errors.As(err, &opErr) && !errors.As(err, &addrErr) { // a valid address that could not be listened on
 			return exitFailure
 		}
 		return exitUsage

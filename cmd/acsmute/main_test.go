@@ -123,7 +123,8 @@ func TestMuteCommandBadInput(t *testing.T) {
 		{"no participant", nil, []string{"--connection-string", cs, "--call", "c"}, "missing --participant"},
 		{"nothing", nil, nil, "missing --connection-string (or ACS_CONNECTION_STRING, or --endpoint with ACS_BEARER_TOKEN), --call, --participant"},
 		{"both credentials", map[string]string{"ACS_BEARER_TOKEN": "fake-cli-token"}, []string{"--connection-string", cs, "--endpoint", "http://127.0.0.1:1", "--call", "c", "--participant", "8:acs:r_u"}, "not both"},
-		{"env connection string and endpoint", map[string]string{"ACS_CONNECTION_STRING": cs, "ACS_BEARER_TOKEN": "fake-cli-token"}, []string{"--endpoint", "http://127.0.0.1:1", "--call", "c", "--participant", "8:acs:r_u"}, "not both"},
+		{"connection string pasted as the participant", nil, []string{"--connection-string", cs, "--call", "c", "--participant", cs}, "--participant looks like a connection string"},
+		{"connection string pasted as the call", nil, []string{"--connection-string", cs, "--call", cs, "--participant", "8:acs:r_u"}, "--call looks like a connection string"},
 		{"endpoint without token", nil, []string{"--endpoint", "http://127.0.0.1:1", "--call", "c", "--participant", "8:acs:r_u"}, "needs a bearer token in ACS_BEARER_TOKEN"},
 		{"token without endpoint", map[string]string{"ACS_BEARER_TOKEN": "fake-cli-token"}, []string{"--call", "c", "--participant", "8:acs:r_u"}, "ACS_BEARER_TOKEN needs --endpoint"},
 		{"bad token", map[string]string{"ACS_BEARER_TOKEN": "two words"}, []string{"--endpoint", "http://127.0.0.1:1", "--call", "c", "--participant", "8:acs:r_u"}, "ACS_BEARER_TOKEN: token contains a space"},
@@ -313,7 +314,7 @@ func TestMuteCommandUnknownOutcomeHint(t *testing.T) {
 	// The first attempt executes and loses its answer; the command's
 	// timeout ends while it waits (about 800ms) to retry.
 	r := runCmd(t, nil, "mute", "--connection-string", cs, "--call", "call-1", "--participant", "8:acs:r_alice", "--timeout", "300ms")
-	if r.code != 1 || !strings.Contains(r.stderr, "outcome is unknown") || !strings.Contains(r.stderr, "'acsmute participant'") {
+	if r.code != 1 || !strings.Contains(r.stderr, "outcome is unknown") || !strings.Contains(r.stderr, "'acsmute participant'") || !strings.Contains(r.stderr, "resend before ") {
 		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 	}
 	if strings.Contains(r.stderr, "acsmute: ") {
@@ -351,6 +352,10 @@ func TestEmulatorCommandListenFailure(t *testing.T) {
 	r := runCmd(t, nil, "emulator", "--addr", l.Addr().String())
 	if r.code != 1 || !strings.Contains(r.stderr, "address already in use") {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	// A malformed address is bad input.
+	if r := runCmd(t, nil, "emulator", "--addr", "127.0.0.1:99999"); r.code != 2 {
+		t.Errorf("port 99999: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
 
@@ -415,6 +420,11 @@ func TestMuteVerify(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "isMuted false") || !strings.Contains(r.stdout, `"verified": false`) {
 		t.Errorf("unmuted read-back: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
+	// A read-back of someone else does not verify anything.
+	r = runCmd(t, nil, "mute", "--connection-string", "endpoint="+liar.URL+"/;accesskey="+fakeKey, "--call", "call-1", "--participant", "8:acs:r_bob", "--verify")
+	if r.code != 1 || !strings.Contains(r.stderr, "another participant, 8:acs:r_alice") {
+		t.Errorf("other participant read back: exit %d, stderr %q", r.code, r.stderr)
+	}
 }
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
@@ -466,7 +476,8 @@ func TestBearerTokenFromEnvironment(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	env := map[string]string{"ACS_BEARER_TOKEN": "fake-cli-token"}
+	// --endpoint wins over a connection string left in the environment.
+	env := map[string]string{"ACS_BEARER_TOKEN": "fake-cli-token", "ACS_CONNECTION_STRING": "endpoint=http://127.0.0.1:1/;accesskey=" + fakeKey}
 	for _, cmd := range []string{"mute", "participant"} {
 		r := runCmd(t, env, cmd, "--endpoint", srv.URL, "--call", "call-1", "--participant", "8:acs:r_alice")
 		if r.code != 0 {

@@ -20,18 +20,19 @@ Flags:
 `
 
 const muteExamples = `
-The connection string comes from --connection-string or, when the flag is
-absent, from the ACS_CONNECTION_STRING environment variable. To use a
+The connection string comes from --connection-string or, when neither it
+nor --endpoint is given, from the ACS_CONNECTION_STRING environment
+variable; it is never printed. To use a
 Microsoft Entra ID token instead, give --endpoint and put the token in
 ACS_BEARER_TOKEN (never a flag, so that it stays out of shell history and
 process lists), for example:
   ACS_BEARER_TOKEN=$(az account get-access-token --resource https://communication.azure.com --query accessToken -o tsv) \
-    acsmute mute --endpoint https://my-resource.communication.azure.com --call abc --participant 8:acs:r_u It is never
-printed.
+    acsmute mute --endpoint https://my-resource.communication.azure.com --call abc --participant 8:acs:r_u
 
 When the outcome is unknown (the network failed after the request may have
 reached the service), acsmute says so and prints the repeatability flags to
-resend the same request with: within five minutes of the first send, the
+resend the same request with: within 4m30s of the first send (the hint gives
+the time), the
 service then answers as it did the first time, or mutes once if the request
 never arrived. 'acsmute participant' shows whether the participant is muted.
 
@@ -107,6 +108,10 @@ func runMute(ctx context.Context, args []string, e env) int {
 		p, err := c.GetParticipant(ctx, *cf.call, who, nil)
 		if err != nil {
 			printFailure(e, cmd, fmt.Errorf("muted, but reading the participant back failed: %w", err))
+			return exitFailure
+		}
+		if got := p.Identifier.RawID(); got != who.RawID() {
+			printFailure(e, cmd, fmt.Errorf("muted, but reading the participant back returned another participant, %s", got))
 			return exitFailure
 		}
 		out.Verified = &p.IsMuted
