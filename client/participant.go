@@ -63,10 +63,11 @@ func (c *Client) GetParticipant(ctx context.Context, callConnectionID string, pa
 	if resp.JSON200 == nil {
 		return CallParticipant{}, op.fail(false, errors.New("the service answered 200 without a JSON participant"))
 	}
-	out := CallParticipant{}
-	if resp.JSON200.IsMuted != nil {
-		out.IsMuted = *resp.JSON200.IsMuted
+	if resp.JSON200.IsMuted == nil {
+		// Whether it is muted is the point of reading it: no guess.
+		return CallParticipant{}, op.fail(false, errors.New("the service answered 200 without isMuted"))
 	}
+	out := CallParticipant{IsMuted: *resp.JSON200.IsMuted}
 	if resp.JSON200.IsOnHold != nil {
 		out.IsOnHold = *resp.JSON200.IsOnHold
 	}

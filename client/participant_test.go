@@ -147,7 +147,7 @@ func TestGetParticipantWithoutRawID(t *testing.T) {
 			t.Errorf("identifier %s: error = %v, want a plain failure", bad, err)
 		}
 	}
-	for _, body := range []string{`{"isMuted":true}`, `not json`, `{"identifier":5}`} {
+	for _, body := range []string{`{"isMuted":true}`, `not json`, `{"identifier":5}`, `{"identifier":{"rawId":"8:acs:r_u"}}`} {
 		srv := newRecorder(t, answer(200, body))
 		if _, err := newKeyClient(t, srv.URL, nil).GetParticipant(context.Background(), "call", acsUser, nil); err == nil {
 			t.Errorf("body %s accepted", body)

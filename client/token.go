@@ -147,7 +147,15 @@ type tokenState struct {
 	mu      sync.Mutex
 	current AccessToken
 	fetch   *tokenFetch // the fetch in flight; nil when none is
+	// lastRefresh is when the last fetch started while the current token
+	// was still valid: such refreshes start at most once per
+	// refreshInterval, so that a refresh that fails, or a RefreshOn already
+	// past, does not cost a fetch per request.
+	lastRefresh time.Time
 }
+
+// refreshInterval spaces refreshes of a token that is still valid.
+const refreshInterval = 30 * time.Second
 
 // tokenFetch is one GetToken call; done is closed when tok and err are set.
 type tokenFetch struct {
@@ -211,9 +219,16 @@ func (st *tokenState) token(ctx context.Context) (string, error) {
 		return cur.Token, nil
 	}
 	f := st.fetch
+	if valid && f == nil && !st.lastRefresh.IsZero() && now.Sub(st.lastRefresh) < refreshInterval {
+		st.mu.Unlock()
+		return cur.Token, nil // refreshed lately; keep the valid token
+	}
 	if f == nil || now.Sub(f.started) > tokenFetchTimeout {
 		f = &tokenFetch{done: make(chan struct{}), started: now}
 		st.fetch = f
+		if valid {
+			st.lastRefresh = now
+		}
 		go st.run(context.WithoutCancel(ctx), f)
 	}
 	st.mu.Unlock()

@@ -441,3 +441,41 @@ func TestTokenCredentialLateFetch(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// While the token is valid, refreshes that fail (or a RefreshOn already
+// past) are tried at most once per refresh interval, not once per request.
+func TestTokenCredentialRefreshIsSpaced(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
+	var calls atomic.Int32
+	var fail atomic.Bool
+	cred, _ := NewTokenCredential(TokenProviderFunc(func(context.Context) (AccessToken, error) {
+		calls.Add(1)
+		if fail.Load() {
+			return AccessToken{}, errors.New("token service unavailable")
+		}
+		now := clock.now()
+		return AccessToken{Token: "fake-token", ExpiresOn: now.Add(time.Hour), RefreshOn: now.Add(-time.Second)}, nil
+	}), nil)
+	cred.st.now = clock.now
+	waitForToken(t, cred, "fake-token")
+	fail.Store(true)
+	for range 20 {
+		if tok, err := cred.st.token(context.Background()); err != nil || tok != "fake-token" {
+			t.Fatalf("token = %q, %v", tok, err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if n := calls.Load(); n > 2 {
+		t.Errorf("%d fetches for 20 requests inside one refresh interval, want at most 2", n)
+	}
+	before := calls.Load()
+	clock.add(refreshInterval + time.Second)
+	cred.st.token(context.Background())
+	deadline := time.Now().Add(5 * time.Second)
+	for calls.Load() == before && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if calls.Load() == before {
+		t.Error("no refresh after the interval")
+	}
+}

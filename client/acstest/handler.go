@@ -144,6 +144,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			rec.Body = body
 		}
 	}
+	if !h.accepted {
+		// Nor their headers beyond those the service reads, nor a long URI:
+		// unauthenticated junk leaves little behind.
+		rec.Header = keptHeaders(rec.Header)
+		if len(rec.RequestURI) > maxKeptURI {
+			rec.RequestURI = rec.RequestURI[:maxKeptURI]
+		}
+	}
 	if rec.Seq == 0 {
 		s.mu.Lock()
 		s.seq++
@@ -246,9 +254,11 @@ func findRoute(path string) (route, bool) {
 		return v, err == nil && v != ""
 	}
 	if callID, ok := strings.CutSuffix(rest, wire.PathMuteSuffix); ok {
-		id, ok := segment(callID)
-		return route{op: opMute, callID: id}, ok
+		if id, ok := segment(callID); ok {
+			return route{op: opMute, callID: id}, true
+		}
 	}
+	// Not a mute path: a read, whose raw ID may even be "participants:mute".
 	callID, rawID, ok := strings.Cut(rest, wire.PathParticipants)
 	if !ok {
 		return route{}, false
@@ -434,6 +444,23 @@ func rawIDOf(m gen.CommunicationIdentifierModel) (string, error) {
 		return "", errors.New("the participant has neither rawId nor an identifier")
 	}
 	return nested, nil
+}
+
+// maxKeptURI bounds the RequestURI recorded for a request that was not
+// accepted.
+const maxKeptURI = 1024
+
+// keptHeaders keeps, of a request that was not accepted, only the headers
+// the service reads.
+func keptHeaders(h http.Header) http.Header {
+	out := http.Header{}
+	for _, name := range [...]string{wire.HeaderAuthorization, wire.HeaderContentType, wire.HeaderDate, wire.HeaderContentSHA256,
+		wire.HeaderRepeatabilityRequestID, wire.HeaderRepeatabilityFirstSent} {
+		if v := h.Get(name); v != "" && len(v) <= maxKeptURI {
+			out.Set(name, v)
+		}
+	}
+	return out
 }
 
 // redactHeader copies h with credentials hidden.

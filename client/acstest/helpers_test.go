@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -112,4 +113,22 @@ func TestSlowBodyIsCutOff(t *testing.T) {
 		}
 	}
 	t.Error("the server read a 1000-byte body sent at 20 bytes a second to the end")
+}
+
+// An unaccepted request keeps only the headers the service reads and the
+// start of its URI; a raw ID that looks like the mute path still routes.
+func TestUnacceptedRequestsKeepLittle(t *testing.T) {
+	srv := newServer(t, &acstest.Options{Calls: map[string][]string{"call-1": {"participants:mute"}}})
+	r := rawRequest{path: "/junk?" + strings.Repeat("q", 4000), noAuth: true, tamper: func(req *http.Request) {
+		req.Header.Set("X-Junk", strings.Repeat("j", 30000))
+	}}
+	r.do(t, srv)
+	got := srv.Requests()[0]
+	if got.Header.Get("X-Junk") != "" || len(got.RequestURI) > 1024 || got.Header.Get("Content-Type") == "" {
+		t.Errorf("kept header X-Junk %d bytes, URI %d bytes, Content-Type %q", len(got.Header.Get("X-Junk")), len(got.RequestURI), got.Header.Get("Content-Type"))
+	}
+	resp, b := rawRequest{method: http.MethodGet, path: "/calling/callConnections/call-1/participants/participants:mute?api-version=2024-09-15"}.do(t, srv)
+	if resp.StatusCode != 200 {
+		t.Errorf("raw ID participants:mute: %d %v", resp.StatusCode, b)
+	}
 }

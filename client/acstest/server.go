@@ -240,6 +240,7 @@ func NewServer(opts *Options) (*Server, error) {
 		ReadHeaderTimeout: min(10*time.Second, readTimeout),
 		ReadTimeout:       readTimeout,
 		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
 	}
 	s.wg.Add(1)
 	go func() {
