@@ -21,10 +21,11 @@ const demoUsage = `Usage: acsmute demo
 
 Starts the emulator in-process on a loopback port with one call and three
 participants, mutes one of them through the client, and shows the request
-sent, the answer, the participant read back to confirm it, and the
-participants before and after. Then it mutes a
-second one while the emulator fails the first attempt with 503, to show a
-safe retry: same repeatability headers, one execution.
+sent, the answer, and the participant read back to confirm it. Then it
+mutes a second one while the emulator fails the first attempt with 503, to
+show a safe retry (same repeatability headers, one execution), and tries a
+phone participant, which the service refuses. The participants are shown
+before and after.
 
 Example:
   acsmute demo
