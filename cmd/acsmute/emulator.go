@@ -16,8 +16,8 @@ import (
 const emulatorUsage = `Usage: acsmute emulator [flags]
 
 Serves a local emulator of the Call Automation mute and get-participant
-operations. When it is
-ready it prints one line on stdout, the connection string to use:
+operations. When it is ready it prints one line on stdout, the connection
+string to use (on loopback when listening on every interface):
 
   endpoint=http://HOST:PORT/;accesskey=KEY
 
