@@ -51,16 +51,15 @@ type ClientOptions struct {
 // resource. It is safe for concurrent use; create one per resource and
 // share it.
 type Client struct {
-	endpoint  string // scheme://host/ without a default port
-	api       *gen.ClientWithResponses
-	cred      Credential
-	http      *http.Client
-	retry     RetryOptions
-	userAgent string
+	endpoint string // scheme://host/ without a default port
+	api      *gen.ClientWithResponses
+	cred     Credential
+	http     *http.Client
+	retry    RetryOptions
 	// Header values every request shares; nothing modifies them.
-	accept, userAgentValue []string
-	logger                 *slog.Logger
-	clock                  clock
+	accept, userAgent []string
+	logger            *slog.Logger
+	clock             clock
 }
 
 // NewClient returns a Client for the resource at endpoint (for example
@@ -106,12 +105,11 @@ func NewClient(endpoint string, cred Credential, opts *ClientOptions) (*Client, 
 		cred:      cred,
 		http:      hc,
 		retry:     retry,
-		userAgent: ua,
+		userAgent: []string{ua},
 		accept:    []string{"application/json"},
 		logger:    opts.Logger,
 		clock:     realClock{},
 	}
-	c.userAgentValue = []string{ua}
 	// The generated client builds each request (URL, parameters, body) and
 	// parses each success; the pipeline sends and retries, and stampHeaders
 	// adds the headers every attempt shares.

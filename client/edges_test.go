@@ -106,16 +106,7 @@ func TestResponseErrorWithoutResponse(t *testing.T) {
 // Nested inner errors are decoded eight levels deep and no deeper; a
 // non-JSON body is quoted up to 200 characters.
 func TestResponseErrorDepthAndSnippet(t *testing.T) {
-	inner := `{"code":"L12","message":"m"}`
-	for i := 11; i >= 0; i-- {
-		inner = fmt.Sprintf(`{"code":"L%d","message":"m","innererror":%s,"details":[%s]}`, i, inner, inner[:0]+`{"code":"D","message":"d"}`)
-	}
-	srv := newRecorder(t, answer(400, `{"error":`+inner+`}`))
-	_, err := newKeyClient(t, srv.URL, nil).MuteParticipant(context.Background(), "call", acsUser, nil)
-	var re *client.ResponseError
-	if !errors.As(err, &re) {
-		t.Fatal(err)
-	}
+	re := nestedErrorAnswer(t, `{"code":"L%d","message":"m","innererror":%s,"details":[{"code":"D","message":"d"}]}`)
 	depth := 0
 	for d := re.InnerError; d != nil; d = d.InnerError {
 		depth++
@@ -207,16 +198,7 @@ func TestSuccessBodyAtTheLimit(t *testing.T) {
 
 // Error details nested in details are decoded eight levels deep too.
 func TestResponseErrorNestedDetails(t *testing.T) {
-	inner := `{"code":"L12","message":"m"}`
-	for i := 11; i >= 0; i-- {
-		inner = fmt.Sprintf(`{"code":"L%d","message":"m","details":[%s]}`, i, inner)
-	}
-	srv := newRecorder(t, answer(400, `{"error":`+inner+`}`))
-	_, err := newKeyClient(t, srv.URL, nil).MuteParticipant(context.Background(), "call", acsUser, nil)
-	var re *client.ResponseError
-	if !errors.As(err, &re) {
-		t.Fatal(err)
-	}
+	re := nestedErrorAnswer(t, `{"code":"L%d","message":"m","details":[%s]}`)
 	depth := 0
 	for d := re.Details; len(d) > 0; d = d[0].Details {
 		depth++
@@ -238,4 +220,22 @@ func TestFirstSentYearBounds(t *testing.T) {
 			t.Errorf("year %d: %v", year, err)
 		}
 	}
+}
+
+// nestedErrorAnswer answers a mute with a 400 whose error nests twelve
+// levels deep, level i written by layout from i and the level below, and
+// returns the ResponseError the client made of it.
+func nestedErrorAnswer(t *testing.T, layout string) *client.ResponseError {
+	t.Helper()
+	inner := `{"code":"L12","message":"m"}`
+	for i := 11; i >= 0; i-- {
+		inner = fmt.Sprintf(layout, i, inner)
+	}
+	srv := newRecorder(t, answer(400, `{"error":`+inner+`}`))
+	_, err := newKeyClient(t, srv.URL, nil).MuteParticipant(context.Background(), "call", acsUser, nil)
+	var re *client.ResponseError
+	if !errors.As(err, &re) {
+		t.Fatal(err)
+	}
+	return re
 }

@@ -185,7 +185,7 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, body []byte, bo
 // every attempt of it carries unchanged.
 func (c *Client) stampHeaders(_ context.Context, req *http.Request) error {
 	req.Header[wire.HeaderAccept] = c.accept
-	req.Header[wire.HeaderUserAgent] = c.userAgentValue
+	req.Header[wire.HeaderUserAgent] = c.userAgent
 	req.Header[wire.HeaderClientRequestID] = []string{uuid.NewString()}
 	return nil
 }

@@ -365,15 +365,24 @@ func (s *Server) AddCall(callID string, participants ...string) error {
 func (s *Server) SetMuted(callID, rawID string, muted bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.calls[callID]
-	if !ok {
-		return fmt.Errorf("acstest: no call %q", callID)
-	}
-	if _, ok := c.participants[rawID]; !ok {
-		return fmt.Errorf("acstest: call %q has no participant %q", callID, rawID)
+	c, err := s.callWith(callID, rawID)
+	if err != nil {
+		return err
 	}
 	c.participants[rawID] = muted
 	return nil
+}
+
+// callWith returns the call, if it has that participant. s.mu must be held.
+func (s *Server) callWith(callID, rawID string) (*call, error) {
+	c, ok := s.calls[callID]
+	if !ok {
+		return nil, fmt.Errorf("acstest: no call %q", callID)
+	}
+	if _, ok := c.participants[rawID]; !ok {
+		return nil, fmt.Errorf("acstest: call %q has no participant %q", callID, rawID)
+	}
+	return c, nil
 }
 
 // RemoveParticipant takes a participant out of a call, as when they leave;
@@ -382,12 +391,9 @@ func (s *Server) SetMuted(callID, rawID string, muted bool) error {
 func (s *Server) RemoveParticipant(callID, rawID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.calls[callID]
-	if !ok {
-		return fmt.Errorf("acstest: no call %q", callID)
-	}
-	if _, ok := c.participants[rawID]; !ok {
-		return fmt.Errorf("acstest: call %q has no participant %q", callID, rawID)
+	c, err := s.callWith(callID, rawID)
+	if err != nil {
+		return err
 	}
 	delete(c.participants, rawID)
 	c.order = slices.DeleteFunc(c.order, func(id string) bool { return id == rawID })

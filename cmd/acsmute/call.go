@@ -11,6 +11,18 @@ import (
 	"github.com/acsmute/acsmute/client"
 )
 
+// credentialHelp says, for a command's help, where the credential comes from.
+func credentialHelp(cmd string) string {
+	return `The connection string comes from --connection-string or, when neither it
+nor --endpoint is given, from the ACS_CONNECTION_STRING environment
+variable; it is never printed. To use a Microsoft Entra ID token instead,
+give --endpoint and put the token in ACS_BEARER_TOKEN (never a flag, so that
+it stays out of shell history and process lists), for example:
+  ACS_BEARER_TOKEN=$(az account get-access-token --resource https://communication.azure.com --query accessToken -o tsv) \
+    acsmute ` + cmd + ` --endpoint https://my-resource.communication.azure.com --call abc --participant 8:acs:r_u
+`
+}
+
 // callFlags are the flags every command that talks to the service shares.
 type callFlags struct {
 	connectionString *string

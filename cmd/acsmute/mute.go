@@ -19,16 +19,8 @@ service reports it muted.
 Flags:
 `
 
-const muteExamples = `
-The connection string comes from --connection-string or, when neither it
-nor --endpoint is given, from the ACS_CONNECTION_STRING environment
-variable; it is never printed. To use a
-Microsoft Entra ID token instead, give --endpoint and put the token in
-ACS_BEARER_TOKEN (never a flag, so that it stays out of shell history and
-process lists), for example:
-  ACS_BEARER_TOKEN=$(az account get-access-token --resource https://communication.azure.com --query accessToken -o tsv) \
-    acsmute mute --endpoint https://my-resource.communication.azure.com --call abc --participant 8:acs:r_u
-
+var muteExamples = `
+` + credentialHelp("mute") + `
 When the outcome is unknown (the network failed after the request may have
 reached the service), acsmute says so and prints the repeatability flags to
 resend the same request with: within 4m30s of the first send (the hint gives

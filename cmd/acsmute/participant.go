@@ -17,16 +17,8 @@ Reads one participant of a call connection and prints it as one JSON object:
 Flags:
 `
 
-const participantExamples = `
-The connection string comes from --connection-string or, when neither it
-nor --endpoint is given, from the ACS_CONNECTION_STRING environment
-variable; it is never printed. To use a
-Microsoft Entra ID token instead, give --endpoint and put the token in
-ACS_BEARER_TOKEN (never a flag, so that it stays out of shell history and
-process lists), for example:
-  ACS_BEARER_TOKEN=$(az account get-access-token --resource https://communication.azure.com --query accessToken -o tsv) \
-    acsmute participant --endpoint https://my-resource.communication.azure.com --call abc --participant 8:acs:r_u
-
+var participantExamples = `
+` + credentialHelp("participant") + `
 Examples:
   acsmute participant --call 421f0b00-... --participant 8:acs:1b2c..._0000001a-...
   acsmute participant --call abc --participant 4:+15551234567 | jq .isMuted
