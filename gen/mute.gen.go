@@ -44,6 +44,7 @@ const (
 	CommunicationIdentifierModelKindMicrosoftTeamsApp  CommunicationIdentifierModelKind = "microsoftTeamsApp"
 	CommunicationIdentifierModelKindMicrosoftTeamsUser CommunicationIdentifierModelKind = "microsoftTeamsUser"
 	CommunicationIdentifierModelKindPhoneNumber        CommunicationIdentifierModelKind = "phoneNumber"
+	CommunicationIdentifierModelKindTeamsExtensionUser CommunicationIdentifierModelKind = "teamsExtensionUser"
 	CommunicationIdentifierModelKindUnknown            CommunicationIdentifierModelKind = "unknown"
 )
 
@@ -57,6 +58,8 @@ func (e CommunicationIdentifierModelKind) Valid() bool {
 	case CommunicationIdentifierModelKindMicrosoftTeamsUser:
 		return true
 	case CommunicationIdentifierModelKindPhoneNumber:
+		return true
+	case CommunicationIdentifierModelKindTeamsExtensionUser:
 		return true
 	case CommunicationIdentifierModelKindUnknown:
 		return true
@@ -123,6 +126,9 @@ type CommunicationIdentifierModel struct {
 
 	// RawId The identifier in its single-string form, such as "8:acs:..." or "4:+15551234567".
 	RawId *string `json:"rawId,omitempty"`
+
+	// TeamsExtensionUser A Microsoft Teams Phone user reached through a Communication Services resource that extends their Teams Phone setup.
+	TeamsExtensionUser *TeamsExtensionUserIdentifierModel `json:"teamsExtensionUser,omitempty"`
 }
 
 // CommunicationIdentifierModelKind Which of the identifier shapes a CommunicationIdentifierModel carries.
@@ -172,19 +178,40 @@ type MuteParticipantsResult struct {
 
 // PhoneNumberIdentifierModel A telephone participant.
 type PhoneNumberIdentifierModel struct {
-	// Value The number in E.164 form, such as "+15551234567".
+	// AssertedId Tells apart several connections of the same number to one call; the part of the raw ID after the last "_".
+	AssertedId *string `json:"assertedId,omitempty"`
+
+	// IsAnonymous Whether the number is withheld (value is then "anonymous"). Absent means false.
+	IsAnonymous *bool `json:"isAnonymous,omitempty"`
+
+	// Value The number, usually in E.164 form such as "+15551234567"; "anonymous" for a withheld number; followed by "_" and the asserted ID when the same number is in the call more than once.
 	Value string `json:"value"`
+}
+
+// TeamsExtensionUserIdentifierModel A Microsoft Teams Phone user reached through a Communication Services resource that extends their Teams Phone setup.
+type TeamsExtensionUserIdentifierModel struct {
+	// Cloud The Microsoft cloud an identity lives in.
+	Cloud *CommunicationCloudEnvironmentModel `json:"cloud,omitempty"`
+
+	// ResourceId The ID of the Communication Services resource.
+	ResourceId string `json:"resourceId"`
+
+	// TenantId The user's Entra ID tenant ID.
+	TenantId string `json:"tenantId"`
+
+	// UserId The user's Entra ID object ID.
+	UserId string `json:"userId"`
 }
 
 // CallConnectionGetParticipantParams defines parameters for CallConnectionGetParticipant.
 type CallConnectionGetParticipantParams struct {
-	// ApiVersion The service API version this request is written against; this document describes "2024-09-15".
+	// ApiVersion The service API version this request is written against: "2024-09-15", "2025-06-15" or "2026-03-12".
 	ApiVersion string `form:"api-version" json:"api-version"`
 }
 
 // CallConnectionMuteParams defines parameters for CallConnectionMute.
 type CallConnectionMuteParams struct {
-	// ApiVersion The service API version this request is written against; this document describes "2024-09-15".
+	// ApiVersion The service API version this request is written against: "2024-09-15", "2025-06-15" or "2026-03-12".
 	ApiVersion string `form:"api-version" json:"api-version"`
 
 	// RepeatabilityRequestID A random (version 4) UUID chosen by the client for this logical request. Resending the same value lets the service recognise a retry and answer it without muting twice.

@@ -36,15 +36,19 @@ func baseline() (main, common map[string]any) {
 					"innererror": ref("CommunicationError")}},
 			"CommunicationCloudEnvironmentModel": map[string]any{"type": "string", "enum": []any{"public", "dod", "gcch"}},
 			"CommunicationIdentifierModelKind": map[string]any{"type": "string",
-				"enum": []any{"unknown", "communicationUser", "phoneNumber", "microsoftTeamsUser", "microsoftTeamsApp"}},
+				"enum": []any{"unknown", "communicationUser", "phoneNumber", "microsoftTeamsUser", "microsoftTeamsApp", "teamsExtensionUser"}},
 			"CommunicationIdentifierModel": map[string]any{"type": "object", "properties": map[string]any{
 				"kind": ref("CommunicationIdentifierModelKind"), "rawId": str,
 				"communicationUser":  ref("CommunicationUserIdentifierModel"),
 				"phoneNumber":        ref("PhoneNumberIdentifierModel"),
 				"microsoftTeamsUser": ref("MicrosoftTeamsUserIdentifierModel"),
-				"microsoftTeamsApp":  ref("MicrosoftTeamsAppIdentifierModel")}},
+				"microsoftTeamsApp":  ref("MicrosoftTeamsAppIdentifierModel"),
+				"teamsExtensionUser": ref("TeamsExtensionUserIdentifierModel")}},
 			"CommunicationUserIdentifierModel": map[string]any{"type": "object", "required": []any{"id"}, "properties": map[string]any{"id": str}},
-			"PhoneNumberIdentifierModel":       map[string]any{"type": "object", "required": []any{"value"}, "properties": map[string]any{"value": str}},
+			"PhoneNumberIdentifierModel": map[string]any{"type": "object", "required": []any{"value"}, "properties": map[string]any{
+				"value": str, "isAnonymous": map[string]any{"type": "boolean"}, "assertedId": str}},
+			"TeamsExtensionUserIdentifierModel": map[string]any{"type": "object", "required": []any{"userId", "tenantId", "resourceId"}, "properties": map[string]any{
+				"userId": str, "tenantId": str, "resourceId": str, "cloud": ref("CommunicationCloudEnvironmentModel")}},
 			"MicrosoftTeamsUserIdentifierModel": map[string]any{"type": "object", "required": []any{"userId"}, "properties": map[string]any{
 				"userId": str, "isAnonymous": map[string]any{"type": "boolean"}, "cloud": ref("CommunicationCloudEnvironmentModel")}},
 			"MicrosoftTeamsAppIdentifierModel": map[string]any{"type": "object", "required": []any{"appId"}, "properties": map[string]any{
@@ -227,8 +231,8 @@ func TestCompareSyntheticDocuments(t *testing.T) {
 			`schema MuteParticipantsResult (upstream CommunicationErrorResponse): required error: only upstream has it`,
 		}},
 		{"property added", func(main, common map[string]any) {
-			at(defs(common), "PhoneNumberIdentifierModel", "properties")["isAnonymous"] = map[string]any{"type": "boolean"}
-		}, []string{`schema PhoneNumberIdentifierModel: property isAnonymous: only upstream has it`}},
+			at(defs(common), "PhoneNumberIdentifierModel", "properties")["isEmergency"] = map[string]any{"type": "boolean"}
+		}, []string{`schema PhoneNumberIdentifierModel: property isEmergency: only upstream has it`}},
 		{"property removed", func(main, common map[string]any) {
 			delete(at(defs(main), "MuteParticipantsRequest", "properties"), "operationContext")
 		}, []string{`schema MuteParticipantsRequest: property operationContext: only ours has it`}},
@@ -243,8 +247,8 @@ func TestCompareSyntheticDocuments(t *testing.T) {
 		}, []string{`schema CommunicationError: required message: only ours has it`}},
 		{"enum value added", func(main, common map[string]any) {
 			k := at(defs(common), "CommunicationIdentifierModelKind")
-			k["enum"] = append(k["enum"].([]any), "teamsExtensionUser")
-		}, []string{`schema CommunicationIdentifierModelKind: enum value "teamsExtensionUser": only upstream has it`}},
+			k["enum"] = append(k["enum"].([]any), "teamsBot")
+		}, []string{`schema CommunicationIdentifierModelKind: enum value "teamsBot": only upstream has it`}},
 		{"enum value removed", func(main, common map[string]any) {
 			at(defs(common), "CommunicationCloudEnvironmentModel")["enum"] = []any{"public", "gcch"}
 		}, []string{`schema CommunicationCloudEnvironmentModel: enum value "dod": only ours has it`}},
@@ -259,6 +263,7 @@ func TestCompareSyntheticDocuments(t *testing.T) {
 			`schema MuteParticipantsRequest.targetParticipants[]: property microsoftTeamsUser (MicrosoftTeamsUserIdentifierModel): only ours has it`,
 			`schema MuteParticipantsRequest.targetParticipants[]: property phoneNumber (PhoneNumberIdentifierModel): only ours has it`,
 			`schema MuteParticipantsRequest.targetParticipants[]: property rawId: only ours has it`,
+			`schema MuteParticipantsRequest.targetParticipants[]: property teamsExtensionUser (TeamsExtensionUserIdentifierModel): only ours has it`,
 		}},
 		{"operationId", func(main, common map[string]any) {
 			op(main)["operationId"] = "CallConnection_MuteParticipant"
@@ -307,12 +312,13 @@ func TestCompareMicrosoftsPublishedVersions(t *testing.T) {
 		version string
 		want    []string
 	}{
-		{"stable/2024-09-15", nil},
-		{"stable/2025-06-15", []string{
-			"schema CommunicationIdentifierModel: property teamsExtensionUser (TeamsExtensionUserIdentifierModel): only upstream has it",
-			`schema CommunicationIdentifierModelKind: enum value "teamsExtensionUser": only upstream has it`,
-			"schema PhoneNumberIdentifierModel: property assertedId: only upstream has it",
-			"schema PhoneNumberIdentifierModel: property isAnonymous: only upstream has it",
+		{"stable/2026-03-12", nil},
+		{"stable/2025-06-15", nil},
+		{"stable/2024-09-15", []string{
+			"schema CommunicationIdentifierModel: property teamsExtensionUser (TeamsExtensionUserIdentifierModel): only ours has it",
+			`schema CommunicationIdentifierModelKind: enum value "teamsExtensionUser": only ours has it`,
+			"schema PhoneNumberIdentifierModel: property assertedId: only ours has it",
+			"schema PhoneNumberIdentifierModel: property isAnonymous: only ours has it",
 		}},
 	}
 	for _, tt := range tests {
@@ -347,7 +353,7 @@ func TestLoadUpstreamErrors(t *testing.T) {
 
 func TestLoadUpstreamOverHTTP(t *testing.T) {
 	main, common := baseline()
-	at(defs(common), "PhoneNumberIdentifierModel", "properties")["assertedId"] = map[string]any{"type": "string"}
+	at(defs(common), "PhoneNumberIdentifierModel", "properties")["extension"] = map[string]any{"type": "string"}
 	dir := t.TempDir()
 	for path, v := range map[string]any{"api/api.json": main, "common/common.json": common} {
 		b, _ := json.Marshal(v)
@@ -363,10 +369,117 @@ func TestLoadUpstreamOverHTTP(t *testing.T) {
 	}
 	ours, _ := openapi.Load(ctx)
 	diffs := drift.Compare(ours, up)
-	if len(diffs) != 1 || diffs[0].String() != "schema PhoneNumberIdentifierModel: property assertedId: only upstream has it" {
+	if len(diffs) != 1 || diffs[0].String() != "schema PhoneNumberIdentifierModel: property extension: only upstream has it" {
 		t.Errorf("differences = %v", diffs)
 	}
 	if _, err := drift.LoadUpstream(ctx, srv.URL+"/api/missing.json"); err == nil || !strings.Contains(err.Error(), "404") {
 		t.Errorf("missing document: %v", err)
+	}
+}
+
+func TestParseExpectations(t *testing.T) {
+	good := "# comment\n\n2024-09-15 schema A: property b: only ours has it\n  2025-08-15-preview   schema C: x  \n2024-09-15 schema D: y\n"
+	got, err := drift.ParseExpectations(strings.NewReader(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := drift.Expectations{
+		"2024-09-15":         {"schema A: property b: only ours has it", "schema D: y"},
+		"2025-08-15-preview": {"schema C: x"},
+	}
+	if len(got) != len(want) || !slices.Equal(got["2024-09-15"], want["2024-09-15"]) || !slices.Equal(got["2025-08-15-preview"], want["2025-08-15-preview"]) {
+		t.Errorf("ParseExpectations = %q, want %q", got, want)
+	}
+	for _, bad := range []string{
+		"schema A: no version\n",
+		"2024-09-15\n",
+		"2024-9-15 schema A: x\n",
+		"2024-09-1x schema A: x\n",
+		"2024/09/15 schema A: x\n",
+		"2024-09-15-beta schema A: x\n",
+		"2024-09-15 schema A: x\n2024-09-15 schema A: x\n",
+	} {
+		if _, err := drift.ParseExpectations(strings.NewReader(bad)); err == nil || !strings.Contains(err.Error(), "line") {
+			t.Errorf("ParseExpectations(%q) = %v, want an error naming the line", bad, err)
+		}
+	}
+}
+
+func TestTriage(t *testing.T) {
+	e := drift.Expectations{"2024-09-15": {"schema A: x", "schema B: y"}}
+	diffs := []drift.Difference{{Where: "schema A", What: "x"}, {Where: "schema C", What: "z"}}
+	unexpected, expected, stale := e.Triage("2024-09-15", diffs)
+	if len(unexpected) != 1 || unexpected[0].String() != "schema C: z" ||
+		len(expected) != 1 || expected[0].String() != "schema A: x" ||
+		!slices.Equal(stale, []string{"schema B: y"}) {
+		t.Errorf("Triage = %v, %v, %v", unexpected, expected, stale)
+	}
+	// Another version's expectations do not apply.
+	unexpected, expected, stale = e.Triage("2025-06-15", diffs)
+	if len(unexpected) != 2 || len(expected) != 0 || len(stale) != 0 {
+		t.Errorf("Triage(other version) = %v, %v, %v", unexpected, expected, stale)
+	}
+}
+
+// TestExpectationsFileMatchesPublishedVersions checks the committed file:
+// against each published version, exactly its lines appear.
+func TestExpectationsFileMatchesPublishedVersions(t *testing.T) {
+	if _, err := os.Stat(upstreamDir); err != nil {
+		t.Skipf("Microsoft's published documents are not beside the checkout: %v", err)
+	}
+	f, err := os.Open("../drift-expected.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	e, err := drift.ParseExpectations(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ours, _ := openapi.Load(ctx)
+	for _, v := range []string{"2024-09-15", "2025-06-15", "2026-03-12"} {
+		up, err := drift.LoadUpstream(ctx, upstreamDir+"stable/"+v+"/communicationservicescallautomation.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if up.Info.Version != v {
+			t.Errorf("%s: info.version is %q", v, up.Info.Version)
+		}
+		unexpected, _, stale := e.Triage(v, drift.Compare(ours, up))
+		if len(unexpected)+len(stale) != 0 {
+			t.Errorf("%s: unexpected %v, stale %q", v, unexpected, stale)
+		}
+	}
+}
+
+// TestExpectationsMatchSinceMarkers keeps the two records of what older
+// versions lack in step: the document as openapi.LoadVersion prunes it for a
+// version differs from the whole document by exactly the lines
+// drift-expected.txt lists for that version.
+func TestExpectationsMatchSinceMarkers(t *testing.T) {
+	f, err := os.Open("../drift-expected.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	e, err := drift.ParseExpectations(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ours, _ := openapi.Load(ctx)
+	for _, v := range []string{"2024-09-15", "2025-06-15", "2026-03-12"} {
+		pruned, err := openapi.LoadVersion(ctx, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, d := range drift.Compare(ours, pruned) {
+			got = append(got, d.String())
+		}
+		if !slices.Equal(got, e[v]) {
+			t.Errorf("%s: the since markers remove\n%s\nthe expectations file lists\n%s", v, strings.Join(got, "\n"), strings.Join(e[v], "\n"))
+		}
 	}
 }
