@@ -35,7 +35,7 @@ func BenchmarkGeneratedBuildAndParse(b *testing.B) {
 	id := uuid.New()
 	sent := "Sun, 29 Nov 2026 12:00:00 GMT"
 	params := &gen.CallConnectionMuteParams{ApiVersion: APIVersion, RepeatabilityRequestID: &id, RepeatabilityFirstSent: &sent}
-	body := gen.MuteParticipantsRequest{TargetParticipants: []gen.CommunicationIdentifierModel{CommunicationUserIdentifier{ID: "8:acs:r_u"}.model()}}
+	body := gen.MuteParticipantsRequest{TargetParticipants: []gen.CommunicationIdentifierModel{CommunicationUserIdentifier{ID: "8:acs:r_u"}.model(wireVersion{name: APIVersion})}}
 	answer := []byte(`{"operationContext":"ctx"}`)
 	b.ReportAllocs()
 	for b.Loop() {

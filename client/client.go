@@ -20,6 +20,13 @@ import (
 
 // ClientOptions configures a Client. The zero value is ready to use.
 type ClientOptions struct {
+	// APIVersion is the Call Automation API version to speak: one of
+	// SupportedAPIVersions. Empty means APIVersion, 2024-09-15. The version
+	// decides the api-version parameter of every request and the wire form
+	// of some identifiers (see TeamsExtensionUserIdentifier and
+	// PhoneNumberIdentifier); answers of every version are read alike.
+	APIVersion string
+
 	// HTTPClient sends the requests. Nil means a client whose transport is
 	// NewTransport(), tuned for many concurrent callers. The Client uses a
 	// copy that never follows redirects (a 3xx answer is returned as a
@@ -52,6 +59,7 @@ type ClientOptions struct {
 // share it.
 type Client struct {
 	endpoint string // scheme://host/ without a default port
+	version  wireVersion
 	api      *gen.ClientWithResponses
 	cred     Credential
 	http     *http.Client
@@ -83,6 +91,10 @@ func NewClient(endpoint string, cred Credential, opts *ClientOptions) (*Client, 
 	if err != nil {
 		return nil, err
 	}
+	version, err := wireVersionOf(opts.APIVersion)
+	if err != nil {
+		return nil, err
+	}
 	retry, err := opts.Retry.withDefaults()
 	if err != nil {
 		return nil, err
@@ -102,6 +114,7 @@ func NewClient(endpoint string, cred Credential, opts *ClientOptions) (*Client, 
 	hc.CheckRedirect = refuseRedirect
 	c := &Client{
 		endpoint:  ep,
+		version:   version,
 		cred:      cred,
 		http:      hc,
 		retry:     retry,
@@ -147,6 +160,14 @@ func (c *Client) Endpoint() string {
 		return ""
 	}
 	return c.endpoint
+}
+
+// APIVersion returns the Call Automation API version the client speaks.
+func (c *Client) APIVersion() string {
+	if c == nil {
+		return ""
+	}
+	return c.version.name
 }
 
 // String describes the client without revealing its credential.

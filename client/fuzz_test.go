@@ -33,12 +33,27 @@ func FuzzParseRawID(f *testing.F) {
 		if err := checkIdentifier(id); err != nil && id.Kind() != KindTeamsExtensionUser {
 			t.Fatalf("parsed identifier %#v fails its own check: %v", id, err)
 		}
-		m := id.model()
-		if m.RawId == nil || *m.RawId != raw || m.Kind == nil {
-			t.Fatalf("model of %q = %+v", raw, m)
-		}
-		if _, err := json.Marshal(m); err != nil {
-			t.Fatal(err)
+		for _, v := range SupportedAPIVersions() {
+			wv, _ := wireVersionOf(v)
+			m := id.model(wv)
+			if m.RawId == nil || *m.RawId != raw || m.Kind == nil {
+				t.Fatalf("%s: model of %q = %+v", v, raw, m)
+			}
+			if _, err := json.Marshal(m); err != nil {
+				t.Fatal(err)
+			}
+			// What is sent reads back as the same identifier, with its
+			// rawId and, where there is a nested model, without.
+			if back, err := identifierFromModel(m); err != nil || back != id {
+				t.Fatalf("%s: %q reads back as %#v, %v", v, raw, back, err)
+			}
+			if id.Kind() == KindUnknown || checkIdentifier(id) != nil {
+				continue
+			}
+			m.RawId = nil
+			if back, err := identifierFromModel(m); err != nil || back.RawID() != raw {
+				t.Fatalf("%s: %q without rawId reads back as %#v, %v", v, raw, back, err)
+			}
 		}
 	})
 }

@@ -19,8 +19,8 @@ type Identifier interface {
 	RawID() string
 	// Kind names the identifier's kind.
 	Kind() IdentifierKind
-	// model returns the wire form for API version 2024-09-15.
-	model() gen.CommunicationIdentifierModel
+	// model returns the wire form for an API version.
+	model(v wireVersion) gen.CommunicationIdentifierModel
 }
 
 // IdentifierKind names a kind of Identifier.
@@ -79,7 +79,7 @@ func (u CommunicationUserIdentifier) RawID() string { return u.ID }
 // Kind returns KindCommunicationUser.
 func (u CommunicationUserIdentifier) Kind() IdentifierKind { return KindCommunicationUser }
 
-func (u CommunicationUserIdentifier) model() gen.CommunicationIdentifierModel {
+func (u CommunicationUserIdentifier) model(wireVersion) gen.CommunicationIdentifierModel {
 	return gen.CommunicationIdentifierModel{
 		Kind:              kindPtr(gen.CommunicationIdentifierModelKindCommunicationUser),
 		RawId:             strPtr(u.ID),
@@ -117,12 +117,22 @@ func (p PhoneNumberIdentifier) AssertedID() string {
 	return p.PhoneNumber[i+1:]
 }
 
-func (p PhoneNumberIdentifier) model() gen.CommunicationIdentifierModel {
-	return gen.CommunicationIdentifierModel{
+// model is, from API version 2025-06-15 on, the number with isAnonymous
+// and, when there is one, assertedId, as the official SDKs send them.
+func (p PhoneNumberIdentifier) model(v wireVersion) gen.CommunicationIdentifierModel {
+	m := gen.CommunicationIdentifierModel{
 		Kind:        kindPtr(gen.CommunicationIdentifierModelKindPhoneNumber),
 		RawId:       strPtr(p.RawID()),
 		PhoneNumber: &gen.PhoneNumberIdentifierModel{Value: p.PhoneNumber},
 	}
+	if v.extensionUsers {
+		anon := p.IsAnonymous()
+		m.PhoneNumber.IsAnonymous = &anon
+		if a := p.AssertedID(); a != "" {
+			m.PhoneNumber.AssertedId = &a
+		}
+	}
+	return m
 }
 
 // MicrosoftTeamsUserIdentifier is a Microsoft Teams user: a signed-in user
@@ -151,7 +161,7 @@ func (u MicrosoftTeamsUserIdentifier) RawID() string {
 // Kind returns KindMicrosoftTeamsUser.
 func (u MicrosoftTeamsUserIdentifier) Kind() IdentifierKind { return KindMicrosoftTeamsUser }
 
-func (u MicrosoftTeamsUserIdentifier) model() gen.CommunicationIdentifierModel {
+func (u MicrosoftTeamsUserIdentifier) model(wireVersion) gen.CommunicationIdentifierModel {
 	anon := u.IsAnonymous
 	return gen.CommunicationIdentifierModel{
 		Kind:  kindPtr(gen.CommunicationIdentifierModelKindMicrosoftTeamsUser),
@@ -184,7 +194,7 @@ func (a MicrosoftTeamsAppIdentifier) RawID() string {
 // Kind returns KindMicrosoftTeamsApp.
 func (a MicrosoftTeamsAppIdentifier) Kind() IdentifierKind { return KindMicrosoftTeamsApp }
 
-func (a MicrosoftTeamsAppIdentifier) model() gen.CommunicationIdentifierModel {
+func (a MicrosoftTeamsAppIdentifier) model(wireVersion) gen.CommunicationIdentifierModel {
 	return gen.CommunicationIdentifierModel{
 		Kind:              kindPtr(gen.CommunicationIdentifierModelKindMicrosoftTeamsApp),
 		RawId:             strPtr(a.RawID()),
@@ -196,9 +206,10 @@ func (a MicrosoftTeamsAppIdentifier) model() gen.CommunicationIdentifierModel {
 // Communication Services resource. Its raw ID is a Communication Services
 // user ID whose suffix is "<resource>_<tenant>_<user>".
 //
-// API version 2024-09-15 has no wire kind for it, so it is sent as the
-// Communication Services user it is on that version: kind
-// "communicationUser" with the raw ID as the user ID.
+// From API version 2025-06-15 on it is sent with its own kind,
+// "teamsExtensionUser", and its parts. API version 2024-09-15 has no such
+// kind, so on that version it is sent as the Communication Services user it
+// is there: kind "communicationUser" with the raw ID as the user ID.
 type TeamsExtensionUserIdentifier struct {
 	UserID     string
 	TenantID   string
@@ -222,8 +233,20 @@ func (u TeamsExtensionUserIdentifier) RawID() string {
 // Kind returns KindTeamsExtensionUser.
 func (u TeamsExtensionUserIdentifier) Kind() IdentifierKind { return KindTeamsExtensionUser }
 
-func (u TeamsExtensionUserIdentifier) model() gen.CommunicationIdentifierModel {
-	return CommunicationUserIdentifier{ID: u.RawID()}.model()
+func (u TeamsExtensionUserIdentifier) model(v wireVersion) gen.CommunicationIdentifierModel {
+	if !v.extensionUsers {
+		return CommunicationUserIdentifier{ID: u.RawID()}.model(v)
+	}
+	return gen.CommunicationIdentifierModel{
+		Kind:  kindPtr(gen.CommunicationIdentifierModelKindTeamsExtensionUser),
+		RawId: strPtr(u.RawID()),
+		TeamsExtensionUser: &gen.TeamsExtensionUserIdentifierModel{
+			UserId:     u.UserID,
+			TenantId:   u.TenantID,
+			ResourceId: u.ResourceID,
+			Cloud:      cloudModel(u.Cloud),
+		},
+	}
 }
 
 // UnknownIdentifier is an identifier whose raw ID matches no known form.
@@ -238,7 +261,7 @@ func (u UnknownIdentifier) RawID() string { return u.ID }
 // Kind returns KindUnknown.
 func (u UnknownIdentifier) Kind() IdentifierKind { return KindUnknown }
 
-func (u UnknownIdentifier) model() gen.CommunicationIdentifierModel {
+func (u UnknownIdentifier) model(wireVersion) gen.CommunicationIdentifierModel {
 	return gen.CommunicationIdentifierModel{
 		Kind:  kindPtr(gen.CommunicationIdentifierModelKindUnknown),
 		RawId: strPtr(u.ID),
@@ -383,16 +406,22 @@ func deref[T Identifier](p *T) (Identifier, error) {
 }
 
 // snapshotIdentifier is an Identifier of another type, frozen: what its
-// methods returned when it was checked.
+// methods returned when it was checked, for the older wire rules (before
+// 2025-06-15) and the newer ones.
 type snapshotIdentifier struct {
-	rawID string
-	kind  IdentifierKind
-	wire  gen.CommunicationIdentifierModel
+	rawID        string
+	kind         IdentifierKind
+	older, newer gen.CommunicationIdentifierModel
 }
 
-func (s snapshotIdentifier) RawID() string                           { return s.rawID }
-func (s snapshotIdentifier) Kind() IdentifierKind                    { return s.kind }
-func (s snapshotIdentifier) model() gen.CommunicationIdentifierModel { return s.wire }
+func (s snapshotIdentifier) RawID() string        { return s.rawID }
+func (s snapshotIdentifier) Kind() IdentifierKind { return s.kind }
+func (s snapshotIdentifier) model(v wireVersion) gen.CommunicationIdentifierModel {
+	if v.extensionUsers {
+		return s.newer
+	}
+	return s.older
+}
 
 // snapshot calls the methods of an Identifier of another type, turning a
 // panic into an input error, and checks that the raw ID it reports is the
@@ -403,9 +432,12 @@ func snapshot(id Identifier) (snap snapshotIdentifier, err error) {
 			err = invalidf("participant of type %T cannot be used: its methods panicked", id)
 		}
 	}()
-	snap = snapshotIdentifier{rawID: id.RawID(), kind: id.Kind(), wire: id.model()}
-	if snap.wire.RawId == nil || *snap.wire.RawId != snap.rawID {
-		return snapshotIdentifier{}, invalidf("participant of type %T has a RawID that differs from the identifier it embeds", id)
+	snap = snapshotIdentifier{rawID: id.RawID(), kind: id.Kind(),
+		older: id.model(wireVersion{}), newer: id.model(wireVersion{extensionUsers: true})}
+	for _, m := range [...]gen.CommunicationIdentifierModel{snap.older, snap.newer} {
+		if m.RawId == nil || *m.RawId != snap.rawID {
+			return snapshotIdentifier{}, invalidf("participant of type %T has a RawID that differs from the identifier it embeds", id)
+		}
 	}
 	return snap, nil
 }

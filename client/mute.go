@@ -59,9 +59,11 @@ type MuteParticipantResult struct {
 // ErrOutcomeUnknown (its documentation lists the cases and how to resolve
 // them); when ctx ends the error matches ctx.Err().
 //
-// The client sends any kind of identifier; API version 2024-09-15 of the
-// service mutes Communication Services users only and answers 400 for
-// others, which this client returns as a *ResponseError.
+// The client sends any kind of identifier, in the form of its API version
+// (ClientOptions.APIVersion); the service mutes Communication Services users
+// (and Teams Phone extension users, which are Communication Services users
+// on the wire of 2024-09-15) and answers 400 for others, which this client
+// returns as a *ResponseError.
 func (c *Client) MuteParticipant(ctx context.Context, callConnectionID string, participant Identifier, opts *MuteParticipantOptions) (MuteParticipantResult, error) {
 	if c == nil || c.api == nil {
 		return MuteParticipantResult{}, invalid("the Client was not made by NewClient")
@@ -89,11 +91,11 @@ func (c *Client) MuteParticipant(ctx context.Context, callConnectionID string, p
 
 	op := &operation{name: "mute", rep: &rep}
 	params := &gen.CallConnectionMuteParams{
-		ApiVersion:             APIVersion,
+		ApiVersion:             c.version.name,
 		RepeatabilityRequestID: &rep.uuid,
 		RepeatabilityFirstSent: &rep.firstSentHeader,
 	}
-	body := gen.MuteParticipantsRequest{TargetParticipants: []gen.CommunicationIdentifierModel{target.model()}}
+	body := gen.MuteParticipantsRequest{TargetParticipants: []gen.CommunicationIdentifierModel{target.model(c.version)}}
 	if opts.OperationContext != "" {
 		body.OperationContext = &opts.OperationContext
 	}

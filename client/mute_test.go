@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -85,8 +86,14 @@ func newKeyClient(t *testing.T, endpoint string, opts *client.ClientOptions) *cl
 var acsUser = client.CommunicationUserIdentifier{ID: "8:acs:r_u"}
 
 func TestMuteParticipantSendsExactRequest(t *testing.T) {
+	for _, v := range client.SupportedAPIVersions() {
+		t.Run(v, func(t *testing.T) { testMuteParticipantSendsExactRequest(t, v) })
+	}
+}
+
+func testMuteParticipantSendsExactRequest(t *testing.T, version string) {
 	srv := newRecorder(t)
-	c := newKeyClient(t, srv.URL, nil)
+	c := newKeyClient(t, srv.URL, &client.ClientOptions{APIVersion: version})
 	start := time.Now().UTC().Truncate(time.Second)
 	res, err := c.MuteParticipant(context.Background(), "a b/c:d", acsUser, &client.MuteParticipantOptions{OperationContext: "ctx"})
 	if err != nil {
@@ -103,7 +110,7 @@ func TestMuteParticipantSendsExactRequest(t *testing.T) {
 	if r.Method != http.MethodPost {
 		t.Errorf("method = %s", r.Method)
 	}
-	if want := "/calling/callConnections/a%20b%2Fc:d/participants:mute?api-version=2024-09-15"; r.RequestURI != want {
+	if want := "/calling/callConnections/a%20b%2Fc:d/participants:mute?api-version=" + version; r.RequestURI != want {
 		t.Errorf("request URI = %s\nwant          %s", r.RequestURI, want)
 	}
 	if want := `{"operationContext":"ctx","targetParticipants":[{"communicationUser":{"id":"8:acs:r_u"},"kind":"communicationUser","rawId":"8:acs:r_u"}]}`; string(r.Body) != want {
@@ -150,50 +157,86 @@ func TestMuteParticipantSendsExactRequest(t *testing.T) {
 	}
 }
 
+// Every identifier kind is sent as the official SDKs send it in each API
+// version. From 2025-06-15 on, the bodies are those recorded from the
+// official JavaScript SDK 1.6.0 (its default version is 2026-03-12).
 func TestMuteParticipantBodyForEachIdentifierKind(t *testing.T) {
 	tests := []struct {
-		id   client.Identifier
-		want string
+		id client.Identifier
+		// want is the 2024-09-15 form; newer, when not empty, the form of
+		// 2025-06-15 and 2026-03-12.
+		want, newer string
 	}{
 		{client.CommunicationUserIdentifier{ID: "8:acs:r_u"},
-			`{"kind":"communicationUser","rawId":"8:acs:r_u","communicationUser":{"id":"8:acs:r_u"}}`},
+			`{"kind":"communicationUser","rawId":"8:acs:r_u","communicationUser":{"id":"8:acs:r_u"}}`, ""},
 		{client.PhoneNumberIdentifier{PhoneNumber: "+15551234567"},
-			`{"kind":"phoneNumber","rawId":"4:+15551234567","phoneNumber":{"value":"+15551234567"}}`},
+			`{"kind":"phoneNumber","rawId":"4:+15551234567","phoneNumber":{"value":"+15551234567"}}`,
+			`{"kind":"phoneNumber","rawId":"4:+15551234567","phoneNumber":{"value":"+15551234567","isAnonymous":false}}`},
+		{client.PhoneNumberIdentifier{PhoneNumber: "+15551234567_+15559876543"},
+			`{"kind":"phoneNumber","rawId":"4:+15551234567_+15559876543","phoneNumber":{"value":"+15551234567_+15559876543"}}`,
+			`{"kind":"phoneNumber","rawId":"4:+15551234567_+15559876543","phoneNumber":{"value":"+15551234567_+15559876543","isAnonymous":false,"assertedId":"+15559876543"}}`},
+		{client.PhoneNumberIdentifier{PhoneNumber: "anonymous"},
+			`{"kind":"phoneNumber","rawId":"4:anonymous","phoneNumber":{"value":"anonymous"}}`,
+			`{"kind":"phoneNumber","rawId":"4:anonymous","phoneNumber":{"value":"anonymous","isAnonymous":true}}`},
 		{client.MicrosoftTeamsUserIdentifier{UserID: "u1"},
-			`{"kind":"microsoftTeamsUser","rawId":"8:orgid:u1","microsoftTeamsUser":{"userId":"u1","isAnonymous":false,"cloud":"public"}}`},
+			`{"kind":"microsoftTeamsUser","rawId":"8:orgid:u1","microsoftTeamsUser":{"userId":"u1","isAnonymous":false,"cloud":"public"}}`, ""},
 		{client.MicrosoftTeamsUserIdentifier{UserID: "v1", IsAnonymous: true},
-			`{"kind":"microsoftTeamsUser","rawId":"8:teamsvisitor:v1","microsoftTeamsUser":{"userId":"v1","isAnonymous":true,"cloud":"public"}}`},
+			`{"kind":"microsoftTeamsUser","rawId":"8:teamsvisitor:v1","microsoftTeamsUser":{"userId":"v1","isAnonymous":true,"cloud":"public"}}`, ""},
 		{client.MicrosoftTeamsUserIdentifier{UserID: "u2", Cloud: client.CloudGCCH},
-			`{"kind":"microsoftTeamsUser","rawId":"8:gcch:u2","microsoftTeamsUser":{"userId":"u2","isAnonymous":false,"cloud":"gcch"}}`},
+			`{"kind":"microsoftTeamsUser","rawId":"8:gcch:u2","microsoftTeamsUser":{"userId":"u2","isAnonymous":false,"cloud":"gcch"}}`, ""},
 		{client.MicrosoftTeamsAppIdentifier{AppID: "a1", Cloud: client.CloudDoD},
-			`{"kind":"microsoftTeamsApp","rawId":"28:dod:a1","microsoftTeamsApp":{"appId":"a1","cloud":"dod"}}`},
+			`{"kind":"microsoftTeamsApp","rawId":"28:dod:a1","microsoftTeamsApp":{"appId":"a1","cloud":"dod"}}`, ""},
 		{client.TeamsExtensionUserIdentifier{ResourceID: "r", TenantID: "t", UserID: "u"},
-			`{"kind":"communicationUser","rawId":"8:acs:r_t_u","communicationUser":{"id":"8:acs:r_t_u"}}`},
+			`{"kind":"communicationUser","rawId":"8:acs:r_t_u","communicationUser":{"id":"8:acs:r_t_u"}}`,
+			`{"kind":"teamsExtensionUser","rawId":"8:acs:r_t_u","teamsExtensionUser":{"userId":"u","tenantId":"t","resourceId":"r","cloud":"public"}}`},
+		{client.TeamsExtensionUserIdentifier{ResourceID: "r", TenantID: "t", UserID: "u", Cloud: client.CloudGCCH},
+			`{"kind":"communicationUser","rawId":"8:gcch-acs:r_t_u","communicationUser":{"id":"8:gcch-acs:r_t_u"}}`,
+			`{"kind":"teamsExtensionUser","rawId":"8:gcch-acs:r_t_u","teamsExtensionUser":{"userId":"u","tenantId":"t","resourceId":"r","cloud":"gcch"}}`},
+		{client.TeamsExtensionUserIdentifier{ResourceID: "r", TenantID: "t", UserID: "u", Cloud: client.CloudDoD},
+			`{"kind":"communicationUser","rawId":"8:dod-acs:r_t_u","communicationUser":{"id":"8:dod-acs:r_t_u"}}`,
+			`{"kind":"teamsExtensionUser","rawId":"8:dod-acs:r_t_u","teamsExtensionUser":{"userId":"u","tenantId":"t","resourceId":"r","cloud":"dod"}}`},
 		{client.UnknownIdentifier{ID: "99:future:x"},
-			`{"kind":"unknown","rawId":"99:future:x"}`},
+			`{"kind":"unknown","rawId":"99:future:x"}`, ""},
 		{&client.CommunicationUserIdentifier{ID: "8:acs:r_p"},
-			`{"kind":"communicationUser","rawId":"8:acs:r_p","communicationUser":{"id":"8:acs:r_p"}}`},
+			`{"kind":"communicationUser","rawId":"8:acs:r_p","communicationUser":{"id":"8:acs:r_p"}}`, ""},
+		// A type of the caller's that embeds one of ours is sent as what it embeds.
+		{embedded{client.TeamsExtensionUserIdentifier{ResourceID: "r", TenantID: "t", UserID: "e"}},
+			`{"kind":"communicationUser","rawId":"8:acs:r_t_e","communicationUser":{"id":"8:acs:r_t_e"}}`,
+			`{"kind":"teamsExtensionUser","rawId":"8:acs:r_t_e","teamsExtensionUser":{"userId":"e","tenantId":"t","resourceId":"r","cloud":"public"}}`},
 	}
-	srv := newRecorder(t)
-	c := newKeyClient(t, srv.URL, nil)
-	for i, tt := range tests {
-		if _, err := c.MuteParticipant(context.Background(), "call", tt.id, nil); err != nil {
-			t.Fatalf("%#v: %v", tt.id, err)
-		}
-		var body struct {
-			TargetParticipants []json.RawMessage `json:"targetParticipants"`
-			OperationContext   *string           `json:"operationContext"`
-		}
-		if err := json.Unmarshal(srv.seen()[i].Body, &body); err != nil {
-			t.Fatal(err)
-		}
-		if len(body.TargetParticipants) != 1 || body.OperationContext != nil {
-			t.Fatalf("body = %s", srv.seen()[i].Body)
-		}
-		if !jsonEqual(t, body.TargetParticipants[0], []byte(tt.want)) {
-			t.Errorf("%#v sent as\n%s\nwant\n%s", tt.id, body.TargetParticipants[0], tt.want)
-		}
+	for _, v := range client.SupportedAPIVersions() {
+		t.Run(v, func(t *testing.T) {
+			srv := newRecorder(t)
+			c := newKeyClient(t, srv.URL, &client.ClientOptions{APIVersion: v})
+			for i, tt := range tests {
+				want := tt.want
+				if v != client.APIVersion && tt.newer != "" {
+					want = tt.newer
+				}
+				if _, err := c.MuteParticipant(context.Background(), "call", tt.id, nil); err != nil {
+					t.Fatalf("%#v: %v", tt.id, err)
+				}
+				var body struct {
+					TargetParticipants []json.RawMessage `json:"targetParticipants"`
+					OperationContext   *string           `json:"operationContext"`
+				}
+				if err := json.Unmarshal(srv.seen()[i].Body, &body); err != nil {
+					t.Fatal(err)
+				}
+				if len(body.TargetParticipants) != 1 || body.OperationContext != nil {
+					t.Fatalf("body = %s", srv.seen()[i].Body)
+				}
+				if !jsonEqual(t, body.TargetParticipants[0], []byte(want)) {
+					t.Errorf("%#v sent as\n%s\nwant\n%s", tt.id, body.TargetParticipants[0], want)
+				}
+			}
+		})
 	}
+}
+
+// embedded is a caller's identifier type that embeds one of this package's.
+type embedded struct {
+	client.TeamsExtensionUserIdentifier
 }
 
 func jsonEqual(t *testing.T, a, b []byte) bool {
@@ -554,5 +597,37 @@ func TestOperationContextAtTheLimit(t *testing.T) {
 	c := newKeyClient(t, srv.URL, nil)
 	if _, err := c.MuteParticipant(context.Background(), "call", acsUser, &client.MuteParticipantOptions{OperationContext: strings.Repeat("é", 5000)}); err != nil {
 		t.Errorf("5000 characters: %v", err)
+	}
+}
+
+func TestAPIVersionOption(t *testing.T) {
+	cred, _ := client.NewKeyCredential(fakeKey)
+	for _, v := range []string{"", "2024-09-15", "2025-06-15", "2026-03-12"} {
+		c, err := client.NewClient("https://r.communication.azure.com", cred, &client.ClientOptions{APIVersion: v})
+		want := v
+		if v == "" {
+			want = client.APIVersion
+		}
+		if err != nil || c.APIVersion() != want {
+			t.Errorf("APIVersion %q: %v, speaks %q", v, err, c.APIVersion())
+		}
+	}
+	for _, v := range []string{"2023-10-15", "2025-08-15-preview", "latest", " 2024-09-15", "2026-03-12\n", strings.Repeat("9", 100)} {
+		_, err := client.NewClient("https://r.communication.azure.com", cred, &client.ClientOptions{APIVersion: v})
+		if !errors.Is(err, client.ErrInvalidInput) || !strings.Contains(err.Error(), "2024-09-15, 2025-06-15, 2026-03-12") || strings.Contains(err.Error(), strings.Repeat("9", 40)) {
+			t.Errorf("APIVersion %q: %v", v, err)
+		}
+	}
+	if got := client.SupportedAPIVersions(); !slices.Equal(got, []string{"2024-09-15", "2025-06-15", "2026-03-12"}) || got[0] != client.APIVersion {
+		t.Errorf("SupportedAPIVersions() = %q", got)
+	}
+	got := client.SupportedAPIVersions()
+	got[0] = "changed"
+	if client.SupportedAPIVersions()[0] != client.APIVersion {
+		t.Error("SupportedAPIVersions shares its slice")
+	}
+	var nilClient *client.Client
+	if nilClient.APIVersion() != "" {
+		t.Error("a nil Client speaks a version")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/acsmute/acsmute/gen"
 )
@@ -55,7 +56,7 @@ func (c *Client) GetParticipant(ctx context.Context, callConnectionID string, pa
 	}
 
 	op := &operation{name: "get participant"}
-	params := &gen.CallConnectionGetParticipantParams{ApiVersion: APIVersion}
+	params := &gen.CallConnectionGetParticipantParams{ApiVersion: c.version.name}
 	resp, err := c.api.CallConnectionGetParticipantWithResponse(withOperation(ctx, op), callConnectionID, rawID, params)
 	if err != nil {
 		return CallParticipant{}, op.ended(err)
@@ -80,8 +81,10 @@ func (c *Client) GetParticipant(ctx context.Context, callConnectionID string, pa
 	return out, nil
 }
 
-// identifierFromModel reads a wire identifier: from rawId when present
-// (as the official SDKs do), else from its kind and nested model.
+// identifierFromModel reads a wire identifier of any API version: from
+// rawId when present (as the official SDKs do), else from its nested model,
+// including the teamsExtensionUser model and phone numbers' isAnonymous and
+// assertedId of 2025-06-15 and later.
 func identifierFromModel(m gen.CommunicationIdentifierModel) (Identifier, error) {
 	if m.RawId != nil && *m.RawId != "" {
 		return ParseRawID(*m.RawId)
@@ -97,32 +100,67 @@ func identifierFromModel(m gen.CommunicationIdentifierModel) (Identifier, error)
 		}
 		return CommunicationUserIdentifier{ID: m.CommunicationUser.Id}, nil
 	case m.PhoneNumber != nil:
-		id := PhoneNumberIdentifier{PhoneNumber: m.PhoneNumber.Value}
+		id := PhoneNumberIdentifier{PhoneNumber: phoneFromModel(*m.PhoneNumber)}
+		return id, checkIdentifier(id)
+	case m.TeamsExtensionUser != nil:
+		u := m.TeamsExtensionUser
+		cloud, err := cloudFromModel(u.Cloud)
+		if err != nil {
+			return nil, err
+		}
+		id := TeamsExtensionUserIdentifier{UserID: u.UserId, TenantID: u.TenantId, ResourceID: u.ResourceId, Cloud: cloud}
 		return id, checkIdentifier(id)
 	case m.MicrosoftTeamsUser != nil:
 		u := m.MicrosoftTeamsUser
-		id := MicrosoftTeamsUserIdentifier{UserID: u.UserId, Cloud: cloudFromModel(u.Cloud)}
+		cloud, err := cloudFromModel(u.Cloud)
+		if err != nil {
+			return nil, err
+		}
+		id := MicrosoftTeamsUserIdentifier{UserID: u.UserId, Cloud: cloud}
 		if u.IsAnonymous != nil {
 			id.IsAnonymous = *u.IsAnonymous
 		}
 		return id, checkIdentifier(id)
 	case m.MicrosoftTeamsApp != nil:
-		id := MicrosoftTeamsAppIdentifier{AppID: m.MicrosoftTeamsApp.AppId, Cloud: cloudFromModel(m.MicrosoftTeamsApp.Cloud)}
+		cloud, err := cloudFromModel(m.MicrosoftTeamsApp.Cloud)
+		if err != nil {
+			return nil, err
+		}
+		id := MicrosoftTeamsAppIdentifier{AppID: m.MicrosoftTeamsApp.AppId, Cloud: cloud}
 		return id, checkIdentifier(id)
 	}
 	return nil, errors.New("it has neither a rawId nor a nested identifier")
 }
 
-// cloudFromModel maps a wire cloud to a Cloud; absent means public.
-func cloudFromModel(m *gen.CommunicationCloudEnvironmentModel) Cloud {
+// cloudFromModel maps a wire cloud to a Cloud; absent means public. A cloud
+// this client does not know is an error rather than a guess, since it would
+// change the identifier's raw ID.
+func cloudFromModel(m *gen.CommunicationCloudEnvironmentModel) (Cloud, error) {
 	if m == nil {
-		return CloudPublic
+		return CloudPublic, nil
 	}
 	switch *m {
+	case gen.CommunicationCloudEnvironmentModelPublic:
+		return CloudPublic, nil
 	case gen.CommunicationCloudEnvironmentModelDod:
-		return CloudDoD
+		return CloudDoD, nil
 	case gen.CommunicationCloudEnvironmentModelGcch:
-		return CloudGCCH
+		return CloudGCCH, nil
 	}
-	return CloudPublic
+	return "", fmt.Errorf("cloud %q is not public, dod or gcch", truncate(string(*m), 32))
+}
+
+// phoneFromModel returns the number a nested phone model stands for, as its
+// raw ID has it: "anonymous" for a withheld number, and the asserted ID
+// after "_" when the model gives one that its value does not already end
+// with.
+func phoneFromModel(m gen.PhoneNumberIdentifierModel) string {
+	v := m.Value
+	if v == "" && m.IsAnonymous != nil && *m.IsAnonymous {
+		return phoneNumberAnonymous
+	}
+	if m.AssertedId != nil && *m.AssertedId != "" && !strings.HasSuffix(v, assertedIDSeparator+*m.AssertedId) {
+		v += assertedIDSeparator + *m.AssertedId
+	}
+	return v
 }

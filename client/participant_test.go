@@ -15,6 +15,12 @@ import (
 // Every identifier kind reaches the emulator intact in the path, under a
 // signature the emulator verifies, and comes back as the same identifier.
 func TestGetParticipantEveryKind(t *testing.T) {
+	for _, v := range client.SupportedAPIVersions() {
+		t.Run(v, func(t *testing.T) { testGetParticipantEveryKind(t, v) })
+	}
+}
+
+func testGetParticipantEveryKind(t *testing.T, version string) {
 	raws := []string{
 		"8:acs:res_alice",
 		"8:acs:res_tenant_user",
@@ -23,6 +29,8 @@ func TestGetParticipantEveryKind(t *testing.T) {
 		"4:+15551234567",
 		"4:anonymous",
 		"4:+15551234567_asserted",
+		"4:+15551234567_+15559876543",
+		"8:dod-acs:res_tenant_user",
 		"8:orgid:00000000-0000-0000-0000-000000000001",
 		"8:dod:teams-user",
 		"8:teamsvisitor:guest",
@@ -40,7 +48,10 @@ func TestGetParticipantEveryKind(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	c := emulatorClient(t, srv, fastRetry, nil)
+	c, err := client.NewClientFromConnectionString(srv.ConnectionString(), &client.ClientOptions{Retry: fastRetry, APIVersion: version})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, raw := range raws[:len(raws)-1] {
 		who, err := client.ParseRawID(raw)
 		if err != nil {
@@ -56,7 +67,7 @@ func TestGetParticipantEveryKind(t *testing.T) {
 	}
 	for i, r := range srv.Requests() {
 		rawID, err := url.PathUnescape(strings.TrimPrefix(strings.Split(r.RequestURI, "?")[0], "/calling/callConnections/call-1/participants/"))
-		if err != nil || rawID != raws[i] || r.Method != http.MethodGet || r.Status != 200 {
+		if err != nil || rawID != raws[i] || r.Method != http.MethodGet || r.Status != 200 || !strings.HasSuffix(r.RequestURI, "?api-version="+version) {
 			t.Errorf("request %d: %s %s -> %d", i, r.Method, r.RequestURI, r.Status)
 		}
 		if r.Header.Get("Repeatability-Request-ID") != "" || r.Header.Get("Repeatability-First-Sent") != "" {
@@ -128,6 +139,19 @@ func TestGetParticipantWithoutRawID(t *testing.T) {
 			client.MicrosoftTeamsAppIdentifier{AppID: "a1", Cloud: client.CloudDoD}},
 		{`{"microsoftTeamsApp":{"appId":"a2"}}`, client.MicrosoftTeamsAppIdentifier{AppID: "a2", Cloud: client.CloudPublic}},
 		{`{"kind":"phoneNumber","rawId":"4:+15550000000","phoneNumber":{"value":"+15550000000"}}`, client.PhoneNumberIdentifier{PhoneNumber: "+15550000000"}},
+		// The forms of 2025-06-15 and later, nested only.
+		{`{"kind":"teamsExtensionUser","teamsExtensionUser":{"userId":"u","tenantId":"t","resourceId":"r","cloud":"gcch"}}`,
+			client.TeamsExtensionUserIdentifier{ResourceID: "r", TenantID: "t", UserID: "u", Cloud: client.CloudGCCH}},
+		{`{"teamsExtensionUser":{"userId":"u","tenantId":"t","resourceId":"r"}}`,
+			client.TeamsExtensionUserIdentifier{ResourceID: "r", TenantID: "t", UserID: "u", Cloud: client.CloudPublic}},
+		{`{"kind":"phoneNumber","phoneNumber":{"value":"anonymous","isAnonymous":true}}`, client.PhoneNumberIdentifier{PhoneNumber: "anonymous"}},
+		{`{"kind":"phoneNumber","phoneNumber":{"value":"","isAnonymous":true}}`, client.PhoneNumberIdentifier{PhoneNumber: "anonymous"}},
+		{`{"kind":"phoneNumber","phoneNumber":{"value":"+15551234567_+15559876543","isAnonymous":false,"assertedId":"+15559876543"}}`,
+			client.PhoneNumberIdentifier{PhoneNumber: "+15551234567_+15559876543"}},
+		{`{"kind":"phoneNumber","phoneNumber":{"value":"+15551234567","assertedId":"+15559876543"}}`,
+			client.PhoneNumberIdentifier{PhoneNumber: "+15551234567_+15559876543"}},
+		{`{"kind":"teamsExtensionUser","rawId":"8:dod-acs:r_t_u","teamsExtensionUser":{"userId":"u","tenantId":"t","resourceId":"r","cloud":"dod"}}`,
+			client.TeamsExtensionUserIdentifier{ResourceID: "r", TenantID: "t", UserID: "u", Cloud: client.CloudDoD}},
 	}
 	for _, tt := range tests {
 		srv := newRecorder(t, answer(200, `{"identifier":`+tt.identifier+`,"isMuted":true,"isOnHold":true}`))
@@ -140,7 +164,9 @@ func TestGetParticipantWithoutRawID(t *testing.T) {
 			t.Errorf("%s: read %#v, want %#v", tt.identifier, got.Identifier, tt.want)
 		}
 	}
-	for _, bad := range []string{`{}`, `{"kind":"communicationUser"}`, `{"kind":"phoneNumber","phoneNumber":{"value":""}}`} {
+	for _, bad := range []string{`{}`, `{"kind":"communicationUser"}`, `{"kind":"phoneNumber","phoneNumber":{"value":""}}`,
+		`{"kind":"teamsExtensionUser","teamsExtensionUser":{"userId":"u","tenantId":"","resourceId":"r"}}`,
+		`{"teamsExtensionUser":{"userId":"u","tenantId":"t","resourceId":"r","cloud":"mars"}}`} {
 		srv := newRecorder(t, answer(200, `{"identifier":`+bad+`,"isMuted":true}`))
 		_, err := newKeyClient(t, srv.URL, nil).GetParticipant(context.Background(), "call", acsUser, nil)
 		if err == nil || errors.Is(err, client.ErrOutcomeUnknown) {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -221,6 +222,7 @@ func pause(d time.Duration) {
 type route struct {
 	op            operation
 	callID, rawID string
+	version       string // the api-version asked for, once checked
 }
 
 // operation is one of the operations the emulator serves.
@@ -295,15 +297,18 @@ func (s *Server) handleAuthenticated(r *http.Request, rt route, body []byte, del
 	switch v := r.URL.Query()[wire.ParamAPIVersion]; {
 	case len(v) == 0:
 		return handled{answer: errorAnswer(http.StatusBadRequest, "MissingApiVersionParameter", "the api-version query parameter is required")}
-	case len(v) > 1 || v[0] != client.APIVersion:
-		return handled{answer: errorAnswer(http.StatusBadRequest, "UnsupportedApiVersion", "api-version must be %s", client.APIVersion)}
+	case len(v) > 1 || !slices.Contains(client.SupportedAPIVersions(), v[0]):
+		return handled{answer: errorAnswer(http.StatusBadRequest, "UnsupportedApiVersion", "api-version must be one of %s",
+			strings.Join(client.SupportedAPIVersions(), ", "))}
+	default:
+		rt.version = v[0]
 	}
 	if rt.op == opGetParticipant {
 		if why := s.validator.validate(r.Context(), r, rt, body); why != "" {
 			return handled{answer: errorAnswer(http.StatusBadRequest, "BadRequest", "%s", why)}
 		}
 		pause(delay)
-		return handled{answer: s.participant(rt.callID, rt.rawID)}
+		return handled{answer: s.participant(rt)}
 	}
 	rep, bad := s.parseRepeatability(r)
 	if bad != nil {
@@ -317,15 +322,17 @@ func (s *Server) handleAuthenticated(r *http.Request, rt route, body []byte, del
 		return handled{answer: errorAnswer(http.StatusBadRequest, "BadRequest", "the body is not a mute request")}
 	}
 	if rep == nil {
-		a, executed := s.execute(rep, rt.callID, &req)
+		a, executed := s.execute(rep, rt, &req)
 		pause(delay)
 		return handled{answer: a, executed: executed}
 	}
-	return s.executeRepeatable(r, rep, rt.callID, &req, body, delay)
+	return s.executeRepeatable(r, rep, rt, &req, body, delay)
 }
 
-// participant answers a read of one participant.
-func (s *Server) participant(callID, rawID string) answer {
+// participant answers a read of one participant, in the form of the API
+// version asked for.
+func (s *Server) participant(rt route) answer {
+	callID, rawID := rt.callID, rt.rawID
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, ok := s.calls[callID]
@@ -341,13 +348,14 @@ func (s *Server) participant(callID, rawID string) answer {
 		return errorAnswer(http.StatusInternalServerError, "InternalError", "the participant's raw ID is not valid")
 	}
 	onHold := false
-	return jsonAnswer(http.StatusOK, gen.CallParticipant{Identifier: wireIdentifier(id), IsMuted: &muted, IsOnHold: &onHold})
+	return jsonAnswer(http.StatusOK, gen.CallParticipant{Identifier: wireIdentifier(id, rt.version), IsMuted: &muted, IsOnHold: &onHold})
 }
 
-// wireIdentifier is the service's form of a participant: kind, rawId and
-// the nested identifier. It is written here independently of package
-// client's own encoder, so that each checks the other.
-func wireIdentifier(id client.Identifier) *gen.CommunicationIdentifierModel {
+// wireIdentifier is the service's form of a participant in an API
+// version: kind, rawId and the nested identifier. It is written here
+// independently of package client's own encoder, so that each checks the
+// other.
+func wireIdentifier(id client.Identifier, version string) *gen.CommunicationIdentifierModel {
 	raw := id.RawID()
 	m := &gen.CommunicationIdentifierModel{RawId: &raw}
 	kind := func(k gen.CommunicationIdentifierModelKind) *gen.CommunicationIdentifierModelKind { return &k }
@@ -358,13 +366,30 @@ func wireIdentifier(id client.Identifier) *gen.CommunicationIdentifierModel {
 		}
 		return &v
 	}
+	newer := hasExtensionUsers(version)
 	switch v := id.(type) {
-	case client.CommunicationUserIdentifier, client.TeamsExtensionUserIdentifier:
+	case client.TeamsExtensionUserIdentifier:
+		if newer {
+			m.Kind = kind(gen.CommunicationIdentifierModelKindTeamsExtensionUser)
+			m.TeamsExtensionUser = &gen.TeamsExtensionUserIdentifierModel{UserId: v.UserID, TenantId: v.TenantID, ResourceId: v.ResourceID, Cloud: cloud(v.Cloud)}
+			break
+		}
+		m.Kind = kind(gen.CommunicationIdentifierModelKindCommunicationUser)
+		m.CommunicationUser = &gen.CommunicationUserIdentifierModel{Id: raw}
+	case client.CommunicationUserIdentifier:
 		m.Kind = kind(gen.CommunicationIdentifierModelKindCommunicationUser)
 		m.CommunicationUser = &gen.CommunicationUserIdentifierModel{Id: raw}
 	case client.PhoneNumberIdentifier:
 		m.Kind = kind(gen.CommunicationIdentifierModelKindPhoneNumber)
 		m.PhoneNumber = &gen.PhoneNumberIdentifierModel{Value: v.PhoneNumber}
+		if newer {
+			anon := v.PhoneNumber == "anonymous"
+			m.PhoneNumber.IsAnonymous = &anon
+			if i := strings.LastIndex(v.PhoneNumber, "_"); i >= 0 && !anon {
+				asserted := v.PhoneNumber[i+1:]
+				m.PhoneNumber.AssertedId = &asserted
+			}
+		}
 	case client.MicrosoftTeamsUserIdentifier:
 		anon := v.IsAnonymous
 		m.Kind = kind(gen.CommunicationIdentifierModelKindMicrosoftTeamsUser)
@@ -378,13 +403,31 @@ func wireIdentifier(id client.Identifier) *gen.CommunicationIdentifierModel {
 	return m
 }
 
+// hasExtensionUsers reports whether an API version has the
+// teamsExtensionUser kind and phone numbers' isAnonymous and assertedId:
+// 2025-06-15 and later. API versions are dates, so they compare as strings.
+func hasExtensionUsers(version string) bool { return version >= "2025-06-15" }
+
+// wireKind is the kind an API version gives a participant on the wire.
+func wireKind(id client.Identifier, version string) gen.CommunicationIdentifierModelKind {
+	if id.Kind() == client.KindTeamsExtensionUser && !hasExtensionUsers(version) {
+		return gen.CommunicationIdentifierModelKindCommunicationUser
+	}
+	return gen.CommunicationIdentifierModelKind(id.Kind())
+}
+
 // execute performs the mute and returns the service's answer, and whether
 // the mute ran: requests the service refuses (an unknown call, a participant
-// not in it or of another kind) execute nothing and count for nothing.
-func (s *Server) execute(rep *repeatHeaders, callID string, req *gen.MuteParticipantsRequest) (a answer, executed bool) {
+// not in it or of another kind) execute nothing and count for nothing. Who
+// can be muted is decided by the participant's own raw ID, as the emulator
+// holds it, not by the kind the request claims: Communication Services users
+// and Teams Phone extension users can be; a request whose kind is not the
+// one its API version gives that participant is refused.
+func (s *Server) execute(rep *repeatHeaders, rt route, req *gen.MuteParticipantsRequest) (a answer, executed bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
+	callID := rt.callID
 	c, ok := s.calls[callID]
 	if !ok {
 		return errorAnswer(http.StatusNotFound, "CallNotFound", "call connection %q was not found", callID), false
@@ -394,7 +437,7 @@ func (s *Server) execute(rep *repeatHeaders, callID string, req *gen.MutePartici
 			"targetParticipants must name exactly one participant, not %d", n), false
 	}
 	target := req.TargetParticipants[0]
-	rawID, err := rawIDOf(target)
+	rawID, err := rawIDOf(target, rt.version)
 	if err != nil {
 		return errorAnswer(http.StatusBadRequest, "InvalidTargetParticipants", "%v", err), false
 	}
@@ -402,10 +445,13 @@ func (s *Server) execute(rep *repeatHeaders, callID string, req *gen.MutePartici
 	if err != nil {
 		return errorAnswer(http.StatusBadRequest, "InvalidTargetParticipants", "the participant's raw ID is not valid"), false
 	}
-	if k := id.Kind(); (k != client.KindCommunicationUser && k != client.KindTeamsExtensionUser) ||
-		(target.Kind != nil && *target.Kind != gen.CommunicationIdentifierModelKindCommunicationUser) {
+	if k := id.Kind(); k != client.KindCommunicationUser && k != client.KindTeamsExtensionUser {
 		return errorAnswer(http.StatusBadRequest, "UnsupportedParticipantKind",
-			"only Communication Services users can be muted, not %s", k), false
+			"only Communication Services users and Teams Phone extension users can be muted, not %s", k), false
+	}
+	if want := wireKind(id, rt.version); target.Kind != nil && *target.Kind != want {
+		return errorAnswer(http.StatusBadRequest, "UnsupportedParticipantKind",
+			"the participant is of kind %s in api-version %s, not %s", want, rt.version, *target.Kind), false
 	}
 	if _, in := c.participants[rawID]; !in {
 		return errorAnswer(http.StatusBadRequest, "ParticipantNotInCall",
@@ -422,13 +468,22 @@ func (s *Server) execute(rep *repeatHeaders, callID string, req *gen.MutePartici
 }
 
 // rawIDOf finds a wire identifier's raw ID, from rawId or its nested model.
-func rawIDOf(m gen.CommunicationIdentifierModel) (string, error) {
+// The teamsExtensionUser model counts only in API versions that have it;
+// older ones, like the service, ignore what they do not know.
+func rawIDOf(m gen.CommunicationIdentifierModel, version string) (string, error) {
 	nested := ""
 	switch {
 	case m.CommunicationUser != nil:
 		nested = m.CommunicationUser.Id
 	case m.PhoneNumber != nil:
 		nested = "4:" + m.PhoneNumber.Value
+	case m.TeamsExtensionUser != nil && hasExtensionUsers(version):
+		u := m.TeamsExtensionUser
+		prefix := "8:acs:"
+		if u.Cloud != nil && *u.Cloud != gen.CommunicationCloudEnvironmentModelPublic {
+			prefix = "8:" + string(*u.Cloud) + "-acs:"
+		}
+		nested = prefix + u.ResourceId + "_" + u.TenantId + "_" + u.UserId
 	case m.MicrosoftTeamsUser != nil, m.MicrosoftTeamsApp != nil:
 		if m.RawId == nil {
 			return "", errors.New("a Teams identifier needs a rawId")

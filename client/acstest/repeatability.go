@@ -117,7 +117,7 @@ func (h *expiryHeap) Pop() any {
 	return e
 }
 
-func (s *Server) executeRepeatable(r *http.Request, rep *repeatHeaders, callID string, req *gen.MuteParticipantsRequest, body []byte, delay time.Duration) handled {
+func (s *Server) executeRepeatable(r *http.Request, rep *repeatHeaders, rt route, req *gen.MuteParticipantsRequest, body []byte, delay time.Duration) handled {
 	fp := sha256.Sum256([]byte(r.Method + "\n" + r.URL.EscapedPath() + "?" + r.URL.RawQuery + "\n" + rep.firstSent.Format(http.TimeFormat) + "\n" + string(body)))
 	now := s.now()
 	s.mu.Lock()
@@ -150,7 +150,7 @@ func (s *Server) executeRepeatable(r *http.Request, rep *repeatHeaders, callID s
 		}
 	}
 
-	a, executed := s.execute(rep, callID, req)
+	a, executed := s.execute(rep, rt, req)
 	pause(delay)
 	a.header.Set(wire.HeaderRepeatabilityResult, "accepted")
 	e.answer, e.executed = a, executed

@@ -275,18 +275,36 @@ func Start(t testing.TB, opts *Options) *Server {
 }
 
 // Client returns a client for this server, like httptest.Server.Client: it
-// signs with the server's key and retries with delays short enough for
-// tests (10ms, growing to at most 100ms; 5s per attempt).
+// signs with the server's key, speaks the default API version
+// (client.APIVersion) and retries with delays short enough for tests (10ms,
+// growing to at most 100ms; 5s per attempt). NewClient makes one with other
+// options.
 func (s *Server) Client() *client.Client {
-	c, err := client.NewClientFromConnectionString(s.ConnectionString(), &client.ClientOptions{
-		Retry:             client.RetryOptions{RetryDelay: 10 * time.Millisecond, MaxRetryDelay: 100 * time.Millisecond, TryTimeout: 5 * time.Second},
-		InsecureAllowHTTP: true, // the emulator speaks http, wherever it listens
-	})
+	c, err := s.NewClient(nil)
 	if err != nil {
 		// Cannot happen: the server made the connection string itself.
 		panic("acstest: the server's own connection string is refused: " + err.Error())
 	}
 	return c
+}
+
+// NewClient returns a client for this server with opts (which may be nil):
+// it signs with the server's key and allows http; a zero opts.Retry means
+// Client's short test delays. Use it to choose an API version:
+//
+//	c, err := srv.NewClient(&client.ClientOptions{APIVersion: "2026-03-12"})
+//
+// Its only errors are those of client.NewClient for opts.
+func (s *Server) NewClient(opts *client.ClientOptions) (*client.Client, error) {
+	o := client.ClientOptions{}
+	if opts != nil {
+		o = *opts
+	}
+	if o.Retry == (client.RetryOptions{}) {
+		o.Retry = client.RetryOptions{RetryDelay: 10 * time.Millisecond, MaxRetryDelay: 100 * time.Millisecond, TryTimeout: 5 * time.Second}
+	}
+	o.InsecureAllowHTTP = true // the emulator speaks http, wherever it listens
+	return client.NewClientFromConnectionString(s.ConnectionString(), &o)
 }
 
 // Close stops the server at once, closing open connections.

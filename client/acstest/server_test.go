@@ -171,93 +171,102 @@ func errorCode(t *testing.T, resp *http.Response, body map[string]any) string {
 }
 
 func TestMuteThroughClient(t *testing.T) {
-	srv := newServer(t, nil)
-	c, err := client.NewClientFromConnectionString(srv.ConnectionString(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if muted, ok := srv.IsMuted("call-1", alice); muted || !ok {
-		t.Fatalf("before: muted=%v ok=%v", muted, ok)
-	}
-	res, err := c.MuteParticipant(context.Background(), "call-1", client.CommunicationUserIdentifier{ID: alice}, &client.MuteParticipantOptions{OperationContext: "op-1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.OperationContext != "op-1" || res.StatusCode != 200 {
-		t.Errorf("result = %+v", res)
-	}
-	if muted, _ := srv.IsMuted("call-1", alice); !muted {
-		t.Error("alice is not muted")
-	}
-	if muted, _ := srv.IsMuted("call-1", bob); muted {
-		t.Error("bob is muted")
-	}
-	if n := srv.Executions(res.RepeatabilityRequestID); n != 1 {
-		t.Errorf("executions = %d", n)
-	}
-	reqs := srv.Requests()
-	if len(reqs) != 1 || !reqs[0].Executed || reqs[0].Status != 200 {
-		t.Fatalf("requests = %+v", reqs)
-	}
-	if got := reqs[0].Header.Get("Authorization"); got != "HMAC-SHA256 REDACTED" {
-		t.Errorf("recorded Authorization = %q", got)
-	}
-	parts, ok := srv.Participants("call-1")
-	if !ok || len(parts) != 3 || parts[0] != (acstest.Participant{RawID: alice, Muted: true}) || parts[1].Muted {
-		t.Errorf("participants = %+v", parts)
-	}
-}
-
-func TestMuteAnswers(t *testing.T) {
-	srv := newServer(t, nil)
-	twoTargets := `{"targetParticipants":[{"rawId":"` + alice + `"},{"rawId":"` + bob + `"}]}`
-	tests := []struct {
-		name   string
-		rr     rawRequest
-		status int
-		code   string
-	}{
-		{"unknown call", rawRequest{path: "/calling/callConnections/nope/participants:mute?api-version=2024-09-15", body: muteBody(alice, "")}, 404, "CallNotFound"},
-		{"participant not in call", rawRequest{body: muteBody("8:acs:res_carol", "")}, 400, "ParticipantNotInCall"},
-		{"phone number participant", rawRequest{body: `{"targetParticipants":[{"kind":"phoneNumber","rawId":"` + phone + `","phoneNumber":{"value":"+15551234567"}}]}`}, 400, "UnsupportedParticipantKind"},
-		{"teams user", rawRequest{body: `{"targetParticipants":[{"kind":"microsoftTeamsUser","rawId":"8:orgid:x","microsoftTeamsUser":{"userId":"x"}}]}`}, 400, "UnsupportedParticipantKind"},
-		{"two targets", rawRequest{body: twoTargets}, 400, "InvalidTargetParticipants"},
-		{"no targets", rawRequest{body: `{"targetParticipants":[]}`}, 400, "InvalidTargetParticipants"},
-		{"rawId and nested disagree", rawRequest{body: `{"targetParticipants":[{"rawId":"` + alice + `","communicationUser":{"id":"` + bob + `"}}]}`}, 400, "InvalidTargetParticipants"},
-		{"missing targetParticipants", rawRequest{body: `{"operationContext":"x"}`}, 400, "BadRequest"},
-		{"wrong type", rawRequest{body: `{"targetParticipants":"` + alice + `"}`}, 400, "BadRequest"},
-		{"bad kind enum", rawRequest{body: `{"targetParticipants":[{"kind":"robot","rawId":"` + alice + `"}]}`}, 400, "BadRequest"},
-		{"nested without id", rawRequest{body: `{"targetParticipants":[{"communicationUser":{}}]}`}, 400, "BadRequest"},
-		{"not JSON", rawRequest{body: `targetParticipants=` + alice}, 400, "BadRequest"},
-		{"no api-version", rawRequest{path: "/calling/callConnections/call-1/participants:mute", body: muteBody(alice, "")}, 400, "MissingApiVersionParameter"},
-		{"other api-version", rawRequest{path: "/calling/callConnections/call-1/participants:mute?api-version=2023-10-15", body: muteBody(alice, "")}, 400, "UnsupportedApiVersion"},
-		{"unknown path", rawRequest{path: "/calling/callConnections/call-1/participants:unmute?api-version=2024-09-15", body: muteBody(alice, "")}, 404, "NotFound"},
-		{"GET", rawRequest{method: http.MethodGet, body: ""}, 405, "MethodNotAllowed"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			resp, body := tt.rr.do(t, srv)
-			if resp.StatusCode != tt.status {
-				t.Fatalf("status = %d, want %d (%v)", resp.StatusCode, tt.status, body)
+	for _, v := range client.SupportedAPIVersions() {
+		t.Run(v, func(t *testing.T) {
+			srv := newServer(t, nil)
+			c, err := client.NewClientFromConnectionString(srv.ConnectionString(), &client.ClientOptions{APIVersion: v})
+			if err != nil {
+				t.Fatal(err)
 			}
-			if code := errorCode(t, resp, body); code != tt.code {
-				t.Errorf("code = %q, want %q (%v)", code, tt.code, body)
+			if muted, ok := srv.IsMuted("call-1", alice); muted || !ok {
+				t.Fatalf("before: muted=%v ok=%v", muted, ok)
 			}
-			if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
-				t.Errorf("Content-Type = %q", ct)
+			res, err := c.MuteParticipant(context.Background(), "call-1", client.CommunicationUserIdentifier{ID: alice}, &client.MuteParticipantOptions{OperationContext: "op-1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.OperationContext != "op-1" || res.StatusCode != 200 {
+				t.Errorf("result = %+v", res)
+			}
+			if muted, _ := srv.IsMuted("call-1", alice); !muted {
+				t.Error("alice is not muted")
+			}
+			if muted, _ := srv.IsMuted("call-1", bob); muted {
+				t.Error("bob is muted")
+			}
+			if n := srv.Executions(res.RepeatabilityRequestID); n != 1 {
+				t.Errorf("executions = %d", n)
+			}
+			reqs := srv.Requests()
+			if len(reqs) != 1 || !reqs[0].Executed || reqs[0].Status != 200 {
+				t.Fatalf("requests = %+v", reqs)
+			}
+			if got := reqs[0].Header.Get("Authorization"); got != "HMAC-SHA256 REDACTED" {
+				t.Errorf("recorded Authorization = %q", got)
+			}
+			parts, ok := srv.Participants("call-1")
+			if !ok || len(parts) != 3 || parts[0] != (acstest.Participant{RawID: alice, Muted: true}) || parts[1].Muted {
+				t.Errorf("participants = %+v", parts)
 			}
 		})
 	}
-	if m, _ := srv.IsMuted("call-1", alice); m {
-		t.Error("a failed request muted alice")
-	}
-	if m, _ := srv.IsMuted("call-1", bob); m {
-		t.Error("a failed request muted bob")
-	}
-	// The validation message names the problem.
-	_, body := rawRequest{body: `{"operationContext":"x"}`}.do(t, srv)
-	if msg := body["error"].(map[string]any)["message"].(string); !strings.Contains(msg, "targetParticipants") {
-		t.Errorf("message %q does not name targetParticipants", msg)
+}
+
+// Every answer of the mute operation, in every supported API version.
+func TestMuteAnswers(t *testing.T) {
+	for _, v := range client.SupportedAPIVersions() {
+		t.Run(v, func(t *testing.T) {
+			srv := newServer(t, nil)
+			twoTargets := `{"targetParticipants":[{"rawId":"` + alice + `"},{"rawId":"` + bob + `"}]}`
+			tests := []struct {
+				name   string
+				rr     rawRequest
+				status int
+				code   string
+			}{
+				{"unknown call", rawRequest{path: "/calling/callConnections/nope/participants:mute?api-version=" + v, body: muteBody(alice, "")}, 404, "CallNotFound"},
+				{"participant not in call", rawRequest{path: mutePath(v), body: muteBody("8:acs:res_carol", "")}, 400, "ParticipantNotInCall"},
+				{"phone number participant", rawRequest{path: mutePath(v), body: `{"targetParticipants":[{"kind":"phoneNumber","rawId":"` + phone + `","phoneNumber":{"value":"+15551234567"}}]}`}, 400, "UnsupportedParticipantKind"},
+				{"teams user", rawRequest{path: mutePath(v), body: `{"targetParticipants":[{"kind":"microsoftTeamsUser","rawId":"8:orgid:x","microsoftTeamsUser":{"userId":"x"}}]}`}, 400, "UnsupportedParticipantKind"},
+				{"two targets", rawRequest{path: mutePath(v), body: twoTargets}, 400, "InvalidTargetParticipants"},
+				{"no targets", rawRequest{path: mutePath(v), body: `{"targetParticipants":[]}`}, 400, "InvalidTargetParticipants"},
+				{"rawId and nested disagree", rawRequest{path: mutePath(v), body: `{"targetParticipants":[{"rawId":"` + alice + `","communicationUser":{"id":"` + bob + `"}}]}`}, 400, "InvalidTargetParticipants"},
+				{"missing targetParticipants", rawRequest{path: mutePath(v), body: `{"operationContext":"x"}`}, 400, "BadRequest"},
+				{"wrong type", rawRequest{path: mutePath(v), body: `{"targetParticipants":"` + alice + `"}`}, 400, "BadRequest"},
+				{"bad kind enum", rawRequest{path: mutePath(v), body: `{"targetParticipants":[{"kind":"robot","rawId":"` + alice + `"}]}`}, 400, "BadRequest"},
+				{"nested without id", rawRequest{path: mutePath(v), body: `{"targetParticipants":[{"communicationUser":{}}]}`}, 400, "BadRequest"},
+				{"not JSON", rawRequest{path: mutePath(v), body: `targetParticipants=` + alice}, 400, "BadRequest"},
+				{"no api-version", rawRequest{path: "/calling/callConnections/call-1/participants:mute", body: muteBody(alice, "")}, 400, "MissingApiVersionParameter"},
+				{"other api-version", rawRequest{path: "/calling/callConnections/call-1/participants:mute?api-version=2023-10-15", body: muteBody(alice, "")}, 400, "UnsupportedApiVersion"},
+				{"unknown path", rawRequest{path: "/calling/callConnections/call-1/participants:unmute?api-version=" + v, body: muteBody(alice, "")}, 404, "NotFound"},
+				{"GET", rawRequest{method: http.MethodGet, path: mutePath(v), body: ""}, 405, "MethodNotAllowed"},
+			}
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					resp, body := tt.rr.do(t, srv)
+					if resp.StatusCode != tt.status {
+						t.Fatalf("status = %d, want %d (%v)", resp.StatusCode, tt.status, body)
+					}
+					if code := errorCode(t, resp, body); code != tt.code {
+						t.Errorf("code = %q, want %q (%v)", code, tt.code, body)
+					}
+					if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+						t.Errorf("Content-Type = %q", ct)
+					}
+				})
+			}
+			if m, _ := srv.IsMuted("call-1", alice); m {
+				t.Error("a failed request muted alice")
+			}
+			if m, _ := srv.IsMuted("call-1", bob); m {
+				t.Error("a failed request muted bob")
+			}
+			// The validation message names the problem.
+			_, body := rawRequest{path: mutePath(v), body: `{"operationContext":"x"}`}.do(t, srv)
+			if msg := body["error"].(map[string]any)["message"].(string); !strings.Contains(msg, "targetParticipants") {
+				t.Errorf("message %q does not name targetParticipants", msg)
+			}
+		})
 	}
 }
 

@@ -13,34 +13,40 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 
+	"github.com/acsmute/acsmute/client"
 	"github.com/acsmute/acsmute/openapi"
 	"github.com/acsmute/acsmute/openapi/wire"
 )
 
-// validator checks requests against the project's OpenAPI document.
+// validator checks requests against the project's OpenAPI document, as it
+// stands for each supported API version (openapi.LoadVersion).
 type validator struct {
-	routes map[operation]*routers.Route
+	routes map[string]map[operation]*routers.Route // API version -> operation -> route
 }
 
 func newValidator() (*validator, error) {
-	doc, err := openapi.Load(context.Background())
-	if err != nil {
-		return nil, fmt.Errorf("acstest: %w", err)
-	}
-	v := &validator{routes: map[operation]*routers.Route{}}
-	for op, path := range map[operation]string{opMute: wire.PathMute, opGetParticipant: wire.PathGetParticipant} {
-		item := doc.Paths.Find(path)
-		if item == nil || item.GetOperation(op.method()) == nil {
-			return nil, fmt.Errorf("acstest: the OpenAPI document has no %s %s", op.method(), path)
+	v := &validator{routes: map[string]map[operation]*routers.Route{}}
+	for _, version := range client.SupportedAPIVersions() {
+		doc, err := openapi.LoadVersion(context.Background(), version)
+		if err != nil {
+			return nil, fmt.Errorf("acstest: %w", err)
 		}
-		v.routes[op] = &routers.Route{
-			Spec:      doc,
-			Server:    doc.Servers[0],
-			Path:      path,
-			PathItem:  item,
-			Method:    op.method(),
-			Operation: item.GetOperation(op.method()),
+		routes := map[operation]*routers.Route{}
+		for op, path := range map[operation]string{opMute: wire.PathMute, opGetParticipant: wire.PathGetParticipant} {
+			item := doc.Paths.Find(path)
+			if item == nil || item.GetOperation(op.method()) == nil {
+				return nil, fmt.Errorf("acstest: the OpenAPI document has no %s %s", op.method(), path)
+			}
+			routes[op] = &routers.Route{
+				Spec:      doc,
+				Server:    doc.Servers[0],
+				Path:      path,
+				PathItem:  item,
+				Method:    op.method(),
+				Operation: item.GetOperation(op.method()),
+			}
 		}
+		v.routes[version] = routes
 	}
 	return v, nil
 }
@@ -57,7 +63,7 @@ func (v *validator) validate(ctx context.Context, r *http.Request, rt route, bod
 	err := openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{
 		Request:    req,
 		PathParams: params,
-		Route:      v.routes[rt.op],
+		Route:      v.routes[rt.version][rt.op],
 		Options: &openapi3filter.Options{
 			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
 			MultiError:         true,
