@@ -30,6 +30,7 @@ type callFlags struct {
 	call             *string
 	participant      *string
 	timeout          *time.Duration
+	apiVersion       *string
 }
 
 func addCallFlags(fs *flag.FlagSet, what string) callFlags {
@@ -39,7 +40,14 @@ func addCallFlags(fs *flag.FlagSet, what string) callFlags {
 		call:             fs.String("call", "", "call connection ID (required)"),
 		participant:      fs.String("participant", "", "raw ID of the participant "+what+", such as 8:acs:... (required)"),
 		timeout:          fs.Duration("timeout", 2*time.Minute, "give up after this long, retries included"),
+		apiVersion:       addAPIVersionFlag(fs),
 	}
+}
+
+// addAPIVersionFlag defines --api-version, the Call Automation API version
+// to speak.
+func addAPIVersionFlag(fs *flag.FlagSet) *string {
+	return fs.String("api-version", client.APIVersion, "Call Automation API version: "+strings.Join(client.SupportedAPIVersions(), ", "))
 }
 
 // resolve checks the shared flags and makes the client and the participant.
@@ -96,13 +104,13 @@ func (f callFlags) resolve(cmd string, e env) (c *client.Client, who client.Iden
 		if err != nil {
 			return nil, nil, false, usageError(e, cmd, "ACS_BEARER_TOKEN: %s", cliMessage(err))
 		}
-		c, err = client.NewClient(*f.endpoint, cred, nil)
+		c, err = client.NewClient(*f.endpoint, cred, &client.ClientOptions{APIVersion: *f.apiVersion})
 		if err != nil {
 			return nil, nil, false, usageError(e, cmd, "%s", cliMessage(err))
 		}
 		return c, who, true, exitOK
 	}
-	c, err = client.NewClientFromConnectionString(*f.connectionString, nil)
+	c, err = client.NewClientFromConnectionString(*f.connectionString, &client.ClientOptions{APIVersion: *f.apiVersion})
 	if err != nil {
 		return nil, nil, false, usageError(e, cmd, "%s", cliMessage(err))
 	}
@@ -118,6 +126,7 @@ func cliMessage(err error) string {
 		"OperationContext", "--operation-context",
 		"RepeatabilityRequestID", "--repeatability-request-id",
 		"RepeatabilityFirstSent", "--repeatability-first-sent",
+		"APIVersion", "--api-version",
 	).Replace(err.Error())
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -17,7 +18,7 @@ import (
 	"github.com/acsmute/acsmute/openapi/wire"
 )
 
-const demoUsage = `Usage: acsmute demo
+const demoUsage = `Usage: acsmute demo [--api-version V]
 
 Starts the emulator in-process on a loopback port with one call and three
 participants, mutes one of them through the client, and shows the request
@@ -25,18 +26,29 @@ sent, the answer, and the participant read back to confirm it. Then it
 mutes a second one while the emulator fails the first attempt with 503, to
 show a safe retry (same repeatability headers, one execution), and tries a
 phone participant, which the service refuses. The participants are shown
-before and after.
+before and after. The client speaks --api-version (the default is the
+client's default version), and the demo says which.
 
-Example:
+Flags:
+`
+
+const demoExamples = `
+Examples:
   acsmute demo
+  acsmute demo --api-version 2026-03-12
 `
 
 func runDemo(ctx context.Context, args []string, e env) int {
-	fs := newFlagSet("acsmute demo", demoUsage, "", e)
+	fs := newFlagSet("acsmute demo", demoUsage, demoExamples, e)
+	version := addAPIVersionFlag(fs)
 	if ok, code := parseFlags(fs, args, e); !ok {
 		return code
 	}
-	if err := demo(ctx, e); err != nil {
+	if !slices.Contains(client.SupportedAPIVersions(), *version) {
+		return usageError(e, "acsmute demo", "--api-version %q is not supported (want one of %s)",
+			truncate(*version, 32), strings.Join(client.SupportedAPIVersions(), ", "))
+	}
+	if err := demo(ctx, e, *version); err != nil {
 		fmt.Fprintf(e.stderr, "acsmute demo: %v\n", err)
 		return exitFailure
 	}
@@ -50,20 +62,23 @@ const (
 	carol    = "4:+15550100"
 )
 
-func demo(ctx context.Context, e env) error {
+func demo(ctx context.Context, e env, version string) error {
 	w := e.stdout
 	srv, err := acstest.NewServer(&acstest.Options{Calls: map[string][]string{demoCall: {alice, bob, carol}}})
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
-	fmt.Fprintf(w, "Emulator listening on %s (in-process, loopback only)\n\n", srv.URL)
+	fmt.Fprintf(w, "Emulator listening on %s (in-process, loopback only)\n", srv.URL)
 
-	c, err := client.NewClientFromConnectionString(srv.ConnectionString(),
-		&client.ClientOptions{Retry: client.RetryOptions{RetryDelay: 100 * time.Millisecond}}) // keeps the demo quick
+	c, err := client.NewClientFromConnectionString(srv.ConnectionString(), &client.ClientOptions{
+		APIVersion: version,
+		Retry:      client.RetryOptions{RetryDelay: 100 * time.Millisecond}, // keeps the demo quick
+	})
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(w, "Client speaks Call Automation API version %s (supported: %s)\n\n", c.APIVersion(), strings.Join(client.SupportedAPIVersions(), ", "))
 	showCall(w, srv, "before")
 
 	fmt.Fprintf(w, "\n== 1. Mute %s\n", alice)

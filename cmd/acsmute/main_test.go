@@ -184,6 +184,7 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("exit %d, stderr %s", r.code, r.stderr)
 	}
 	for _, want := range []string{
+		"Client speaks Call Automation API version 2024-09-15",
 		"Participants of demo-call, before:",
 		"POST /calling/callConnections/demo-call/participants:mute?api-version=2024-09-15",
 		"Authorization: HMAC-SHA256 REDACTED",
@@ -490,5 +491,61 @@ func TestBearerTokenFromEnvironment(t *testing.T) {
 	r := runCmd(t, map[string]string{"ACS_BEARER_TOKEN": "fake-cli-token-wrong"}, "mute", "--endpoint", srv.URL, "--call", "call-1", "--participant", "8:acs:r_alice")
 	if r.code != 1 || !strings.Contains(r.stderr, "401") {
 		t.Errorf("wrong token: exit %d, stderr %s", r.code, r.stderr)
+	}
+}
+
+// --api-version chooses the version every command speaks; an unsupported
+// one is bad input and sends nothing.
+func TestAPIVersionFlag(t *testing.T) {
+	const ext = "8:acs:r_tenant_user"
+	for _, v := range []string{"2024-09-15", "2025-06-15", "2026-03-12"} {
+		t.Run(v, func(t *testing.T) {
+			srv, err := acstest.NewServer(&acstest.Options{AccessKey: fakeKey, Calls: map[string][]string{"call-1": {"8:acs:r_alice", ext}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Close()
+			cs := srv.ConnectionString()
+			for _, raw := range []string{"8:acs:r_alice", ext} {
+				if r := runCmd(t, nil, "mute", "--api-version", v, "--connection-string", cs, "--call", "call-1", "--participant", raw, "--verify"); r.code != 0 {
+					t.Fatalf("mute %s: exit %d, stderr %s", raw, r.code, r.stderr)
+				}
+			}
+			r := runCmd(t, nil, "participant", "--api-version", v, "--connection-string", cs, "--call", "call-1", "--participant", ext)
+			var out participantOutput
+			if r.code != 0 || json.Unmarshal([]byte(r.stdout), &out) != nil || out.Kind != "teamsExtensionUser" || !out.IsMuted {
+				t.Errorf("participant: exit %d, %q %s", r.code, r.stdout, r.stderr)
+			}
+			reqs := srv.Requests()
+			if len(reqs) != 5 {
+				t.Fatalf("%d requests", len(reqs))
+			}
+			for _, req := range reqs {
+				if !strings.HasSuffix(req.RequestURI, "?api-version="+v) {
+					t.Errorf("%s %s", req.Method, req.RequestURI)
+				}
+			}
+			if v == "2026-03-12" && !strings.Contains(string(reqs[2].Body), `"kind":"teamsExtensionUser"`) {
+				t.Errorf("extension user sent as %s", reqs[2].Body)
+			}
+		})
+	}
+	srv := emulator(t)
+	for _, cmd := range []string{"mute", "participant"} {
+		r := runCmd(t, nil, cmd, "--api-version", "2025-08-15-preview", "--connection-string", srv.ConnectionString(), "--call", "call-1", "--participant", "8:acs:r_alice")
+		if r.code != 2 || !strings.Contains(r.stderr, `--api-version "2025-08-15-preview" is not supported (want one of 2024-09-15, 2025-06-15, 2026-03-12)`) {
+			t.Errorf("%s: exit %d, stderr %q", cmd, r.code, r.stderr)
+		}
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d requests sent with a bad version", n)
+	}
+	if r := runCmd(t, nil, "demo", "--api-version", "2026-03-12"); r.code != 0 ||
+		!strings.Contains(r.stdout, "Client speaks Call Automation API version 2026-03-12") ||
+		!strings.Contains(r.stdout, "participants:mute?api-version=2026-03-12") {
+		t.Errorf("demo: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := runCmd(t, nil, "demo", "--api-version", "latest"); r.code != 2 {
+		t.Errorf("demo with a bad version: exit %d", r.code)
 	}
 }
