@@ -8,11 +8,15 @@
 // POST /calling/callConnections/{id}/participants:mute and
 // GET /calling/callConnections/{id}/participants/{rawId} as the service
 // does: it checks HMAC-SHA256 signatures (or configured bearer tokens),
-// validates requests against the project's OpenAPI document, honours the
+// validates requests against the project's OpenAPI document as it stands
+// for the request's API version (2024-09-15, 2025-06-15 or 2026-03-12:
+// client.SupportedAPIVersions), answers reads in that version's form, honours the
 // repeatability headers (replaying the first answer to a resent request
 // without muting again), and answers errors as CommunicationErrorResponse
 // bodies with an x-ms-error-code header. Like the service, it mutes
-// Communication Services users only, and it takes exactly one target per
+// Communication Services users (Teams Phone extension users included) only,
+// deciding by the participant's raw ID rather than by the kind a request
+// claims, and it takes exactly one target per
 // request: the official SDKs' generally available versions never send more
 // (Java replaced its multi-target muteParticipants with single-target
 // muteParticipant), so any other count is answered as an invalid
