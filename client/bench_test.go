@@ -91,7 +91,7 @@ func newBaseline(b *testing.B, srv *httptest.Server) *baseline {
 	t.MaxIdleConnsPerHost = 100
 	return &baseline{
 		hc:   &http.Client{Transport: t},
-		url:  srv.URL + "/calling/callConnections/" + benchCall + "/participants:mute?api-version=2024-09-15",
+		url:  srv.URL + "/calling/callConnections/" + benchCall + "/participants:mute?api-version=" + client.APIVersion,
 		host: strings.TrimPrefix(srv.URL, "http://"),
 		key:  key,
 		body: body,

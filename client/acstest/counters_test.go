@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/acsmute/acsmute/client"
 )
 
 // Requests the service refuses execute nothing: they are not counted, and
@@ -13,7 +15,7 @@ import (
 func TestRefusedMutesAreNotExecutions(t *testing.T) {
 	srv := newServer(t, nil)
 	for _, r := range []rawRequest{
-		{path: "/calling/callConnections/no-call/participants:mute?api-version=2024-09-15", body: muteBody(alice, "")},
+		{path: "/calling/callConnections/no-call/participants:mute?api-version=" + client.APIVersion, body: muteBody(alice, "")},
 		{body: muteBody("8:acs:res_nobody", "")},
 		{body: muteBody(phone, "")},
 	} {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/acsmute/acsmute/client"
 	"github.com/acsmute/acsmute/client/acstest"
 )
 
@@ -90,8 +91,8 @@ func TestBodyLimit(t *testing.T) {
 func TestPathsWithoutCallID(t *testing.T) {
 	srv := newServer(t, nil)
 	for _, p := range []string{
-		"/calling/callConnections/participants:mute?api-version=2024-09-15",
-		"/calling/callConnections//participants:mute?api-version=2024-09-15",
+		"/calling/callConnections/participants:mute?api-version=" + client.APIVersion,
+		"/calling/callConnections//participants:mute?api-version=" + client.APIVersion,
 	} {
 		resp, b, err := rawRequest{path: p, body: muteBody(bob, "")}.send(t, srv)
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acsmute/acsmute/client"
 	"github.com/acsmute/acsmute/client/acstest"
 )
 
@@ -31,7 +32,7 @@ func FuzzEmulatorRequest(f *testing.F) {
 	f.Add("%zz", `{"targetParticipants":null,"operationContext":5}`, "application/json", "", "", true)
 	key, _ := base64.StdEncoding.DecodeString(fakeKey)
 	f.Fuzz(func(t *testing.T, callID, body, contentType, repeatID, firstSent string, sign bool) {
-		u := srv.URL + "/calling/callConnections/" + url.PathEscape(callID) + "/participants:mute?api-version=2024-09-15"
+		u := srv.URL + "/calling/callConnections/" + url.PathEscape(callID) + "/participants:mute?api-version=" + client.APIVersion
 		req, err := http.NewRequest(http.MethodPost, u, stringsReader(body))
 		if err != nil {
 			return

@@ -127,7 +127,7 @@ func TestUnacceptedRequestsKeepLittle(t *testing.T) {
 	if got.Header.Get("X-Junk") != "" || len(got.RequestURI) > 1024 || got.Header.Get("Content-Type") == "" {
 		t.Errorf("kept header X-Junk %d bytes, URI %d bytes, Content-Type %q", len(got.Header.Get("X-Junk")), len(got.RequestURI), got.Header.Get("Content-Type"))
 	}
-	resp, b := rawRequest{method: http.MethodGet, path: "/calling/callConnections/call-1/participants/participants:mute?api-version=2024-09-15"}.do(t, srv)
+	resp, b := rawRequest{method: http.MethodGet, path: "/calling/callConnections/call-1/participants/participants:mute?api-version=" + client.APIVersion}.do(t, srv)
 	if resp.StatusCode != 200 {
 		t.Errorf("raw ID participants:mute: %d %v", resp.StatusCode, b)
 	}

@@ -73,7 +73,7 @@ func muteBody(rawID, opCtx string) string {
 	return string(b)
 }
 
-const callPath = "/calling/callConnections/call-1/participants:mute?api-version=2024-09-15"
+const callPath = "/calling/callConnections/call-1/participants:mute?api-version=" + client.APIVersion
 
 func (rr rawRequest) do(t *testing.T, srv *acstest.Server) (*http.Response, map[string]any) {
 	t.Helper()
@@ -309,7 +309,7 @@ func TestAuthentication(t *testing.T) {
 			r.URL.Path = "/calling/callConnections/call-2/participants:mute"
 		}}, "signature does not match"},
 		{"tampered query", rawRequest{body: body, tamper: func(r *http.Request) {
-			r.URL.RawQuery = "api-version=2024-09-15&x=1"
+			r.URL.RawQuery = "api-version=" + client.APIVersion + "&x=1"
 		}}, "signature does not match"},
 		{"date too old", rawRequest{body: body, date: time.Now().Add(-16 * time.Minute)}, "away from the server's clock"},
 		{"date in the future", rawRequest{body: body, date: time.Now().Add(16 * time.Minute)}, "away from the server's clock"},
