@@ -140,6 +140,15 @@ type CommunicationUserIdentifierModel struct {
 	Id string `json:"id"`
 }
 
+// GetParticipantsResponse One page of a call's participants.
+type GetParticipantsResponse struct {
+	// NextLink The URL of the next page; absent on the last page.
+	NextLink *string `json:"nextLink,omitempty"`
+
+	// Value The participants on this page.
+	Value []CallParticipant `json:"value"`
+}
+
 // MicrosoftTeamsAppIdentifierModel A Microsoft Teams application, such as a bot.
 type MicrosoftTeamsAppIdentifierModel struct {
 	// AppId The application's ID.
@@ -201,6 +210,12 @@ type TeamsExtensionUserIdentifierModel struct {
 
 	// UserId The user's Entra ID object ID.
 	UserId string `json:"userId"`
+}
+
+// CallConnectionGetParticipantsParams defines parameters for CallConnectionGetParticipants.
+type CallConnectionGetParticipantsParams struct {
+	// ApiVersion The service API version this request is written against: "2024-09-15", "2025-06-15" or "2026-03-12".
+	ApiVersion string `form:"api-version" json:"api-version"`
 }
 
 // CallConnectionGetParticipantParams defines parameters for CallConnectionGetParticipant.
@@ -298,6 +313,13 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// CallConnectionGetParticipants List the participants of a call connection.
+	//
+	// Returns the participants of the call and their state, a page at a time. When there are more, the answer's nextLink is the URL of the next page. Recording and transcription bots are not listed. Reading changes nothing, so the request can be repeated freely.
+	//
+	// Corresponds with GET /calling/callConnections/{callConnectionId}/participants (the `CallConnectionGetParticipants` operationId).
+	CallConnectionGetParticipants(ctx context.Context, callConnectionId string, params *CallConnectionGetParticipantsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CallConnectionGetParticipant Read one participant of a call connection.
 	//
 	// Returns the participant's identifier and its current state, whether it is muted and whether it is on hold. Reading changes nothing, so the request can be repeated freely.
@@ -322,6 +344,23 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /calling/callConnections/{callConnectionId}/participants:mute (the `CallConnectionMute` operationId).
 	CallConnectionMute(ctx context.Context, callConnectionId string, params *CallConnectionMuteParams, body CallConnectionMuteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// CallConnectionGetParticipants List the participants of a call connection.
+//
+// Returns the participants of the call and their state, a page at a time. When there are more, the answer's nextLink is the URL of the next page. Recording and transcription bots are not listed. Reading changes nothing, so the request can be repeated freely.
+//
+// Corresponds with GET /calling/callConnections/{callConnectionId}/participants (the `CallConnectionGetParticipants` operationId).
+func (c *Client) CallConnectionGetParticipants(ctx context.Context, callConnectionId string, params *CallConnectionGetParticipantsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCallConnectionGetParticipantsRequest(c.Server, callConnectionId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // CallConnectionGetParticipant Read one participant of a call connection.
@@ -377,6 +416,63 @@ func (c *Client) CallConnectionMute(ctx context.Context, callConnectionId string
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewCallConnectionGetParticipantsRequest constructs an http.Request for the CallConnectionGetParticipants method
+func NewCallConnectionGetParticipantsRequest(server string, callConnectionId string, params *CallConnectionGetParticipantsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "callConnectionId", callConnectionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/calling/callConnections/%s/participants", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "api-version", params.ApiVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
 }
 
 // NewCallConnectionGetParticipantRequest constructs an http.Request for the CallConnectionGetParticipant method
@@ -583,6 +679,15 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// CallConnectionGetParticipantsWithResponse List the participants of a call connection.
+	//
+	// Returns the participants of the call and their state, a page at a time. When there are more, the answer's nextLink is the URL of the next page. Recording and transcription bots are not listed. Reading changes nothing, so the request can be repeated freely.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /calling/callConnections/{callConnectionId}/participants (the `CallConnectionGetParticipants` operationId).
+	CallConnectionGetParticipantsWithResponse(ctx context.Context, callConnectionId string, params *CallConnectionGetParticipantsParams, reqEditors ...RequestEditorFn) (*CallConnectionGetParticipantsResponse, error)
+
 	// CallConnectionGetParticipantWithResponse Read one participant of a call connection.
 	//
 	// Returns the participant's identifier and its current state, whether it is muted and whether it is on hold. Reading changes nothing, so the request can be repeated freely.
@@ -609,6 +714,54 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /calling/callConnections/{callConnectionId}/participants:mute (the `CallConnectionMute` operationId).
 	CallConnectionMuteWithResponse(ctx context.Context, callConnectionId string, params *CallConnectionMuteParams, body CallConnectionMuteJSONRequestBody, reqEditors ...RequestEditorFn) (*CallConnectionMuteResponse, error)
+}
+
+type CallConnectionGetParticipantsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GetParticipantsResponse
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *CommunicationErrorResponse
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CallConnectionGetParticipantsResponse) GetJSON200() *GetParticipantsResponse {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CallConnectionGetParticipantsResponse) GetJSONDefault() *CommunicationErrorResponse {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CallConnectionGetParticipantsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CallConnectionGetParticipantsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CallConnectionGetParticipantsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CallConnectionGetParticipantsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 type CallConnectionGetParticipantResponse struct {
@@ -707,6 +860,21 @@ func (r CallConnectionMuteResponse) ContentType() string {
 	return ""
 }
 
+// CallConnectionGetParticipantsWithResponse List the participants of a call connection.
+//
+// Returns the participants of the call and their state, a page at a time. When there are more, the answer's nextLink is the URL of the next page. Recording and transcription bots are not listed. Reading changes nothing, so the request can be repeated freely.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /calling/callConnections/{callConnectionId}/participants (the `CallConnectionGetParticipants` operationId).
+func (c *ClientWithResponses) CallConnectionGetParticipantsWithResponse(ctx context.Context, callConnectionId string, params *CallConnectionGetParticipantsParams, reqEditors ...RequestEditorFn) (*CallConnectionGetParticipantsResponse, error) {
+	rsp, err := c.CallConnectionGetParticipants(ctx, callConnectionId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCallConnectionGetParticipantsResponse(rsp)
+}
+
 // CallConnectionGetParticipantWithResponse Read one participant of a call connection.
 //
 // Returns the participant's identifier and its current state, whether it is muted and whether it is on hold. Reading changes nothing, so the request can be repeated freely.
@@ -750,6 +918,39 @@ func (c *ClientWithResponses) CallConnectionMuteWithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseCallConnectionMuteResponse(rsp)
+}
+
+// ParseCallConnectionGetParticipantsResponse parses an HTTP response from a CallConnectionGetParticipantsWithResponse call
+func ParseCallConnectionGetParticipantsResponse(rsp *http.Response) (*CallConnectionGetParticipantsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CallConnectionGetParticipantsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GetParticipantsResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest CommunicationErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
 }
 
 // ParseCallConnectionGetParticipantResponse parses an HTTP response from a CallConnectionGetParticipantWithResponse call

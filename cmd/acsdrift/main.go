@@ -1,6 +1,6 @@
 // Command acsdrift compares the project's OpenAPI document with Microsoft's
 // published Swagger 2.0 description of a Call Automation API version and
-// prints one line per contract difference of our operations (mute, get participant).
+// prints one line per contract difference of our operations (mute, get participant, list participants).
 //
 //	acsdrift [-upstream PATH_OR_URL] [-expected FILE] [-version V]
 //

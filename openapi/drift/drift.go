@@ -3,7 +3,7 @@
 // drift when Microsoft ships a new version.
 //
 // Only what changes the contract is compared: for every operation in our
-// document (mute, and reading a participant), its parameters (name, location, required, type, format, enum), request body
+// document (mute, reading a participant, listing participants), its parameters (name, location, required, type, format, enum), request body
 // (required, media types, schema), response codes and their schemas; for
 // every schema the operation reaches, its type, format, enum values,
 // required list, properties, array items and allOf/oneOf/anyOf subschemas.

@@ -72,6 +72,17 @@ func baseline() (main, common map[string]any) {
 				"200":     map[string]any{"description": "ok", "schema": ref("MuteParticipantsResult")},
 				"default": map[string]any{"description": "error", "schema": ref("CommunicationErrorResponse")},
 			},
+		}}, wire.PathGetParticipants: map[string]any{"get": map[string]any{
+			"operationId": "CallConnection_GetParticipants",
+			"parameters": []any{
+				map[string]any{"$ref": "#/parameters/ApiVersionParameter"},
+				map[string]any{"name": "callConnectionId", "in": "path", "required": true, "type": "string"},
+			},
+			"responses": map[string]any{
+				"200":     map[string]any{"description": "ok", "schema": ref("GetParticipantsResponse")},
+				"default": map[string]any{"description": "error", "schema": ref("CommunicationErrorResponse")},
+			},
+			"x-ms-pageable": map[string]any{"nextLinkName": "nextLink", "itemName": "value"},
 		}}, wire.PathGetParticipant: map[string]any{"get": map[string]any{
 			"operationId": "CallConnection_GetParticipant",
 			"parameters": []any{
@@ -85,6 +96,9 @@ func baseline() (main, common map[string]any) {
 			},
 		}}},
 		"definitions": map[string]any{
+			"GetParticipantsResponse": map[string]any{"type": "object", "required": []any{"value"}, "properties": map[string]any{
+				"value":    map[string]any{"type": "array", "items": ref("CallParticipant")},
+				"nextLink": str}},
 			"MuteParticipantsRequest": map[string]any{"type": "object", "required": []any{"targetParticipants"}, "properties": map[string]any{
 				"targetParticipants": map[string]any{"type": "array", "items": ref("CommunicationIdentifierModel")},
 				"operationContext":   str}},
@@ -181,7 +195,7 @@ func TestCompareSyntheticDocuments(t *testing.T) {
 		}, []string{`POST /calling/callConnections/{callConnectionId}/participants:mute parameter header Repeatability-Request-ID: format differs: ours "uuid", upstream "guid"`}},
 		{"query names are case-sensitive", func(main, common map[string]any) {
 			at(main, "parameters", "ApiVersionParameter")["name"] = "API-Version"
-		}, []string{`GET /calling/callConnections/{callConnectionId}/participants/{participantRawId} parameter query API-Version: only upstream has it`, `GET /calling/callConnections/{callConnectionId}/participants/{participantRawId} parameter query api-version: only ours has it`, `POST /calling/callConnections/{callConnectionId}/participants:mute parameter query API-Version: only upstream has it`, `POST /calling/callConnections/{callConnectionId}/participants:mute parameter query api-version: only ours has it`}},
+		}, []string{`GET /calling/callConnections/{callConnectionId}/participants parameter query API-Version: only upstream has it`, `GET /calling/callConnections/{callConnectionId}/participants parameter query api-version: only ours has it`, `GET /calling/callConnections/{callConnectionId}/participants/{participantRawId} parameter query API-Version: only upstream has it`, `GET /calling/callConnections/{callConnectionId}/participants/{participantRawId} parameter query api-version: only ours has it`, `POST /calling/callConnections/{callConnectionId}/participants:mute parameter query API-Version: only upstream has it`, `POST /calling/callConnections/{callConnectionId}/participants:mute parameter query api-version: only ours has it`}},
 		{"allOf added upstream", func(main, common map[string]any) {
 			at(defs(main), "MuteParticipantsResult")["allOf"] = []any{map[string]any{"$ref": "#/definitions/CommunicationErrorResponse"}}
 		}, []string{`schema MuteParticipantsResult: allOf subschema CommunicationErrorResponse: only upstream has it`}},
@@ -204,11 +218,13 @@ func TestCompareSyntheticDocuments(t *testing.T) {
 		}, []string{`POST /calling/callConnections/{callConnectionId}/participants:mute parameter header Repeatability-First-Sent: only ours has it`}},
 		{"parameter moved", func(main, common map[string]any) {
 			at(main, "parameters", "ApiVersionParameter")["in"] = "header"
-		}, []string{`GET /calling/callConnections/{callConnectionId}/participants/{participantRawId} parameter header api-version: only upstream has it`, `GET /calling/callConnections/{callConnectionId}/participants/{participantRawId} parameter query api-version: only ours has it`,
+		}, []string{`GET /calling/callConnections/{callConnectionId}/participants parameter header api-version: only upstream has it`, `GET /calling/callConnections/{callConnectionId}/participants parameter query api-version: only ours has it`,
+			`GET /calling/callConnections/{callConnectionId}/participants/{participantRawId} parameter header api-version: only upstream has it`, `GET /calling/callConnections/{callConnectionId}/participants/{participantRawId} parameter query api-version: only ours has it`,
 			`POST /calling/callConnections/{callConnectionId}/participants:mute parameter header api-version: only upstream has it`, `POST /calling/callConnections/{callConnectionId}/participants:mute parameter query api-version: only ours has it`}},
 		{"parameter enum", func(main, common map[string]any) {
 			at(main, "parameters", "ApiVersionParameter")["enum"] = []any{"2024-09-15"}
-		}, []string{`GET /calling/callConnections/{callConnectionId}/participants/{participantRawId} parameter query api-version: enum value "2024-09-15": only upstream has it`,
+		}, []string{`GET /calling/callConnections/{callConnectionId}/participants parameter query api-version: enum value "2024-09-15": only upstream has it`,
+			`GET /calling/callConnections/{callConnectionId}/participants/{participantRawId} parameter query api-version: enum value "2024-09-15": only upstream has it`,
 			`POST /calling/callConnections/{callConnectionId}/participants:mute parameter query api-version: enum value "2024-09-15": only upstream has it`}},
 		{"POST /calling/callConnections/{callConnectionId}/participants:mute request body optional", func(main, common map[string]any) {
 			at(op(main), "parameters", 1)["required"] = false
@@ -265,6 +281,12 @@ func TestCompareSyntheticDocuments(t *testing.T) {
 			`schema MuteParticipantsRequest.targetParticipants[]: property rawId: only ours has it`,
 			`schema MuteParticipantsRequest.targetParticipants[]: property teamsExtensionUser (TeamsExtensionUserIdentifierModel): only ours has it`,
 		}},
+		{"list operation missing", func(main, common map[string]any) {
+			delete(at(main, "paths"), wire.PathGetParticipants)
+		}, []string{`operation GET /calling/callConnections/{callConnectionId}/participants: only ours has it`}},
+		{"list page without nextLink", func(main, common map[string]any) {
+			delete(at(defs(main), "GetParticipantsResponse", "properties"), "nextLink")
+		}, []string{`schema GetParticipantsResponse: property nextLink: only ours has it`}},
 		{"operationId", func(main, common map[string]any) {
 			op(main)["operationId"] = "CallConnection_MuteParticipant"
 		}, []string{`operation POST ` + drift.MutePath + `: operationId differs: ours "CallConnection_Mute", upstream "CallConnection_MuteParticipant"`}},

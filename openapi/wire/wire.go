@@ -6,8 +6,9 @@ package wire
 
 // Path templates of the operations, as the document writes them.
 const (
-	PathMute           = "/calling/callConnections/{callConnectionId}/participants:mute"
-	PathGetParticipant = "/calling/callConnections/{callConnectionId}/participants/{participantRawId}"
+	PathMute            = "/calling/callConnections/{callConnectionId}/participants:mute"
+	PathGetParticipant  = "/calling/callConnections/{callConnectionId}/participants/{participantRawId}"
+	PathGetParticipants = "/calling/callConnections/{callConnectionId}/participants"
 )
 
 // Path pieces the emulator routes on.
@@ -15,6 +16,7 @@ const (
 	PathCallConnections = "/calling/callConnections/"
 	PathMuteSuffix      = "/participants:mute"
 	PathParticipants    = "/participants/"
+	PathListSuffix      = "/participants"
 )
 
 // Parameter names.

@@ -17,7 +17,7 @@ func TestNamesMatchTheDocument(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for path, method := range map[string]string{wire.PathMute: http.MethodPost, wire.PathGetParticipant: http.MethodGet} {
+	for path, method := range map[string]string{wire.PathMute: http.MethodPost, wire.PathGetParticipant: http.MethodGet, wire.PathGetParticipants: http.MethodGet} {
 		item := doc.Paths.Find(path)
 		if item == nil || item.GetOperation(method) == nil {
 			t.Fatalf("the document has no %s %s", method, path)
@@ -43,7 +43,8 @@ func TestNamesMatchTheDocument(t *testing.T) {
 			t.Errorf("%s does not start with %s", path, wire.PathCallConnections)
 		}
 	}
-	if !strings.HasSuffix(wire.PathMute, wire.PathMuteSuffix) || !strings.Contains(wire.PathGetParticipant, wire.PathParticipants) {
+	if !strings.HasSuffix(wire.PathMute, wire.PathMuteSuffix) || !strings.Contains(wire.PathGetParticipant, wire.PathParticipants) ||
+		!strings.HasSuffix(wire.PathGetParticipants, wire.PathListSuffix) {
 		t.Error("route pieces do not match the paths")
 	}
 	for _, h := range []string{wire.HeaderAccept, wire.HeaderAuthorization, wire.HeaderClientRequestID, wire.HeaderContentSHA256,
