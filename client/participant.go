@@ -64,20 +64,32 @@ func (c *Client) GetParticipant(ctx context.Context, callConnectionID string, pa
 	if resp.JSON200 == nil {
 		return CallParticipant{}, op.fail(false, errors.New("the service answered 200 without a JSON participant"))
 	}
-	if resp.JSON200.IsMuted == nil {
-		// Whether it is muted is the point of reading it: no guess.
-		return CallParticipant{}, op.fail(false, errors.New("the service answered 200 without isMuted"))
+	out, err := participantFromModel(*resp.JSON200)
+	if err != nil {
+		return CallParticipant{}, op.fail(false, err)
 	}
-	out := CallParticipant{IsMuted: *resp.JSON200.IsMuted}
-	if resp.JSON200.IsOnHold != nil {
-		out.IsOnHold = *resp.JSON200.IsOnHold
+	return out, nil
+}
+
+// participantFromModel reads a participant of an answer (GetParticipant,
+// a page of ListParticipants). Whether it is muted is the point of reading
+// it: an answer without isMuted is an error, not a guess.
+func participantFromModel(m gen.CallParticipant) (CallParticipant, error) {
+	if m.IsMuted == nil {
+		return CallParticipant{}, errors.New("the service answered 200 without isMuted")
 	}
-	if resp.JSON200.Identifier == nil {
-		return CallParticipant{}, op.fail(false, errors.New("the service answered 200 without the participant's identifier"))
+	out := CallParticipant{IsMuted: *m.IsMuted}
+	if m.IsOnHold != nil {
+		out.IsOnHold = *m.IsOnHold
 	}
-	if out.Identifier, err = identifierFromModel(*resp.JSON200.Identifier); err != nil {
-		return CallParticipant{}, op.fail(false, fmt.Errorf("the service answered 200 with an identifier that cannot be read: %w", err))
+	if m.Identifier == nil {
+		return CallParticipant{}, errors.New("the service answered 200 without the participant's identifier")
 	}
+	id, err := identifierFromModel(*m.Identifier)
+	if err != nil {
+		return CallParticipant{}, fmt.Errorf("the service answered 200 with an identifier that cannot be read: %w", err)
+	}
+	out.Identifier = id
 	return out, nil
 }
 

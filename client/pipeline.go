@@ -61,7 +61,17 @@ func (c *Client) run(req *http.Request, body []byte, op *operation) (*http.Respo
 		return nil, op.fail(true, fmt.Errorf("not sent: Repeatability-First-Sent is more than %v ago, too close to the end of the %v repeatability window",
 			RepeatabilityWindow-repeatabilityMargin, RepeatabilityWindow))
 	}
+	batch := throttleFrom(ctx)
 	for {
+		if batch != nil {
+			// Another request of the batch was told to wait: so is this one.
+			if err := batch.wait(ctx, c.clock); err != nil {
+				return nil, op.fail(op.maybeExecuted, err)
+			}
+			if !deadline.IsZero() && c.clock.Now().After(deadline) {
+				return nil, op.fail(op.maybeExecuted, fmt.Errorf("not sent: waiting as the service asked took past the %v repeatability window's margin", RepeatabilityWindow))
+			}
+		}
 		op.attempts++
 		res := c.attempt(ctx, req, body, bodyHash)
 		o := classify(res, op)
@@ -99,6 +109,9 @@ func (c *Client) run(req *http.Request, body []byte, op *operation) (*http.Respo
 		delay, ok := retryAfter(res.resp, now)
 		if ok {
 			delay = min(delay, c.retry.MaxRetryDelay)
+			if batch != nil {
+				batch.hold(now.Add(delay))
+			}
 		} else {
 			delay = c.retry.backoff(op.attempts)
 		}

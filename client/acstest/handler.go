@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -120,6 +121,10 @@ type handled struct {
 // ServeHTTP implements http.Handler, so a Server can also be mounted in
 // another server.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	n := s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
+	for peak := s.peakInFlight.Load(); n > peak && !s.peakInFlight.CompareAndSwap(peak, n); peak = s.peakInFlight.Load() {
+	}
 	rec := Request{
 		Time:       s.now(),
 		Method:     r.Method,
@@ -231,6 +236,7 @@ type operation int
 const (
 	opMute operation = iota + 1
 	opGetParticipant
+	opListParticipants
 )
 
 // method is the HTTP method of an operation.
@@ -258,6 +264,11 @@ func findRoute(path string) (route, bool) {
 	if callID, ok := strings.CutSuffix(rest, wire.PathMuteSuffix); ok {
 		if id, ok := segment(callID); ok {
 			return route{op: opMute, callID: id}, true
+		}
+	}
+	if callID, ok := strings.CutSuffix(rest, wire.PathListSuffix); ok {
+		if id, ok := segment(callID); ok {
+			return route{op: opListParticipants, callID: id}, true
 		}
 	}
 	// Not a mute path: a read, whose raw ID may even be "participants:mute".
@@ -303,11 +314,15 @@ func (s *Server) handleAuthenticated(r *http.Request, rt route, body []byte, del
 	default:
 		rt.version = v[0]
 	}
-	if rt.op == opGetParticipant {
+	switch rt.op {
+	case opGetParticipant, opListParticipants:
 		if why := s.validator.validate(r.Context(), r, rt, body); why != "" {
 			return handled{answer: errorAnswer(http.StatusBadRequest, "BadRequest", "%s", why)}
 		}
 		pause(delay)
+		if rt.op == opListParticipants {
+			return handled{answer: s.participantsPage(rt, r.URL.Query().Get(paramSkip))}
+		}
 		return handled{answer: s.participant(rt)}
 	}
 	rep, bad := s.parseRepeatability(r)
@@ -349,6 +364,46 @@ func (s *Server) participant(rt route) answer {
 	}
 	onHold := false
 	return jsonAnswer(http.StatusOK, gen.CallParticipant{Identifier: wireIdentifier(id, rt.version), IsMuted: &muted, IsOnHold: &onHold})
+}
+
+// paramSkip is the query parameter of the emulator's nextLinks: how many
+// participants earlier pages held.
+const paramSkip = "skip"
+
+// participantsPage answers a list request: the page of the call's
+// participants, in the order they joined, that starts after skip of them,
+// with a nextLink on the server's own URL when more follow.
+func (s *Server) participantsPage(rt route, skip string) answer {
+	start := 0
+	if skip != "" {
+		n, err := strconv.Atoi(skip)
+		if err != nil || n < 0 || strconv.Itoa(n) != skip {
+			return errorAnswer(http.StatusBadRequest, "BadRequest", "query parameter %s is not a page this server gave", paramSkip)
+		}
+		start = n
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.calls[rt.callID]
+	if !ok {
+		return errorAnswer(http.StatusNotFound, "CallNotFound", "call connection %q was not found", rt.callID)
+	}
+	end := min(start+s.pageSize, len(c.order))
+	page := gen.GetParticipantsResponse{Value: []gen.CallParticipant{}}
+	for _, rawID := range c.order[min(start, end):end] {
+		id, err := client.ParseRawID(rawID)
+		if err != nil { // AddCall accepts only valid raw IDs
+			return errorAnswer(http.StatusInternalServerError, "InternalError", "a participant's raw ID is not valid")
+		}
+		muted, onHold := c.participants[rawID], false
+		page.Value = append(page.Value, gen.CallParticipant{Identifier: wireIdentifier(id, rt.version), IsMuted: &muted, IsOnHold: &onHold})
+	}
+	if end < len(c.order) {
+		next := s.URL + wire.PathCallConnections + url.PathEscape(rt.callID) + wire.PathListSuffix +
+			"?" + url.Values{wire.ParamAPIVersion: {rt.version}, paramSkip: {strconv.Itoa(end)}}.Encode()
+		page.NextLink = &next
+	}
+	return jsonAnswer(http.StatusOK, page)
 }
 
 // wireIdentifier is the service's form of a participant in an API

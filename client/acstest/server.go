@@ -49,6 +49,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -97,7 +98,18 @@ type Options struct {
 	// a client sending slowly cannot hold a connection. Zero means 30
 	// seconds.
 	ReadTimeout time.Duration
+
+	// ParticipantsPageSize is how many participants one page of the list
+	// operation holds. Zero means 100: the service does not document its
+	// page size, so this is a guess; a client must follow nextLink whatever
+	// the size.
+	ParticipantsPageSize int
 }
+
+// DefaultParticipantsPageSize is the page size of the list operation when
+// Options.ParticipantsPageSize is zero (a guess: the service does not
+// document its own).
+const DefaultParticipantsPageSize = 100
 
 // String describes the options without the key and tokens.
 func (o Options) String() string {
@@ -142,6 +154,11 @@ type Server struct {
 	window    time.Duration
 	logger    *slog.Logger
 	validator *validator
+	pageSize  int
+
+	// inFlight counts requests being handled; peakInFlight is its highest
+	// value.
+	inFlight, peakInFlight atomic.Int64
 
 	listener net.Listener
 	http     *http.Server
@@ -185,6 +202,13 @@ func NewServer(opts *Options) (*Server, error) {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if opts.ParticipantsPageSize < 0 {
+		return nil, errors.New("acstest: ParticipantsPageSize must not be negative")
+	}
+	s.pageSize = opts.ParticipantsPageSize
+	if s.pageSize == 0 {
+		s.pageSize = DefaultParticipantsPageSize
 	}
 	s.maxRequests = opts.MaxRequests
 	if s.maxRequests <= 0 {
@@ -488,3 +512,8 @@ func (s *Server) TotalExecutions() int {
 	defer s.mu.Unlock()
 	return s.totalExecutions
 }
+
+// PeakInFlight returns the highest number of requests the server has been
+// handling at once (from reading the request to writing the answer), for
+// tests of a client's concurrency.
+func (s *Server) PeakInFlight() int { return int(s.peakInFlight.Load()) }

@@ -496,6 +496,7 @@ func TestNewServerRejectsBadOptions(t *testing.T) {
 		{Calls: map[string][]string{"": {alice}}},
 		{BearerTokens: []string{""}},
 		{Addr: "256.0.0.1:0"},
+		{ParticipantsPageSize: -1},
 	}
 	for _, o := range bad {
 		if srv, err := acstest.NewServer(&o); err == nil {

@@ -32,7 +32,7 @@ func newValidator() (*validator, error) {
 			return nil, fmt.Errorf("acstest: %w", err)
 		}
 		routes := map[operation]*routers.Route{}
-		for op, path := range map[operation]string{opMute: wire.PathMute, opGetParticipant: wire.PathGetParticipant} {
+		for op, path := range map[operation]string{opMute: wire.PathMute, opGetParticipant: wire.PathGetParticipant, opListParticipants: wire.PathGetParticipants} {
 			item := doc.Paths.Find(path)
 			if item == nil || item.GetOperation(op.method()) == nil {
 				return nil, fmt.Errorf("acstest: the OpenAPI document has no %s %s", op.method(), path)

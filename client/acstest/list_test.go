@@ -1,0 +1,124 @@
+package acstest_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/acsmute/acsmute/client"
+	"github.com/acsmute/acsmute/client/acstest"
+)
+
+// The list operation, signed by hand: pages of Options.ParticipantsPageSize
+// in the order participants joined, an absolute nextLink on the server's own
+// URL with the request's api-version, the participants' state in the
+// version's form, 404 for an unknown call, bearer tokens, validation,
+// faults, and every request recorded without executing anything.
+func TestListParticipantsAnswers(t *testing.T) {
+	for _, v := range client.SupportedAPIVersions() {
+		t.Run(v, func(t *testing.T) {
+			srv := newServer(t, &acstest.Options{ParticipantsPageSize: 2, BearerTokens: []string{"fake-token"},
+				Calls: map[string][]string{"call-1": {alice, bob, extUser, anonP, phone}}})
+			if err := srv.SetMuted("call-1", bob, true); err != nil {
+				t.Fatal(err)
+			}
+			list := func(pathAndQuery string) rawRequest {
+				return rawRequest{method: http.MethodGet, path: pathAndQuery}
+			}
+			path := "/calling/callConnections/call-1/participants?api-version=" + v
+			var rawIDs []string
+			var muted []bool
+			for page := 0; path != ""; page++ {
+				if page > 3 {
+					t.Fatal("more pages than participants")
+				}
+				resp, b := list(path).do(t, srv)
+				if resp.StatusCode != 200 {
+					t.Fatalf("page %d: %d %v", page, resp.StatusCode, b)
+				}
+				values, _ := b["value"].([]any)
+				if len(values) == 0 || len(values) > 2 {
+					t.Fatalf("page %d holds %d participants", page, len(values))
+				}
+				for _, p := range values {
+					m := p.(map[string]any)
+					id := m["identifier"].(map[string]any)
+					rawIDs = append(rawIDs, id["rawId"].(string))
+					muted = append(muted, m["isMuted"].(bool))
+					if id["rawId"] == extUser && (id["kind"] == "teamsExtensionUser") != (v != client.APIVersion) {
+						t.Errorf("extension user listed as %v", id)
+					}
+				}
+				next, _ := b["nextLink"].(string)
+				if next == "" {
+					break
+				}
+				if !strings.HasPrefix(next, srv.URL+"/calling/callConnections/call-1/participants?") || !strings.Contains(next, "api-version="+v) {
+					t.Fatalf("nextLink %q", next)
+				}
+				path = strings.TrimPrefix(next, srv.URL)
+			}
+			if strings.Join(rawIDs, " ") != strings.Join([]string{alice, bob, extUser, anonP, phone}, " ") || !muted[1] || muted[0] {
+				t.Errorf("listed %v muted %v", rawIDs, muted)
+			}
+			if n := len(srv.Requests()); n != 3 {
+				t.Errorf("%d requests recorded", n)
+			}
+
+			r := list("/calling/callConnections/call-1/participants?api-version=" + v)
+			r.bearer = "fake-token"
+			if resp, _ := r.do(t, srv); resp.StatusCode != 200 {
+				t.Errorf("bearer token: %d", resp.StatusCode)
+			}
+			r.bearer = "wrong-token"
+			if resp, _ := r.do(t, srv); resp.StatusCode != 401 {
+				t.Errorf("wrong bearer token: %d", resp.StatusCode)
+			}
+			for pathAndQuery, want := range map[string]string{
+				"/calling/callConnections/no-call/participants?api-version=" + v:             "404 CallNotFound",
+				"/calling/callConnections/call-1/participants":                               "400 MissingApiVersionParameter",
+				"/calling/callConnections/call-1/participants?api-version=2020-01-01":        "400 UnsupportedApiVersion",
+				"/calling/callConnections/call-1/participants?api-version=" + v + "&skip=x":  "400 BadRequest",
+				"/calling/callConnections/call-1/participants?api-version=" + v + "&skip=-1": "400 BadRequest",
+				"/calling/callConnections/call-1/participants?api-version=" + v + "&skip=01": "400 BadRequest",
+			} {
+				resp, b := list(pathAndQuery).do(t, srv)
+				if got := http.StatusText(resp.StatusCode); resp.StatusCode == 0 || strings.Fields(want)[1] != errorCode(t, resp, b) || strings.Fields(want)[0] != itoa(resp.StatusCode) {
+					t.Errorf("%s: %d %s %v, want %s", pathAndQuery, resp.StatusCode, got, b, want)
+				}
+			}
+			// Past the end: an empty last page.
+			resp, b := list("/calling/callConnections/call-1/participants?api-version="+v+"&skip=99").do(t, srv)
+			if vals, _ := b["value"].([]any); resp.StatusCode != 200 || len(vals) != 0 || b["nextLink"] != nil {
+				t.Errorf("past the end: %d %v", resp.StatusCode, b)
+			}
+			r = list("/calling/callConnections/call-1/participants?api-version=" + v)
+			r.method = http.MethodPost
+			if resp, _ := r.do(t, srv); resp.StatusCode != 405 || resp.Header.Get("Allow") != "GET" {
+				t.Errorf("POST to the list: %d", resp.StatusCode)
+			}
+			srv.InjectFaults(1, acstest.Fault{Status: 503})
+			if resp, _ := list("/calling/callConnections/call-1/participants?api-version="+v).do(t, srv); resp.StatusCode != 503 {
+				t.Errorf("fault not applied: %d", resp.StatusCode)
+			}
+			if n := srv.TotalExecutions(); n != 0 {
+				t.Errorf("%d executions", n)
+			}
+		})
+	}
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+func TestDefaultPageSize(t *testing.T) {
+	raws := make([]string, acstest.DefaultParticipantsPageSize+1)
+	for i := range raws {
+		raws[i] = "8:acs:res_u" + itoa(i)
+	}
+	srv := newServer(t, &acstest.Options{Calls: map[string][]string{"big": raws}})
+	resp, b := rawRequest{method: http.MethodGet, path: "/calling/callConnections/big/participants?api-version=" + client.APIVersion}.do(t, srv)
+	if vals, _ := b["value"].([]any); resp.StatusCode != 200 || len(vals) != 100 || b["nextLink"] == nil {
+		t.Errorf("first page of %d: %d, %d participants, nextLink %v", len(raws), resp.StatusCode, len(vals), b["nextLink"])
+	}
+}

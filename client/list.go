@@ -1,0 +1,186 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/acsmute/acsmute/gen"
+	"github.com/acsmute/acsmute/openapi/wire"
+)
+
+// DefaultMaxPages is how many pages ListParticipants follows when
+// ListParticipantsOptions.MaxPages is zero: far more than a call holds
+// (a call has at most a few hundred participants), few enough that a
+// service answering nextLinks for ever cannot keep a caller looping.
+const DefaultMaxPages = 1000
+
+// ListParticipantsOptions are the optional parameters of ListParticipants.
+type ListParticipantsOptions struct {
+	// MaxPages bounds how many pages are fetched; past it the iterator
+	// yields an error. Zero means DefaultMaxPages.
+	MaxPages int
+}
+
+// ListParticipants returns an iterator over the participants of the call
+// connection callConnectionID, with their state, as the service lists them
+// (recording and transcription bots are not listed). opts may be nil.
+//
+//	for p, err := range c.ListParticipants(ctx, callID, nil) {
+//		if err != nil {
+//			return err
+//		}
+//		fmt.Println(p.Identifier.RawID(), p.IsMuted)
+//	}
+//
+// Pages are fetched lazily: the first when the loop starts, each next one
+// when the loop has taken every participant of the one before, and none
+// after the loop breaks. Each page is read with the client's API version and
+// retried as a safe read (RetryOptions), like GetParticipant. The service's
+// nextLink is followed only when it points at the client's own endpoint
+// (same scheme, host and port); any other origin is an error and nothing is
+// sent there, since requests carry the client's credential.
+//
+// When something fails the iterator yields one error, with a zero
+// CallParticipant, and stops: bad input (ErrInvalidInput), a service error
+// (a *ResponseError: 404 for a call connection the service does not know),
+// a page that cannot be read, a foreign or repeated nextLink, more than
+// MaxPages pages, or ctx ending (the error matches ctx.Err()). Participants
+// already yielded stay valid.
+func (c *Client) ListParticipants(ctx context.Context, callConnectionID string, opts *ListParticipantsOptions) iter.Seq2[CallParticipant, error] {
+	return func(yield func(CallParticipant, error) bool) {
+		maxPages, err := c.checkList(ctx, callConnectionID, opts)
+		if err != nil {
+			yield(CallParticipant{}, err)
+			return
+		}
+		var next *url.URL // nil: the first page, built by the generated client
+		seen := map[string]bool{}
+		for page := 1; ; page++ {
+			if page > maxPages {
+				yield(CallParticipant{}, fmt.Errorf("acsmute: list participants: stopped after %d pages (ListParticipantsOptions.MaxPages), the service still answering with a nextLink", maxPages))
+				return
+			}
+			items, link, err := c.listPage(ctx, callConnectionID, next)
+			if err != nil {
+				yield(CallParticipant{}, err)
+				return
+			}
+			for _, p := range items {
+				if !yield(p, nil) {
+					return
+				}
+			}
+			if link == "" {
+				return
+			}
+			if next, err = c.followable(link); err != nil {
+				yield(CallParticipant{}, fmt.Errorf("acsmute: list participants: page %d: %w", page, err))
+				return
+			}
+			if key := next.String(); seen[key] {
+				yield(CallParticipant{}, fmt.Errorf("acsmute: list participants: page %d: the service answered a nextLink it had already given", page))
+				return
+			} else {
+				seen[key] = true
+			}
+		}
+	}
+}
+
+// checkList checks ListParticipants' input and returns the page bound.
+func (c *Client) checkList(ctx context.Context, callConnectionID string, opts *ListParticipantsOptions) (int, error) {
+	if c == nil || c.api == nil {
+		return 0, invalid("the Client was not made by NewClient")
+	}
+	if ctx == nil {
+		return 0, invalid("context is nil")
+	}
+	if err := checkCallConnectionID(callConnectionID); err != nil {
+		return 0, err
+	}
+	maxPages := DefaultMaxPages
+	if opts != nil && opts.MaxPages != 0 {
+		if opts.MaxPages < 0 {
+			return 0, invalid("ListParticipantsOptions.MaxPages must not be negative")
+		}
+		maxPages = opts.MaxPages
+	}
+	return maxPages, nil
+}
+
+// listPage fetches one page: the first when next is nil, else the page at
+// next (already checked by followable). It returns the page's participants
+// and its nextLink.
+func (c *Client) listPage(ctx context.Context, callConnectionID string, next *url.URL) ([]CallParticipant, string, error) {
+	op := &operation{name: "list participants"}
+	params := &gen.CallConnectionGetParticipantsParams{ApiVersion: c.version.name}
+	var editors []gen.RequestEditorFn
+	if next != nil {
+		// The generated client builds the request and parses the answer;
+		// for a next page, the request goes to the service's nextLink.
+		editors = append(editors, func(_ context.Context, req *http.Request) error {
+			u := *next
+			req.URL, req.Host = &u, u.Host
+			return nil
+		})
+	}
+	resp, err := c.api.CallConnectionGetParticipantsWithResponse(withOperation(ctx, op), callConnectionID, params, editors...)
+	if err != nil {
+		return nil, "", op.ended(err)
+	}
+	if resp.JSON200 == nil {
+		return nil, "", op.fail(false, errors.New("the service answered 200 without a JSON page of participants"))
+	}
+	items := make([]CallParticipant, 0, len(resp.JSON200.Value))
+	for i, m := range resp.JSON200.Value {
+		p, err := participantFromModel(m)
+		if err != nil {
+			return nil, "", op.fail(false, fmt.Errorf("participant %d of the page: %w", i+1, err))
+		}
+		items = append(items, p)
+	}
+	link := ""
+	if resp.JSON200.NextLink != nil {
+		link = *resp.JSON200.NextLink
+	}
+	return items, link, nil
+}
+
+// followable checks a nextLink and returns the URL to fetch: on the client's
+// own endpoint (a relative link is resolved against it), with the client's
+// API version. Any other origin is refused before anything is sent, since
+// the request would carry the client's credential there.
+func (c *Client) followable(link string) (*url.URL, error) {
+	base, err := url.Parse(c.endpoint)
+	if err != nil { // cannot happen: NewClient made it
+		return nil, fmt.Errorf("the client's endpoint: %w", err)
+	}
+	u, err := url.Parse(link)
+	if err != nil {
+		return nil, errors.New("the service answered a nextLink that is not a URL")
+	}
+	u = base.ResolveReference(u)
+	host := strings.ToLower(u.Hostname())
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port := u.Port(); port != "" {
+		host += ":" + port
+	}
+	scheme := strings.ToLower(u.Scheme)
+	if u.User != nil || scheme+"://"+stripDefaultPort(scheme, host)+"/" != c.endpoint {
+		return nil, fmt.Errorf("the service answered a nextLink to another origin (%s://%s), not the client's endpoint %s; nothing was sent there",
+			truncate(u.Scheme, 16), truncate(u.Host, 64), c.endpoint)
+	}
+	u.Fragment, u.RawFragment = "", ""
+	if q := u.Query(); q.Get(wire.ParamAPIVersion) != c.version.name || len(q[wire.ParamAPIVersion]) != 1 {
+		q.Set(wire.ParamAPIVersion, c.version.name)
+		u.RawQuery = q.Encode()
+	}
+	return u, nil
+}
