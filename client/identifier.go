@@ -438,6 +438,20 @@ func snapshot(id Identifier) (snap snapshotIdentifier, err error) {
 		if m.RawId == nil || *m.RawId != snap.rawID {
 			return snapshotIdentifier{}, invalidf("participant of type %T has a RawID that differs from the identifier it embeds", id)
 		}
+		if m.Kind == nil || *m.Kind == gen.CommunicationIdentifierModelKindUnknown {
+			continue
+		}
+		// What would be sent must stand for the same participant, and
+		// pass the checks the embedded identifier passes on its own.
+		nested := m
+		nested.RawId = nil
+		back, err := identifierFromModel(nested)
+		if err != nil {
+			return snapshotIdentifier{}, invalidf("participant of type %T cannot be sent: %w", id, err)
+		}
+		if back.RawID() != snap.rawID {
+			return snapshotIdentifier{}, invalidf("participant of type %T has a RawID that differs from the identifier it embeds", id)
+		}
 	}
 	return snap, nil
 }
@@ -472,6 +486,13 @@ func checkIdentifier(id Identifier) error {
 		if v.UserID == "" || v.TenantID == "" || v.ResourceID == "" {
 			return invalid("participant TeamsExtensionUserIdentifier needs UserID, TenantID and ResourceID")
 		}
+		// The raw ID joins the parts with "_" after a prefix ending in ":":
+		// either in a part would make it another identifier.
+		for _, part := range [...]string{v.ResourceID, v.TenantID, v.UserID} {
+			if strings.ContainsAny(part, "_:") {
+				return invalid(`participant TeamsExtensionUserIdentifier parts must not contain "_" or ":"`)
+			}
+		}
 		if err := checkCloud(v.Cloud); err != nil {
 			return err
 		}
@@ -491,13 +512,13 @@ func checkCloud(c Cloud) error {
 	return invalidf("participant has unknown cloud %q (want public, dod or gcch)", truncate(string(c), 32))
 }
 
+// cloudModel is a cloud's wire form; empty means public. Other values pass
+// through unchanged, for the checks to refuse (checkCloud, and for a
+// caller's own type, snapshot).
 func cloudModel(c Cloud) *gen.CommunicationCloudEnvironmentModel {
-	m := gen.CommunicationCloudEnvironmentModelPublic
-	switch c {
-	case CloudDoD:
-		m = gen.CommunicationCloudEnvironmentModelDod
-	case CloudGCCH:
-		m = gen.CommunicationCloudEnvironmentModelGcch
+	m := gen.CommunicationCloudEnvironmentModel(c)
+	if c == "" {
+		m = gen.CommunicationCloudEnvironmentModelPublic
 	}
 	return &m
 }

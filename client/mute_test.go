@@ -631,3 +631,28 @@ func TestAPIVersionOption(t *testing.T) {
 		t.Error("a nil Client speaks a version")
 	}
 }
+
+// A caller's type that embeds one of ours passes the same checks as what it
+// embeds, on every version; Teams Phone extension users' parts cannot hold
+// the separators of their raw ID.
+func TestEmbeddedAndExtensionUserChecks(t *testing.T) {
+	srv := newRecorder(t)
+	for _, v := range client.SupportedAPIVersions() {
+		c := newKeyClient(t, srv.URL, &client.ClientOptions{APIVersion: v})
+		for _, id := range []client.Identifier{
+			embedded{client.TeamsExtensionUserIdentifier{ResourceID: "r", TenantID: "t"}},
+			embedded{client.TeamsExtensionUserIdentifier{ResourceID: "r", TenantID: "t", UserID: "u", Cloud: "mars"}},
+			embedded{client.TeamsExtensionUserIdentifier{ResourceID: "r", TenantID: "t", UserID: "u_x"}},
+			client.TeamsExtensionUserIdentifier{ResourceID: "r", TenantID: "t", UserID: "u_x"},
+			client.TeamsExtensionUserIdentifier{ResourceID: "r:s", TenantID: "t", UserID: "u"},
+			client.TeamsExtensionUserIdentifier{ResourceID: "r", TenantID: "t_2", UserID: "u"},
+		} {
+			if _, err := c.MuteParticipant(context.Background(), "call", id, nil); !errors.Is(err, client.ErrInvalidInput) {
+				t.Errorf("%s: %#v: %v, want an input error", v, id, err)
+			}
+		}
+	}
+	if n := len(srv.seen()); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+}

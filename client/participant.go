@@ -93,55 +93,109 @@ func participantFromModel(m gen.CallParticipant) (CallParticipant, error) {
 	return out, nil
 }
 
-// identifierFromModel reads a wire identifier of any API version: from
-// rawId when present (as the official SDKs do), else from its nested model,
-// including the teamsExtensionUser model and phone numbers' isAnonymous and
-// assertedId of 2025-06-15 and later.
+// identifierFromModel reads a wire identifier of any API version, including
+// the teamsExtensionUser model and phone numbers' isAnonymous and assertedId
+// of 2025-06-15 and later. The parts must agree, or it is an error rather
+// than a guess: at most one nested model, of the kind the identifier names
+// (when it names one), standing for the same participant as rawId (when
+// both are there). The identifier is rawId's when present (as the official
+// SDKs read it), else the nested model's.
 func identifierFromModel(m gen.CommunicationIdentifierModel) (Identifier, error) {
-	if m.RawId != nil && *m.RawId != "" {
-		return ParseRawID(*m.RawId)
+	nested, err := nestedIdentifier(m)
+	if err != nil {
+		return nil, err
+	}
+	if m.RawId == nil || *m.RawId == "" {
+		if nested == nil {
+			return nil, errors.New("it has neither a rawId nor a nested identifier")
+		}
+		return nested, nil
+	}
+	id, err := ParseRawID(*m.RawId)
+	if err != nil {
+		return nil, err
+	}
+	if nested != nil && nested.RawID() != id.RawID() {
+		return nil, fmt.Errorf("its rawId %q and its nested identifier (%q) are different participants",
+			truncate(id.RawID(), 64), truncate(nested.RawID(), 64))
+	}
+	return id, nil
+}
+
+// nestedIdentifier reads the nested model of a wire identifier: nil when
+// there is none, an error when there are several, when it is not the kind
+// the identifier names, or when it cannot be read.
+func nestedIdentifier(m gen.CommunicationIdentifierModel) (Identifier, error) {
+	var kinds []gen.CommunicationIdentifierModelKind
+	for k, present := range map[gen.CommunicationIdentifierModelKind]bool{
+		gen.CommunicationIdentifierModelKindCommunicationUser:  m.CommunicationUser != nil,
+		gen.CommunicationIdentifierModelKindPhoneNumber:        m.PhoneNumber != nil,
+		gen.CommunicationIdentifierModelKindMicrosoftTeamsUser: m.MicrosoftTeamsUser != nil,
+		gen.CommunicationIdentifierModelKindMicrosoftTeamsApp:  m.MicrosoftTeamsApp != nil,
+		gen.CommunicationIdentifierModelKindTeamsExtensionUser: m.TeamsExtensionUser != nil,
+	} {
+		if present {
+			kinds = append(kinds, k)
+		}
 	}
 	switch {
+	case len(kinds) == 0:
+		return nil, nil
+	case len(kinds) > 1:
+		return nil, errors.New("it has more than one nested identifier")
+	case m.Kind != nil && *m.Kind != kinds[0] &&
+		// A Teams Phone extension user is a Communication Services user in
+		// 2024-09-15, and may be sent as one in later versions.
+		!(*m.Kind == gen.CommunicationIdentifierModelKindTeamsExtensionUser && kinds[0] == gen.CommunicationIdentifierModelKindCommunicationUser):
+		return nil, fmt.Errorf("its kind is %q but its nested identifier is %s", truncate(string(*m.Kind), 32), kinds[0])
+	}
+	var id Identifier
+	switch {
 	case m.CommunicationUser != nil:
-		id, err := ParseRawID(m.CommunicationUser.Id)
+		parsed, err := ParseRawID(m.CommunicationUser.Id)
 		if err != nil {
 			return nil, err
 		}
-		if id.Kind() == KindTeamsExtensionUser {
-			return id, nil
+		switch parsed.Kind() {
+		case KindTeamsExtensionUser:
+			return parsed, nil
+		case KindCommunicationUser, KindUnknown:
+			id = CommunicationUserIdentifier{ID: m.CommunicationUser.Id}
+		default:
+			return nil, fmt.Errorf("its communicationUser id is a %s raw ID", parsed.Kind())
 		}
-		return CommunicationUserIdentifier{ID: m.CommunicationUser.Id}, nil
 	case m.PhoneNumber != nil:
-		id := PhoneNumberIdentifier{PhoneNumber: phoneFromModel(*m.PhoneNumber)}
-		return id, checkIdentifier(id)
+		number, err := phoneFromModel(*m.PhoneNumber)
+		if err != nil {
+			return nil, err
+		}
+		id = PhoneNumberIdentifier{PhoneNumber: number}
 	case m.TeamsExtensionUser != nil:
 		u := m.TeamsExtensionUser
 		cloud, err := cloudFromModel(u.Cloud)
 		if err != nil {
 			return nil, err
 		}
-		id := TeamsExtensionUserIdentifier{UserID: u.UserId, TenantID: u.TenantId, ResourceID: u.ResourceId, Cloud: cloud}
-		return id, checkIdentifier(id)
+		id = TeamsExtensionUserIdentifier{UserID: u.UserId, TenantID: u.TenantId, ResourceID: u.ResourceId, Cloud: cloud}
 	case m.MicrosoftTeamsUser != nil:
 		u := m.MicrosoftTeamsUser
 		cloud, err := cloudFromModel(u.Cloud)
 		if err != nil {
 			return nil, err
 		}
-		id := MicrosoftTeamsUserIdentifier{UserID: u.UserId, Cloud: cloud}
+		tu := MicrosoftTeamsUserIdentifier{UserID: u.UserId, Cloud: cloud}
 		if u.IsAnonymous != nil {
-			id.IsAnonymous = *u.IsAnonymous
+			tu.IsAnonymous = *u.IsAnonymous
 		}
-		return id, checkIdentifier(id)
-	case m.MicrosoftTeamsApp != nil:
+		id = tu
+	default:
 		cloud, err := cloudFromModel(m.MicrosoftTeamsApp.Cloud)
 		if err != nil {
 			return nil, err
 		}
-		id := MicrosoftTeamsAppIdentifier{AppID: m.MicrosoftTeamsApp.AppId, Cloud: cloud}
-		return id, checkIdentifier(id)
+		id = MicrosoftTeamsAppIdentifier{AppID: m.MicrosoftTeamsApp.AppId, Cloud: cloud}
 	}
-	return nil, errors.New("it has neither a rawId nor a nested identifier")
+	return id, checkIdentifier(id)
 }
 
 // cloudFromModel maps a wire cloud to a Cloud; absent means public. A cloud
@@ -165,14 +219,23 @@ func cloudFromModel(m *gen.CommunicationCloudEnvironmentModel) (Cloud, error) {
 // phoneFromModel returns the number a nested phone model stands for, as its
 // raw ID has it: "anonymous" for a withheld number, and the asserted ID
 // after "_" when the model gives one that its value does not already end
-// with.
-func phoneFromModel(m gen.PhoneNumberIdentifierModel) string {
+// with. A model that contradicts itself is an error.
+func phoneFromModel(m gen.PhoneNumberIdentifierModel) (string, error) {
 	v := m.Value
-	if v == "" && m.IsAnonymous != nil && *m.IsAnonymous {
-		return phoneNumberAnonymous
+	anonymous := m.IsAnonymous != nil && *m.IsAnonymous
+	asserted := ""
+	if m.AssertedId != nil {
+		asserted = *m.AssertedId
 	}
-	if m.AssertedId != nil && *m.AssertedId != "" && !strings.HasSuffix(v, assertedIDSeparator+*m.AssertedId) {
-		v += assertedIDSeparator + *m.AssertedId
+	switch {
+	case anonymous && v != "" && v != phoneNumberAnonymous:
+		return "", errors.New(`its phone number is anonymous but its value is not "anonymous"`)
+	case (anonymous || v == phoneNumberAnonymous) && asserted != "":
+		return "", errors.New("its phone number is anonymous but has an asserted ID")
+	case anonymous:
+		return phoneNumberAnonymous, nil
+	case asserted != "" && !strings.HasSuffix(v, assertedIDSeparator+asserted):
+		v += assertedIDSeparator + asserted
 	}
-	return v
+	return v, nil
 }

@@ -152,6 +152,10 @@ func TestGetParticipantWithoutRawID(t *testing.T) {
 			client.PhoneNumberIdentifier{PhoneNumber: "+15551234567_+15559876543"}},
 		{`{"kind":"teamsExtensionUser","rawId":"8:dod-acs:r_t_u","teamsExtensionUser":{"userId":"u","tenantId":"t","resourceId":"r","cloud":"dod"}}`,
 			client.TeamsExtensionUserIdentifier{ResourceID: "r", TenantID: "t", UserID: "u", Cloud: client.CloudDoD}},
+		// The 2024-09-15 form of an extension user, in a newer answer.
+		{`{"kind":"teamsExtensionUser","rawId":"8:acs:r_t_u","communicationUser":{"id":"8:acs:r_t_u"}}`,
+			client.TeamsExtensionUserIdentifier{ResourceID: "r", TenantID: "t", UserID: "u", Cloud: client.CloudPublic}},
+		{`{"kind":"phoneNumber","phoneNumber":{"value":"anonymous","isAnonymous":false}}`, client.PhoneNumberIdentifier{PhoneNumber: "anonymous"}},
 	}
 	for _, tt := range tests {
 		srv := newRecorder(t, answer(200, `{"identifier":`+tt.identifier+`,"isMuted":true,"isOnHold":true}`))
@@ -166,7 +170,18 @@ func TestGetParticipantWithoutRawID(t *testing.T) {
 	}
 	for _, bad := range []string{`{}`, `{"kind":"communicationUser"}`, `{"kind":"phoneNumber","phoneNumber":{"value":""}}`,
 		`{"kind":"teamsExtensionUser","teamsExtensionUser":{"userId":"u","tenantId":"","resourceId":"r"}}`,
-		`{"teamsExtensionUser":{"userId":"u","tenantId":"t","resourceId":"r","cloud":"mars"}}`} {
+		`{"teamsExtensionUser":{"userId":"u","tenantId":"t","resourceId":"r","cloud":"mars"}}`,
+		`{"teamsExtensionUser":{"userId":"u_x","tenantId":"t","resourceId":"r"}}`,
+		`{"teamsExtensionUser":{"userId":"u:x","tenantId":"t","resourceId":"r"}}`,
+		// Parts that contradict each other.
+		`{"kind":"phoneNumber","phoneNumber":{"value":"+15551234567","isAnonymous":true}}`,
+		`{"kind":"phoneNumber","phoneNumber":{"value":"anonymous","assertedId":"x"}}`,
+		`{"kind":"microsoftTeamsUser","phoneNumber":{"value":"+15551234567"}}`,
+		`{"kind":"communicationUser","communicationUser":{"id":"4:+15551234567"}}`,
+		`{"kind":"communicationUser","communicationUser":{"id":"8:acs:r_a"},"phoneNumber":{"value":"+15551234567"}}`,
+		`{"kind":"communicationUser","rawId":"8:acs:r_u","communicationUser":{"id":"8:acs:r_other"}}`,
+		`{"kind":"microsoftTeamsUser","rawId":"8:orgid:u1","microsoftTeamsUser":{"userId":"u1","cloud":"mars"}}`,
+		`{"kind":"phoneNumber","rawId":"4:+15550000000","phoneNumber":{"value":"+15559999999"}}`} {
 		srv := newRecorder(t, answer(200, `{"identifier":`+bad+`,"isMuted":true}`))
 		_, err := newKeyClient(t, srv.URL, nil).GetParticipant(context.Background(), "call", acsUser, nil)
 		if err == nil || errors.Is(err, client.ErrOutcomeUnknown) {

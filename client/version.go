@@ -1,6 +1,7 @@
 package client
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -46,8 +47,13 @@ func wireVersionOf(v string) (wireVersion, error) {
 		v = APIVersion
 	}
 	if !slices.Contains(SupportedAPIVersions(), v) {
-		return wireVersion{}, invalidf("APIVersion %q is not supported (want one of %s)",
-			truncate(v, 32), strings.Join(SupportedAPIVersions(), ", "))
+		// Quoted only when it looks like a version: a value pasted into the
+		// wrong place may be a secret.
+		what := "APIVersion"
+		if len(v) <= 32 && strings.Trim(v, "0123456789abcdefghijklmnopqrstuvwxyz-.") == "" {
+			what += fmt.Sprintf(" %q", v)
+		}
+		return wireVersion{}, invalidf("%s is not supported (want one of %s)", what, strings.Join(SupportedAPIVersions(), ", "))
 	}
 	return wireVersion{name: v, extensionUsers: v >= apiVersion20250615}, nil
 }

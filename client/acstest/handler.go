@@ -440,7 +440,7 @@ func wireIdentifier(id client.Identifier, version string) *gen.CommunicationIden
 		if newer {
 			anon := v.PhoneNumber == "anonymous"
 			m.PhoneNumber.IsAnonymous = &anon
-			if i := strings.LastIndex(v.PhoneNumber, "_"); i >= 0 && !anon {
+			if i := strings.LastIndex(v.PhoneNumber, "_"); i >= 0 && i+1 < len(v.PhoneNumber) && !anon {
 				asserted := v.PhoneNumber[i+1:]
 				m.PhoneNumber.AssertedId = &asserted
 			}
@@ -504,7 +504,10 @@ func (s *Server) execute(rep *repeatHeaders, rt route, req *gen.MuteParticipants
 		return errorAnswer(http.StatusBadRequest, "UnsupportedParticipantKind",
 			"only Communication Services users and Teams Phone extension users can be muted, not %s", k), false
 	}
-	if want := wireKind(id, rt.version); target.Kind != nil && *target.Kind != want {
+	if want := wireKind(id, rt.version); target.Kind != nil && *target.Kind != want &&
+		// A Teams Phone extension user is also a Communication Services
+		// user: the official SDKs send it so when built as one.
+		(id.Kind() != client.KindTeamsExtensionUser || *target.Kind != gen.CommunicationIdentifierModelKindCommunicationUser) {
 		return errorAnswer(http.StatusBadRequest, "UnsupportedParticipantKind",
 			"the participant is of kind %s in api-version %s, not %s", want, rt.version, *target.Kind), false
 	}
@@ -522,38 +525,67 @@ func (s *Server) execute(rep *repeatHeaders, rt route, req *gen.MuteParticipants
 	return jsonAnswer(http.StatusOK, gen.MuteParticipantsResult{OperationContext: req.OperationContext}), true
 }
 
-// rawIDOf finds a wire identifier's raw ID, from rawId or its nested model.
-// The teamsExtensionUser model counts only in API versions that have it;
-// older ones, like the service, ignore what they do not know.
+// rawIDOf finds a wire identifier's raw ID, from rawId and its nested
+// model, which must agree: at most one nested model, of the kind the
+// identifier names (when it names one), and naming the same participant as
+// rawId. The teamsExtensionUser model counts only in API versions that have
+// it; older ones, like the service, ignore what they do not know.
 func rawIDOf(m gen.CommunicationIdentifierModel, version string) (string, error) {
-	nested := ""
-	switch {
-	case m.CommunicationUser != nil:
-		nested = m.CommunicationUser.Id
-	case m.PhoneNumber != nil:
-		nested = "4:" + m.PhoneNumber.Value
-	case m.TeamsExtensionUser != nil && hasExtensionUsers(version):
-		u := m.TeamsExtensionUser
+	type nestedModel struct {
+		kind gen.CommunicationIdentifierModelKind
+		raw  string // the raw ID the model stands for
+	}
+	var present []nestedModel
+	if u := m.CommunicationUser; u != nil {
+		present = append(present, nestedModel{gen.CommunicationIdentifierModelKindCommunicationUser, u.Id})
+	}
+	if p := m.PhoneNumber; p != nil {
+		present = append(present, nestedModel{gen.CommunicationIdentifierModelKindPhoneNumber, "4:" + p.Value})
+	}
+	cloud := func(c *gen.CommunicationCloudEnvironmentModel, public string) string {
+		if c == nil || *c == gen.CommunicationCloudEnvironmentModelPublic {
+			return public
+		}
+		return string(*c)
+	}
+	if u := m.MicrosoftTeamsUser; u != nil {
+		prefix := "8:" + cloud(u.Cloud, "orgid") + ":"
+		if u.IsAnonymous != nil && *u.IsAnonymous {
+			prefix = "8:teamsvisitor:"
+		}
+		present = append(present, nestedModel{gen.CommunicationIdentifierModelKindMicrosoftTeamsUser, prefix + u.UserId})
+	}
+	if a := m.MicrosoftTeamsApp; a != nil {
+		present = append(present, nestedModel{gen.CommunicationIdentifierModelKindMicrosoftTeamsApp, "28:" + cloud(a.Cloud, "orgid") + ":" + a.AppId})
+	}
+	if u := m.TeamsExtensionUser; u != nil && hasExtensionUsers(version) {
 		prefix := "8:acs:"
 		if u.Cloud != nil && *u.Cloud != gen.CommunicationCloudEnvironmentModelPublic {
 			prefix = "8:" + string(*u.Cloud) + "-acs:"
 		}
-		nested = prefix + u.ResourceId + "_" + u.TenantId + "_" + u.UserId
-	case m.MicrosoftTeamsUser != nil, m.MicrosoftTeamsApp != nil:
-		if m.RawId == nil {
-			return "", errors.New("a Teams identifier needs a rawId")
+		present = append(present, nestedModel{gen.CommunicationIdentifierModelKindTeamsExtensionUser, prefix + u.ResourceId + "_" + u.TenantId + "_" + u.UserId})
+	}
+	if len(present) > 1 {
+		return "", errors.New("the participant has more than one nested identifier")
+	}
+	raw := ""
+	if m.RawId != nil {
+		raw = *m.RawId
+	}
+	if len(present) == 0 {
+		if raw == "" {
+			return "", errors.New("the participant has neither rawId nor an identifier")
 		}
+		return raw, nil
 	}
-	if m.RawId != nil && *m.RawId != "" {
-		if nested != "" && nested != *m.RawId {
-			return "", errors.New("the participant's rawId does not match its nested identifier")
-		}
-		return *m.RawId, nil
+	n := present[0]
+	if m.Kind != nil && *m.Kind != n.kind {
+		return "", fmt.Errorf("the participant's kind is %s but its nested identifier is %s", *m.Kind, n.kind)
 	}
-	if nested == "" {
-		return "", errors.New("the participant has neither rawId nor an identifier")
+	if raw != "" && n.raw != raw {
+		return "", errors.New("the participant's rawId does not match its nested identifier")
 	}
-	return nested, nil
+	return n.raw, nil
 }
 
 // maxKeptURI bounds the RequestURI recorded for a request that was not

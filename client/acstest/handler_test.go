@@ -18,8 +18,8 @@ func TestWireKindMustBeCommunicationUser(t *testing.T) {
 		{"microsoftTeamsUser kind", `{"targetParticipants":[{"kind":"microsoftTeamsUser","rawId":"` + alice + `"}]}`, 400, "UnsupportedParticipantKind"},
 		{"microsoftTeamsApp kind", `{"targetParticipants":[{"kind":"microsoftTeamsApp","rawId":"` + alice + `"}]}`, 400, "UnsupportedParticipantKind"},
 		{"unknown kind", `{"targetParticipants":[{"kind":"unknown","rawId":"` + alice + `"}]}`, 400, "UnsupportedParticipantKind"},
-		{"phoneNumber kind, nested communicationUser", `{"targetParticipants":[{"kind":"phoneNumber","rawId":"` + alice + `","communicationUser":{"id":"` + alice + `"}}]}`, 400, "UnsupportedParticipantKind"},
-		{"microsoftTeamsUser kind, nested communicationUser only", `{"targetParticipants":[{"kind":"microsoftTeamsUser","communicationUser":{"id":"` + alice + `"}}]}`, 400, "UnsupportedParticipantKind"},
+		{"phoneNumber kind, nested communicationUser", `{"targetParticipants":[{"kind":"phoneNumber","rawId":"` + alice + `","communicationUser":{"id":"` + alice + `"}}]}`, 400, "InvalidTargetParticipants"},
+		{"microsoftTeamsUser kind, nested communicationUser only", `{"targetParticipants":[{"kind":"microsoftTeamsUser","communicationUser":{"id":"` + alice + `"}}]}`, 400, "InvalidTargetParticipants"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -92,9 +92,25 @@ func TestOfficialSDKBodiesOnNewerVersions(t *testing.T) {
 		{"teams extension user without rawId",
 			`{"targetParticipants":[{"kind":"teamsExtensionUser","teamsExtensionUser":{"userId":"user","tenantId":"tenant","resourceId":"res"}}]}`,
 			"", 200},
+		// What the JS SDK sends for {communicationUserId: "8:acs:res_tenant_user"}.
 		{"teams extension user sent as a communication user",
 			`{"targetParticipants":[{"kind":"communicationUser","rawId":"8:acs:res_tenant_user","communicationUser":{"id":"8:acs:res_tenant_user"}}]}`,
+			"", 200},
+		{"teams extension user sent as a phone number",
+			`{"targetParticipants":[{"kind":"phoneNumber","rawId":"8:acs:res_tenant_user"}]}`,
 			"UnsupportedParticipantKind", 400},
+		{"two nested identifiers",
+			`{"targetParticipants":[{"kind":"teamsExtensionUser","rawId":"8:acs:res_tenant_user","communicationUser":{"id":"8:acs:res_tenant_user"},"teamsExtensionUser":{"userId":"other","tenantId":"x","resourceId":"y"}}]}`,
+			"InvalidTargetParticipants", 400},
+		{"communication user and phone number",
+			`{"targetParticipants":[{"kind":"communicationUser","rawId":"8:acs:res_alice","communicationUser":{"id":"8:acs:res_alice"},"phoneNumber":{"value":"+15551234567"}}]}`,
+			"InvalidTargetParticipants", 400},
+		{"kind and nested identifier disagree",
+			`{"targetParticipants":[{"kind":"teamsExtensionUser","rawId":"8:acs:res_tenant_user","communicationUser":{"id":"8:acs:res_tenant_user"}}]}`,
+			"InvalidTargetParticipants", 400},
+		{"teams user nested, ACS rawId, no kind",
+			`{"targetParticipants":[{"rawId":"8:acs:res_alice","microsoftTeamsUser":{"userId":"x"}}]}`,
+			"InvalidTargetParticipants", 400},
 		{"teams extension model of another user",
 			`{"targetParticipants":[{"kind":"teamsExtensionUser","rawId":"8:acs:res_tenant_user","teamsExtensionUser":{"userId":"other","tenantId":"tenant","resourceId":"res"}}]}`,
 			"InvalidTargetParticipants", 400},
@@ -143,7 +159,7 @@ func TestOldestVersionShape(t *testing.T) {
 
 // Reads answer in the form of the version asked for.
 func TestReadsAnswerInTheVersionsForm(t *testing.T) {
-	srv := newServer(t, &acstest.Options{Calls: map[string][]string{"call-1": {extUser, assertedP, anonP}}})
+	srv := newServer(t, &acstest.Options{Calls: map[string][]string{"call-1": {extUser, assertedP, anonP, "4:+15551234567_"}}})
 	get := func(v, raw string) map[string]any {
 		t.Helper()
 		resp, b := rawRequest{method: http.MethodGet, path: "/calling/callConnections/call-1/participants/" + raw + "?api-version=" + v}.do(t, srv)
@@ -162,6 +178,11 @@ func TestReadsAnswerInTheVersionsForm(t *testing.T) {
 		}
 		if p := get(v, anonP)["phoneNumber"].(map[string]any); p["value"] != "anonymous" || p["isAnonymous"] != true || p["assertedId"] != nil {
 			t.Errorf("%s anonymous phone: %v", v, p)
+		}
+	}
+	for _, v := range client.SupportedAPIVersions() {
+		if p := get(v, "4:+15551234567_")["phoneNumber"].(map[string]any); p["assertedId"] != nil {
+			t.Errorf("%s: a trailing underscore gives assertedId %v", v, p["assertedId"])
 		}
 	}
 	if p := get("2024-09-15", assertedP)["phoneNumber"].(map[string]any); len(p) != 1 {

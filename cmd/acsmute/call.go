@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,8 +20,16 @@ variable; it is never printed. To use a Microsoft Entra ID token instead,
 give --endpoint and put the token in ACS_BEARER_TOKEN (never a flag, so that
 it stays out of shell history and process lists), for example:
   ACS_BEARER_TOKEN=$(az account get-access-token --resource https://communication.azure.com --query accessToken -o tsv) \
-    acsmute ` + cmd + ` --endpoint https://my-resource.communication.azure.com --call abc --participant 8:acs:r_u
+    acsmute ` + cmd + ` --endpoint https://my-resource.communication.azure.com --call abc` + participantExample(cmd) + `
 `
+}
+
+// participantExample is the --participant part of a command's example.
+func participantExample(cmd string) string {
+	if cmd == "participants" {
+		return ""
+	}
+	return " --participant 8:acs:r_u"
 }
 
 // callFlags are the flags every command that talks to the service shares.
@@ -33,15 +42,33 @@ type callFlags struct {
 	apiVersion       *string
 }
 
+// addCallFlags defines the shared flags. what says what --participant is
+// for; "" means the command has no --participant flag.
 func addCallFlags(fs *flag.FlagSet, what string) callFlags {
-	return callFlags{
+	f := callFlags{
 		connectionString: fs.String("connection-string", "", "resource connection string (default $ACS_CONNECTION_STRING)"),
 		endpoint:         fs.String("endpoint", "", "resource endpoint, with a Microsoft Entra ID bearer token in $ACS_BEARER_TOKEN (instead of a connection string)"),
 		call:             fs.String("call", "", "call connection ID (required)"),
-		participant:      fs.String("participant", "", "raw ID of the participant "+what+", such as 8:acs:... (required)"),
 		timeout:          fs.Duration("timeout", 2*time.Minute, "give up after this long, retries included"),
 		apiVersion:       addAPIVersionFlag(fs),
 	}
+	if what != "" {
+		f.participant = fs.String("participant", "", "raw ID of the participant "+what+", such as 8:acs:... (required)")
+	}
+	return f
+}
+
+// rawIDFlag parses a flag's value as a raw ID the official SDKs recognise:
+// a typo is bad input rather than a request.
+func rawIDFlag(flag, v string) (client.Identifier, error) {
+	who, err := client.ParseRawID(v)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s", flag, cliMessage(err))
+	}
+	if who.Kind() == client.KindUnknown {
+		return nil, fmt.Errorf("%s %q is not a raw ID (want 8:acs:..., 4:+1..., 8:orgid:..., 28:orgid:... and the like)", flag, truncate(v, 64))
+	}
+	return who, nil
 }
 
 // addAPIVersionFlag defines --api-version, the Call Automation API version
@@ -50,10 +77,29 @@ func addAPIVersionFlag(fs *flag.FlagSet) *string {
 	return fs.String("api-version", client.APIVersion, "Call Automation API version: "+strings.Join(client.SupportedAPIVersions(), ", "))
 }
 
+// checkAPIVersion checks --api-version. Its error quotes the value only
+// when it looks like a version: a value pasted into the wrong flag may be a
+// secret.
+func checkAPIVersion(v string) error {
+	want := strings.Join(client.SupportedAPIVersions(), ", ")
+	switch {
+	case slices.Contains(client.SupportedAPIVersions(), v):
+		return nil
+	case v == "":
+		return fmt.Errorf("--api-version is empty (want one of %s)", want)
+	case len(v) <= 32 && strings.Trim(v, "0123456789abcdefghijklmnopqrstuvwxyz-.") == "":
+		return fmt.Errorf("--api-version %q is not supported (want one of %s)", v, want)
+	}
+	return fmt.Errorf("--api-version is not a supported version (want one of %s)", want)
+}
+
 // resolve checks the shared flags and makes the client and the participant.
 // Missing flags are reported together. It returns the exit code to use when
 // ok is false (the problem is already reported).
-func (f callFlags) resolve(cmd string, e env) (c *client.Client, who client.Identifier, ok bool, code int) {
+//
+// When f has no --participant flag, or it is empty and needParticipant is
+// false, who is nil.
+func (f callFlags) resolve(cmd string, e env, needParticipant bool) (c *client.Client, who client.Identifier, ok bool, code int) {
 	// An explicit flag wins over the environment: --connection-string over
 	// ACS_BEARER_TOKEN, --endpoint over ACS_CONNECTION_STRING.
 	token := ""
@@ -71,7 +117,14 @@ func (f callFlags) resolve(cmd string, e env) (c *client.Client, who client.Iden
 		}
 	}
 	haveCS, haveBearer := *f.connectionString != "", *f.endpoint != ""
-	for flag, v := range map[string]string{"--call": *f.call, "--participant": *f.participant} {
+	participant := ""
+	if f.participant != nil {
+		participant = *f.participant
+	}
+	if err := checkAPIVersion(*f.apiVersion); err != nil {
+		return nil, nil, false, usageError(e, cmd, "%s", err)
+	}
+	for flag, v := range map[string]string{"--call": *f.call, "--participant": participant} {
 		if strings.Contains(strings.ToLower(v), "accesskey=") {
 			return nil, nil, false, usageError(e, cmd, "%s looks like a connection string; it is not repeated here", flag)
 		}
@@ -83,7 +136,7 @@ func (f callFlags) resolve(cmd string, e env) (c *client.Client, who client.Iden
 	if *f.call == "" {
 		missing = append(missing, "--call")
 	}
-	if *f.participant == "" {
+	if participant == "" && needParticipant {
 		missing = append(missing, "--participant")
 	}
 	if len(missing) > 0 {
@@ -92,12 +145,11 @@ func (f callFlags) resolve(cmd string, e env) (c *client.Client, who client.Iden
 	if *f.timeout <= 0 {
 		return nil, nil, false, usageError(e, cmd, "--timeout must be positive")
 	}
-	who, err := client.ParseRawID(*f.participant)
-	if err != nil {
-		return nil, nil, false, usageError(e, cmd, "--participant: %s", cliMessage(err))
-	}
-	if who.Kind() == client.KindUnknown {
-		return nil, nil, false, usageError(e, cmd, "--participant %q is not a raw ID (want 8:acs:..., 4:+1..., 8:orgid:..., 28:orgid:... and the like)", truncate(*f.participant, 64))
+	if participant != "" {
+		var err error
+		if who, err = rawIDFlag("--participant", participant); err != nil {
+			return nil, nil, false, usageError(e, cmd, "%s", err)
+		}
 	}
 	if haveBearer {
 		cred, err := client.NewStaticTokenCredential(token)
@@ -110,7 +162,7 @@ func (f callFlags) resolve(cmd string, e env) (c *client.Client, who client.Iden
 		}
 		return c, who, true, exitOK
 	}
-	c, err = client.NewClientFromConnectionString(*f.connectionString, &client.ClientOptions{APIVersion: *f.apiVersion})
+	c, err := client.NewClientFromConnectionString(*f.connectionString, &client.ClientOptions{APIVersion: *f.apiVersion})
 	if err != nil {
 		return nil, nil, false, usageError(e, cmd, "%s", cliMessage(err))
 	}

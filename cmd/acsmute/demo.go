@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -44,9 +43,8 @@ func runDemo(ctx context.Context, args []string, e env) int {
 	if ok, code := parseFlags(fs, args, e); !ok {
 		return code
 	}
-	if !slices.Contains(client.SupportedAPIVersions(), *version) {
-		return usageError(e, "acsmute demo", "--api-version %q is not supported (want one of %s)",
-			truncate(*version, 32), strings.Join(client.SupportedAPIVersions(), ", "))
+	if err := checkAPIVersion(*version); err != nil {
+		return usageError(e, "acsmute demo", "%s", err)
 	}
 	if err := demo(ctx, e, *version); err != nil {
 		fmt.Fprintf(e.stderr, "acsmute demo: %v\n", err)

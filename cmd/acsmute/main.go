@@ -2,7 +2,9 @@
 // serves a local emulator of the service, and demonstrates both.
 //
 //	acsmute mute --connection-string CS --call ID --participant RAWID [--operation-context TEXT] [--verify]
+//	acsmute mute --connection-string CS --call ID --all [--except RAWID]...
 //	acsmute participant --connection-string CS --call ID --participant RAWID
+//	acsmute participants --connection-string CS --call ID
 //	acsmute emulator [--addr HOST:PORT] [--access-key BASE64] [--call ID=RAWID,RAWID ...]
 //	acsmute demo
 //
@@ -38,11 +40,12 @@ type env struct {
 const usage = `acsmute mutes participants of Azure Communication Services calls.
 
 Usage:
-  acsmute mute         mute a participant of a call connection
-  acsmute participant  read a participant of a call connection: muted, on hold
-  acsmute emulator     serve a local emulator of the service
-  acsmute demo         mute a participant on an in-process emulator and show what happened
-  acsmute help CMD     show help for a command
+  acsmute mute          mute a participant of a call connection (or --all of them)
+  acsmute participant   read a participant of a call connection: muted, on hold
+  acsmute participants  list the participants of a call connection
+  acsmute emulator      serve a local emulator of the service
+  acsmute demo          mute a participant on an in-process emulator and show what happened
+  acsmute help CMD      show help for a command
 
 Run 'acsmute CMD --help' for a command's flags and examples.
 `
@@ -65,6 +68,8 @@ func run(ctx context.Context, args []string, e env) int {
 		return runMute(ctx, args[1:], e)
 	case "participant":
 		return runParticipant(ctx, args[1:], e)
+	case "participants":
+		return runParticipants(ctx, args[1:], e)
 	case "emulator":
 		return runEmulator(ctx, args[1:], e)
 	case "demo":

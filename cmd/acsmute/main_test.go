@@ -537,6 +537,21 @@ func TestAPIVersionFlag(t *testing.T) {
 			t.Errorf("%s: exit %d, stderr %q", cmd, r.code, r.stderr)
 		}
 	}
+	for _, v := range []string{"", "endpoint=https://x/;accesskey=c2VjcmV0c2VjcmV0c2VjcmV0"} {
+		for _, cmd := range []string{"mute", "participant", "participants", "demo"} {
+			args := []string{cmd, "--api-version", v}
+			if cmd != "demo" {
+				args = append(args, "--connection-string", srv.ConnectionString(), "--call", "call-1", "--participant", "8:acs:r_alice")
+			}
+			if cmd == "participants" {
+				args = args[:len(args)-2]
+			}
+			r := runCmd(t, nil, args...)
+			if r.code != 2 || !strings.Contains(r.stderr, "--api-version is") || strings.Contains(r.stderr, "c2Vjcm") {
+				t.Errorf("%s --api-version %q: exit %d, stderr %q", cmd, v, r.code, r.stderr)
+			}
+		}
+	}
 	if n := len(srv.Requests()); n != 0 {
 		t.Errorf("%d requests sent with a bad version", n)
 	}
@@ -548,4 +563,168 @@ func TestAPIVersionFlag(t *testing.T) {
 	if r := runCmd(t, nil, "demo", "--api-version", "latest"); r.code != 2 {
 		t.Errorf("demo with a bad version: exit %d", r.code)
 	}
+}
+
+func TestParticipantsCommand(t *testing.T) {
+	srv, err := acstest.NewServer(&acstest.Options{AccessKey: fakeKey, ParticipantsPageSize: 2,
+		Calls: map[string][]string{"call-1": {"8:acs:r_alice", "4:+15551234567", "8:acs:r_bob", "8:orgid:carol", "8:acs:r_tenant_dave"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	cs := srv.ConnectionString()
+	_ = srv.SetMuted("call-1", "8:acs:r_bob", true)
+	r := runCmd(t, nil, "participants", "--connection-string", cs, "--call", "call-1", "--api-version", "2026-03-12")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	want := `{"rawId":"8:acs:r_alice","kind":"communicationUser","isMuted":false,"isOnHold":false}
+{"rawId":"4:+15551234567","kind":"phoneNumber","isMuted":false,"isOnHold":false}
+{"rawId":"8:acs:r_bob","kind":"communicationUser","isMuted":true,"isOnHold":false}
+{"rawId":"8:orgid:carol","kind":"microsoftTeamsUser","isMuted":false,"isOnHold":false}
+{"rawId":"8:acs:r_tenant_dave","kind":"teamsExtensionUser","isMuted":false,"isOnHold":false}
+`
+	if r.stdout != want {
+		t.Errorf("stdout:\n%s\nwant\n%s", r.stdout, want)
+	}
+	if n := len(srv.Requests()); n != 3 {
+		t.Errorf("%d requests for 5 participants in pages of 2", n)
+	}
+	r = runCmd(t, nil, "participants", "--connection-string", cs, "--call", "no-call")
+	if r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, "404 Not Found: CallNotFound") {
+		t.Errorf("unknown call: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	}
+	for _, args := range [][]string{
+		{"participants", "--connection-string", cs},
+		{"participants", "--connection-string", cs, "--call", "call-1", "--participant", "8:acs:r_alice"},
+		{"participants", "--connection-string", cs, "--call", "call-1", "--api-version", "1.0"},
+		{"participants", "--connection-string", cs, "--call", "call-1", "extra"},
+	} {
+		if r := runCmd(t, nil, args...); r.code != 2 {
+			t.Errorf("%v: exit %d, %s", args[3:], r.code, r.stderr)
+		}
+	}
+	if r := runCmd(t, nil, "participants", "--help"); r.code != 0 || strings.Contains(r.stdout, "--participant 8:acs:r_u") || !strings.Contains(r.stdout, "--call") {
+		t.Errorf("help: %d %s", r.code, r.stdout)
+	}
+}
+
+func TestMuteAllCommand(t *testing.T) {
+	call := []string{"8:acs:r_alice", "4:+15551234567", "8:acs:r_bob", "8:acs:r_presenter", "8:acs:r_tenant_dave", "8:acs:r_erin"}
+	start := func(t *testing.T) (*acstest.Server, string) {
+		srv, err := acstest.NewServer(&acstest.Options{AccessKey: fakeKey, ParticipantsPageSize: 4, Calls: map[string][]string{"call-1": call}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(srv.Close)
+		_ = srv.SetMuted("call-1", "8:acs:r_bob", true)
+		return srv, srv.ConnectionString()
+	}
+	lines := func(t *testing.T, out string) map[string]allLine {
+		t.Helper()
+		got := map[string]allLine{}
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			var v allLine
+			if err := json.Unmarshal([]byte(l), &v); err != nil {
+				t.Fatalf("not a JSON line: %q", l)
+			}
+			got[v.RawID] = v
+		}
+		if len(got) != len(call) {
+			t.Errorf("%d lines for %d participants:\n%s", len(got), len(call), out)
+		}
+		return got
+	}
+
+	t.Run("2024-09-15", func(t *testing.T) {
+		srv, cs := start(t)
+		r := runCmd(t, nil, "mute", "--connection-string", cs, "--call", "call-1", "--all", "--except", "8:acs:r_presenter", "--operation-context", "all-1")
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+		got := lines(t, r.stdout)
+		for raw, want := range map[string]string{"8:acs:r_alice": "muted", "8:acs:r_erin": "muted", "8:acs:r_bob": "already muted",
+			"8:acs:r_presenter": "skipped", "4:+15551234567": "skipped", "8:acs:r_tenant_dave": "skipped"} {
+			if got[raw].Result != want {
+				t.Errorf("%s: %+v, want %s", raw, got[raw], want)
+			}
+		}
+		if !strings.Contains(got["8:acs:r_tenant_dave"].Reason, "--api-version 2025-06-15") || got["4:+15551234567"].Reason == "" {
+			t.Errorf("reasons: %+v %+v", got["8:acs:r_tenant_dave"], got["4:+15551234567"])
+		}
+		if m, _ := srv.IsMuted("call-1", "8:acs:r_presenter"); m {
+			t.Error("the presenter was muted")
+		}
+		if n := srv.TotalExecutions(); n != 2 {
+			t.Errorf("%d executions, want 2", n)
+		}
+		for _, req := range srv.Requests() {
+			if req.Method == http.MethodPost && !strings.Contains(string(req.Body), `"operationContext":"all-1"`) {
+				t.Errorf("mute without the operation context: %s", req.Body)
+			}
+		}
+	})
+	t.Run("2026-03-12", func(t *testing.T) {
+		srv, cs := start(t)
+		r := runCmd(t, nil, "mute", "--api-version", "2026-03-12", "--connection-string", cs, "--call", "call-1", "--all", "--except", "8:acs:r_presenter", "--except", "8:acs:r_nobody")
+		if r.code != 0 || !strings.Contains(r.stderr, "--except 8:acs:r_nobody is not a participant") {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+		if got := lines(t, r.stdout); got["8:acs:r_tenant_dave"].Result != "muted" {
+			t.Errorf("extension user: %+v", got["8:acs:r_tenant_dave"])
+		}
+		if n := srv.TotalExecutions(); n != 3 {
+			t.Errorf("%d executions, want 3", n)
+		}
+	})
+	t.Run("failures", func(t *testing.T) {
+		srv, cs := start(t)
+		srv.SetFaultFunc(func(seq int) *acstest.Fault {
+			if seq > 2 { // the two pages of the list pass
+				return &acstest.Fault{Status: 403, ErrorCode: "Forbidden"}
+			}
+			return nil
+		})
+		r := runCmd(t, nil, "mute", "--connection-string", cs, "--call", "call-1", "--all")
+		got := lines(t, r.stdout)
+		if r.code != 1 || got["8:acs:r_alice"].Result != "failed" || !strings.Contains(got["8:acs:r_alice"].Error, "403") || got["8:acs:r_bob"].Result != "already muted" {
+			t.Errorf("exit %d\n%s", r.code, r.stdout)
+		}
+		before := len(srv.Requests())
+		srv.SetFaultFunc(func(seq int) *acstest.Fault {
+			if seq > before+2 { // after the list's two pages
+				return &acstest.Fault{Drop: acstest.DropAfterExecute}
+			}
+			return nil
+		})
+		r = runCmd(t, nil, "mute", "--connection-string", cs, "--call", "call-1", "--all", "--timeout", "3s")
+		got = lines(t, r.stdout)
+		if l := got["8:acs:r_alice"]; r.code != 1 || l.Result != "unknown" || len(l.RepeatabilityRequestID) != 36 || !strings.HasSuffix(l.RepeatabilityFirstSent, "GMT") {
+			t.Errorf("unknown outcome: exit %d\n%s", r.code, r.stdout)
+		}
+		srv.ClearFaults()
+		if r := runCmd(t, nil, "mute", "--connection-string", cs, "--call", "no-call", "--all"); r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, "CallNotFound") {
+			t.Errorf("unknown call: exit %d %q %q", r.code, r.stdout, r.stderr)
+		}
+	})
+	t.Run("bad input", func(t *testing.T) {
+		srv, cs := start(t)
+		for _, args := range [][]string{
+			{"--all", "--participant", "8:acs:r_alice"},
+			{"--except", "8:acs:r_alice", "--participant", "8:acs:r_alice"},
+			{"--all", "--except", "8:acs:r presenter"},
+			{"--all", "--except", "presenter"},
+			{"--all", "--verify"},
+			{"--all", "--concurrency", "0"},
+			{"--all", "--repeatability-request-id", "0f8fad5b-d9cb-469f-a165-70867728950e", "--repeatability-first-sent", "Sun, 29 Nov 2026 12:00:00 GMT"},
+		} {
+			r := runCmd(t, nil, append([]string{"mute", "--connection-string", cs, "--call", "call-1"}, args...)...)
+			if r.code != 2 {
+				t.Errorf("%v: exit %d, %s", args, r.code, r.stderr)
+			}
+		}
+		if n := len(srv.Requests()); n != 0 {
+			t.Errorf("%d requests sent on bad input", n)
+		}
+	})
 }

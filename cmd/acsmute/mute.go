@@ -11,10 +11,19 @@ import (
 )
 
 const muteUsage = `Usage: acsmute mute --call ID --participant RAWID [flags]
+       acsmute mute --call ID --all [--except RAWID]... [flags]
 
 Mutes one participant of a call connection and prints the result as JSON.
 With --verify it then reads the participant back and succeeds only if the
 service reports it muted.
+
+With --all it lists the call's participants and mutes every one the API
+version can mute (Communication Services users, and Teams Phone extension
+users from API version 2025-06-15 on), except those named with --except and
+those already muted, at most --concurrency at a time. It prints one JSON
+line per participant: {"rawId","kind","result"} with result "muted",
+"already muted", "skipped" (with the reason; nothing was sent), "failed"
+(with the error) or "unknown" (with the repeatability values to resend).
 
 Flags:
 `
@@ -36,9 +45,12 @@ Examples:
     --repeatability-request-id 0f8fad5b-d9cb-469f-a165-70867728950e \
     --repeatability-first-sent 'Sun, 29 Nov 2026 12:00:00 GMT'
 
-Exit status: 0 muted (and, with --verify, read back muted); 1 the service or
-the network failed, or --verify read the participant unmuted (on stderr);
-2 bad input, nothing sent.
+  acsmute mute --call abc --all --except 8:acs:r_presenter --api-version 2026-03-12
+
+Exit status: 0 muted (and, with --verify, read back muted; with --all, every
+targeted participant ended muted); 1 the service or the network failed, or
+--verify read the participant unmuted (on stderr), or with --all some
+targeted participant is not known to be muted; 2 bad input, nothing sent.
 `
 
 // muteOutput is what a successful mute prints.
@@ -59,12 +71,39 @@ func runMute(ctx context.Context, args []string, e env) int {
 	verify := fs.Bool("verify", false, "read the participant back after muting; exit 1 unless it is muted")
 	repID := fs.String("repeatability-request-id", "", "resend the request with this Repeatability-Request-ID (a UUID), to resolve an unknown outcome")
 	repSent := fs.String("repeatability-first-sent", "", "with --repeatability-request-id: when the request was first sent, as printed (an HTTP date)")
+	all := fs.Bool("all", false, "mute every participant the API version can mute (instead of --participant)")
+	var except rawIDList
+	fs.Var(&except, "except", "with --all: a raw ID not to mute (repeatable)")
+	concurrency := fs.Int("concurrency", client.DefaultMuteConcurrency, "with --all: the most mute requests in flight at once")
 	if ok, code := parseFlags(fs, args, e); !ok {
 		return code
 	}
-	c, who, ok, code := cf.resolve(cmd, e)
+	switch {
+	case *all && *cf.participant != "":
+		return usageError(e, cmd, "give --participant or --all, not both")
+	case !*all && len(except) > 0:
+		return usageError(e, cmd, "--except goes with --all")
+	case *all && (*repID != "" || *repSent != "" || *verify):
+		return usageError(e, cmd, "--repeatability-request-id, --repeatability-first-sent and --verify go with --participant, not --all")
+	case *concurrency < 1:
+		return usageError(e, cmd, "--concurrency must be at least 1")
+	}
+	excepted := map[string]bool{}
+	for _, v := range except {
+		who, err := rawIDFlag("--except", v)
+		if err != nil {
+			return usageError(e, cmd, "%s", err)
+		}
+		excepted[who.RawID()] = true
+	}
+	c, who, ok, code := cf.resolve(cmd, e, !*all)
 	if !ok {
 		return code
+	}
+	if *all {
+		ctx, cancel := context.WithTimeout(ctx, *cf.timeout)
+		defer cancel()
+		return muteAll(ctx, c, *cf.call, excepted, &client.MuteParticipantsOptions{OperationContext: *opCtx, Concurrency: *concurrency}, e)
 	}
 	if (*repID == "") != (*repSent == "") {
 		return usageError(e, cmd, "--repeatability-request-id and --repeatability-first-sent go together")

@@ -42,7 +42,7 @@ func runParticipant(ctx context.Context, args []string, e env) int {
 	if ok, code := parseFlags(fs, args, e); !ok {
 		return code
 	}
-	c, who, ok, code := cf.resolve(cmd, e)
+	c, who, ok, code := cf.resolve(cmd, e, true)
 	if !ok {
 		return code
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/acsmute/acsmute/client"
 	"github.com/acsmute/acsmute/openapi"
 	"github.com/acsmute/acsmute/openapi/drift"
 	"github.com/acsmute/acsmute/openapi/wire"
@@ -460,7 +461,7 @@ func TestExpectationsFileMatchesPublishedVersions(t *testing.T) {
 	}
 	ctx := context.Background()
 	ours, _ := openapi.Load(ctx)
-	for _, v := range []string{"2024-09-15", "2025-06-15", "2026-03-12"} {
+	for _, v := range client.SupportedAPIVersions() {
 		up, err := drift.LoadUpstream(ctx, upstreamDir+"stable/"+v+"/communicationservicescallautomation.json")
 		if err != nil {
 			t.Fatal(err)
@@ -491,7 +492,7 @@ func TestExpectationsMatchSinceMarkers(t *testing.T) {
 	}
 	ctx := context.Background()
 	ours, _ := openapi.Load(ctx)
-	for _, v := range []string{"2024-09-15", "2025-06-15", "2026-03-12"} {
+	for _, v := range client.SupportedAPIVersions() {
 		pruned, err := openapi.LoadVersion(ctx, v)
 		if err != nil {
 			t.Fatal(err)
@@ -503,5 +504,33 @@ func TestExpectationsMatchSinceMarkers(t *testing.T) {
 		if !slices.Equal(got, e[v]) {
 			t.Errorf("%s: the since markers remove\n%s\nthe expectations file lists\n%s", v, strings.Join(got, "\n"), strings.Join(e[v], "\n"))
 		}
+	}
+}
+
+// Every version the expectations file names is one the client speaks, and
+// CI's drift loop covers exactly those: a line for a version nobody
+// compares could never be found stale.
+func TestExpectationsAndCICoverTheSupportedVersions(t *testing.T) {
+	f, err := os.Open("../drift-expected.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	e, err := drift.ParseExpectations(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for v := range e {
+		if !slices.Contains(client.SupportedAPIVersions(), v) {
+			t.Errorf("drift-expected.txt has lines for %s, which the client does not speak", v)
+		}
+	}
+	ci, err := os.ReadFile("../../.ci/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	loop := "for v in " + strings.Join(client.SupportedAPIVersions(), " ") + "; do"
+	if !strings.Contains(string(ci), loop) {
+		t.Errorf(".ci/run has no drift loop %q", loop)
 	}
 }
