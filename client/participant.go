@@ -122,6 +122,13 @@ func identifierFromModel(m gen.CommunicationIdentifierModel) (Identifier, error)
 	return id, nil
 }
 
+// extensionUserAsCommunicationUser reports whether kind and nested are a
+// Teams Phone extension user in a communicationUser model: what it is in
+// 2024-09-15, and may be sent as in later versions.
+func extensionUserAsCommunicationUser(kind, nested gen.CommunicationIdentifierModelKind) bool {
+	return kind == gen.CommunicationIdentifierModelKindTeamsExtensionUser && nested == gen.CommunicationIdentifierModelKindCommunicationUser
+}
+
 // nestedIdentifier reads the nested model of a wire identifier: nil when
 // there is none, an error when there are several, when it is not the kind
 // the identifier names, or when it cannot be read.
@@ -143,10 +150,7 @@ func nestedIdentifier(m gen.CommunicationIdentifierModel) (Identifier, error) {
 		return nil, nil
 	case len(kinds) > 1:
 		return nil, errors.New("it has more than one nested identifier")
-	case m.Kind != nil && *m.Kind != kinds[0] &&
-		// A Teams Phone extension user is a Communication Services user in
-		// 2024-09-15, and may be sent as one in later versions.
-		!(*m.Kind == gen.CommunicationIdentifierModelKindTeamsExtensionUser && kinds[0] == gen.CommunicationIdentifierModelKindCommunicationUser):
+	case m.Kind != nil && *m.Kind != kinds[0] && !extensionUserAsCommunicationUser(*m.Kind, kinds[0]):
 		return nil, fmt.Errorf("its kind is %q but its nested identifier is %s", truncate(string(*m.Kind), 32), kinds[0])
 	}
 	var id Identifier
