@@ -185,6 +185,27 @@ type MuteParticipantsResult struct {
 	OperationContext *string `json:"operationContext,omitempty"`
 }
 
+// ParticipantsUpdated The data of a Microsoft.Communication.ParticipantsUpdated event, which the service posts to the call's callback URL (in a CloudEvent) whenever the call's participants or their state change: every participant, with isMuted.
+type ParticipantsUpdated struct {
+	// CallConnectionId The call connection the event is about.
+	CallConnectionId *string `json:"callConnectionId,omitempty"`
+
+	// CorrelationId Identifier to correlate the event with the call in the service's logs.
+	CorrelationId *string `json:"correlationId,omitempty"`
+
+	// Participants Every participant of the call, with its state.
+	Participants *[]CallParticipant `json:"participants,omitempty"`
+
+	// ResultInformation The result an event reports, for troubleshooting.
+	ResultInformation *ResultInformation `json:"resultInformation,omitempty"`
+
+	// SequenceNumber Orders the call's ParticipantsUpdated events; a later event has a larger number.
+	SequenceNumber *int32 `json:"sequenceNumber,omitempty"`
+
+	// ServerCallId The server's identifier of the call.
+	ServerCallId *string `json:"serverCallId,omitempty"`
+}
+
 // PhoneNumberIdentifierModel A telephone participant.
 type PhoneNumberIdentifierModel struct {
 	// AssertedId Tells apart several connections of the same number to one call; the part of the raw ID after the last "_".
@@ -195,6 +216,33 @@ type PhoneNumberIdentifierModel struct {
 
 	// Value The number, usually in E.164 form such as "+15551234567"; "anonymous" for a withheld number; followed by "_" and the asserted ID when the same number is in the call more than once.
 	Value string `json:"value"`
+}
+
+// ResultInformation The result an event reports, for troubleshooting.
+type ResultInformation struct {
+	// Code Code of the result.
+	Code *int32 `json:"code,omitempty"`
+
+	// Message Explanation of the result.
+	Message *string `json:"message,omitempty"`
+
+	// Q850Details A diagnostic code and message from the telephony (SIP) side of the call.
+	Q850Details *SipDiagnosticInfo `json:"q850Details,omitempty"`
+
+	// SipDetails A diagnostic code and message from the telephony (SIP) side of the call.
+	SipDetails *SipDiagnosticInfo `json:"sipDetails,omitempty"`
+
+	// SubCode Subcode of the result.
+	SubCode *int32 `json:"subCode,omitempty"`
+}
+
+// SipDiagnosticInfo A diagnostic code and message from the telephony (SIP) side of the call.
+type SipDiagnosticInfo struct {
+	// Code The diagnostic code.
+	Code *int32 `json:"code,omitempty"`
+
+	// Message What the code means.
+	Message *string `json:"message,omitempty"`
 }
 
 // TeamsExtensionUserIdentifierModel A Microsoft Teams Phone user reached through a Communication Services resource that extends their Teams Phone setup.

@@ -3,10 +3,13 @@
 // drift when Microsoft ships a new version.
 //
 // Only what changes the contract is compared: for every operation in our
-// document (mute, reading a participant, listing participants), its parameters (name, location, required, type, format, enum), request body
+// document (mute, reading a participant, listing participants), its
+// parameters (name, location, required, type, format, enum), request body
 // (required, media types, schema), response codes and their schemas; for
-// every schema the operation reaches, its type, format, enum values,
-// required list, properties, array items and allOf/oneOf/anyOf subschemas.
+// every schema the operations reach, and every schema marked
+// x-acsmute-event (the data of a callback event, compared by name), its
+// type, format, enum values, required list, properties, array items and
+// allOf/oneOf/anyOf subschemas.
 // Descriptions, examples, readOnly markers and x-ms-* extensions are ignored.
 //
 // Our side is loaded with openapi.Load; the upstream side with LoadUpstream.
@@ -121,6 +124,20 @@ func Compare(ours, upstream *openapi3.T) []Difference {
 		c.prefix = o.method + " " + o.path + " "
 		c.operation(o.method, o.path, findOp(ours, o.method, o.path), findOp(upstream, o.method, o.path))
 	}
+	// Event schemas belong to no operation: compared by name.
+	c.prefix = ""
+	for _, name := range eventSchemas(ours) {
+		var up *openapi3.SchemaRef
+		if upstream != nil && upstream.Components != nil {
+			up = upstream.Components.Schemas[name]
+		}
+		if up == nil {
+			c.add("schema "+name, "event schema: only ours has it")
+			continue
+		}
+		ref := "#/components/schemas/" + name
+		c.schema("schema "+name, &openapi3.SchemaRef{Ref: ref, Value: ours.Components.Schemas[name].Value}, &openapi3.SchemaRef{Ref: ref, Value: up.Value})
+	}
 	sort.Slice(c.diffs, func(i, j int) bool {
 		if c.diffs[i].Where != c.diffs[j].Where {
 			return c.diffs[i].Where < c.diffs[j].Where
@@ -128,6 +145,25 @@ func Compare(ours, upstream *openapi3.T) []Difference {
 		return c.diffs[i].What < c.diffs[j].What
 	})
 	return c.diffs
+}
+
+// ExtensionEvent marks a schema of our document as the data of a callback
+// event (its value is the event type); such schemas are compared by name.
+const ExtensionEvent = "x-acsmute-event"
+
+// eventSchemas lists, sorted, the schemas of doc marked as event data.
+func eventSchemas(doc *openapi3.T) []string {
+	if doc == nil || doc.Components == nil {
+		return nil
+	}
+	var names []string
+	for name, s := range doc.Components.Schemas {
+		if s.Value != nil && s.Value.Extensions[ExtensionEvent] != nil {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names
 }
 
 // opKey names an operation by method and path.

@@ -97,6 +97,16 @@ func baseline() (main, common map[string]any) {
 			},
 		}}},
 		"definitions": map[string]any{
+			"ParticipantsUpdated": map[string]any{"type": "object", "properties": map[string]any{
+				"callConnectionId": str, "serverCallId": str, "correlationId": str,
+				"sequenceNumber":    map[string]any{"type": "integer", "format": "int32"},
+				"participants":      map[string]any{"type": "array", "items": ref("CallParticipant")},
+				"resultInformation": ref("ResultInformation")}},
+			"ResultInformation": map[string]any{"type": "object", "properties": map[string]any{
+				"code": map[string]any{"type": "integer", "format": "int32"}, "subCode": map[string]any{"type": "integer", "format": "int32"},
+				"message": str, "sipDetails": ref("SipDiagnosticInfo"), "q850Details": ref("SipDiagnosticInfo")}},
+			"SipDiagnosticInfo": map[string]any{"type": "object", "properties": map[string]any{
+				"code": map[string]any{"type": "integer", "format": "int32"}, "message": str}},
 			"GetParticipantsResponse": map[string]any{"type": "object", "required": []any{"value"}, "properties": map[string]any{
 				"value":    map[string]any{"type": "array", "items": ref("CallParticipant")},
 				"nextLink": str}},
@@ -282,6 +292,12 @@ func TestCompareSyntheticDocuments(t *testing.T) {
 			`schema MuteParticipantsRequest.targetParticipants[]: property rawId: only ours has it`,
 			`schema MuteParticipantsRequest.targetParticipants[]: property teamsExtensionUser (TeamsExtensionUserIdentifierModel): only ours has it`,
 		}},
+		{"event schema missing", func(main, common map[string]any) {
+			delete(defs(main), "ParticipantsUpdated")
+		}, []string{`schema ParticipantsUpdated: event schema: only ours has it`}},
+		{"event schema property", func(main, common map[string]any) {
+			at(defs(main), "ParticipantsUpdated", "properties")["sequenceNumber"] = map[string]any{"type": "string"}
+		}, []string{`schema ParticipantsUpdated.sequenceNumber: format differs: ours "int32", upstream ""`, `schema ParticipantsUpdated.sequenceNumber: type differs: ours [integer], upstream [string]`}},
 		{"list operation missing", func(main, common map[string]any) {
 			delete(at(main, "paths"), wire.PathGetParticipants)
 		}, []string{`operation GET /calling/callConnections/{callConnectionId}/participants: only ours has it`}},
@@ -336,12 +352,17 @@ func TestCompareMicrosoftsPublishedVersions(t *testing.T) {
 		want    []string
 	}{
 		{"stable/2026-03-12", nil},
-		{"stable/2025-06-15", nil},
+		{"stable/2025-06-15", []string{
+			"schema ResultInformation: property q850Details (SipDiagnosticInfo): only ours has it",
+			"schema ResultInformation: property sipDetails (SipDiagnosticInfo): only ours has it",
+		}},
 		{"stable/2024-09-15", []string{
 			"schema CommunicationIdentifierModel: property teamsExtensionUser (TeamsExtensionUserIdentifierModel): only ours has it",
 			`schema CommunicationIdentifierModelKind: enum value "teamsExtensionUser": only ours has it`,
 			"schema PhoneNumberIdentifierModel: property assertedId: only ours has it",
 			"schema PhoneNumberIdentifierModel: property isAnonymous: only ours has it",
+			"schema ResultInformation: property q850Details (SipDiagnosticInfo): only ours has it",
+			"schema ResultInformation: property sipDetails (SipDiagnosticInfo): only ours has it",
 		}},
 	}
 	for _, tt := range tests {
