@@ -140,7 +140,7 @@ func (c *Client) listPage(ctx context.Context, callConnectionID string, next *ur
 	for i, m := range resp.JSON200.Value {
 		p, err := participantFromModel(m)
 		if err != nil {
-			return nil, "", op.fail(false, fmt.Errorf("participant %d of the page: %w", i+1, err))
+			return nil, "", op.fail(false, fmt.Errorf("the service answered 200, but participant %d of the page cannot be read: %w", i+1, err))
 		}
 		items = append(items, p)
 	}

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -66,9 +67,40 @@ func (c *Client) GetParticipant(ctx context.Context, callConnectionID string, pa
 	}
 	out, err := participantFromModel(*resp.JSON200)
 	if err != nil {
-		return CallParticipant{}, op.fail(false, err)
+		return CallParticipant{}, op.fail(false, fmt.Errorf("the service answered 200, but %w", err))
 	}
 	return out, nil
+}
+
+// UnmarshalJSON reads a participant in the service's JSON form,
+// {"identifier": {...}, "isMuted": ..., "isOnHold": ...}, of any API
+// version, exactly as GetParticipant reads an answer: the identifier's parts
+// must agree, and isMuted must be there. Use it to read participants from
+// the service's events (package callback does).
+func (p *CallParticipant) UnmarshalJSON(data []byte) error {
+	var m gen.CallParticipant
+	if err := json.Unmarshal(data, &m); err != nil {
+		return fmt.Errorf("acsmute: a participant is not the service's JSON form: %w", jsonProblem(err))
+	}
+	out, err := participantFromModel(m)
+	if err != nil {
+		return fmt.Errorf("acsmute: %w", err)
+	}
+	*p = out
+	return nil
+}
+
+// jsonProblem describes a JSON decoding error without quoting the input.
+func jsonProblem(err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Errorf("invalid JSON at byte %d", syn.Offset)
+	case errors.As(err, &typ):
+		return fmt.Errorf("%s has JSON type %s, not %s", typ.Field, typ.Value, typ.Type)
+	}
+	return errors.New("invalid JSON")
 }
 
 // participantFromModel reads a participant of an answer (GetParticipant,
@@ -76,18 +108,18 @@ func (c *Client) GetParticipant(ctx context.Context, callConnectionID string, pa
 // it: an answer without isMuted is an error, not a guess.
 func participantFromModel(m gen.CallParticipant) (CallParticipant, error) {
 	if m.IsMuted == nil {
-		return CallParticipant{}, errors.New("the service answered 200 without isMuted")
+		return CallParticipant{}, errors.New("the participant has no isMuted")
 	}
 	out := CallParticipant{IsMuted: *m.IsMuted}
 	if m.IsOnHold != nil {
 		out.IsOnHold = *m.IsOnHold
 	}
 	if m.Identifier == nil {
-		return CallParticipant{}, errors.New("the service answered 200 without the participant's identifier")
+		return CallParticipant{}, errors.New("the participant has no identifier")
 	}
 	id, err := identifierFromModel(*m.Identifier)
 	if err != nil {
-		return CallParticipant{}, fmt.Errorf("the service answered 200 with an identifier that cannot be read: %w", err)
+		return CallParticipant{}, fmt.Errorf("the participant's identifier cannot be read: %w", err)
 	}
 	out.Identifier = id
 	return out, nil

@@ -1,0 +1,209 @@
+// Package callback reads and verifies the events Azure Communication
+// Services Call Automation posts to a call's callback URL: CloudEvents such
+// as Microsoft.Communication.ParticipantsUpdated, which carries every
+// participant of the call with isMuted, and is how a service confirms a
+// mute and keeps its view of the call current.
+//
+// Those posts arrive on a public endpoint, so verify them before believing
+// them: the service signs each with a JWT in "Authorization: Bearer" (RS256,
+// issuer DefaultIssuer, audience the Communication Services resource's ID,
+// keys at DefaultKeysURL). Verifier checks it; its Middleware answers 401 to
+// anything else before your handler runs:
+//
+//	v, err := callback.NewVerifier(resourceID, nil)
+//	...
+//	mux.Handle("POST /callbacks", v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+//		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+//		...
+//		events, err := callback.Parse(body)
+//		for _, e := range events {
+//			if e.Type == callback.TypeParticipantsUpdated {
+//				pu, err := e.ParticipantsUpdated()
+//				...
+//			}
+//		}
+//	})))
+//
+// The acstest emulator posts the same events, signed with its own key, when
+// its Options.CallbackURL is set.
+package callback
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/acsmute/acsmute/client"
+	"github.com/acsmute/acsmute/gen"
+)
+
+// TypeParticipantsUpdated is the CloudEvents type of a ParticipantsUpdated
+// event.
+const TypeParticipantsUpdated = "Microsoft.Communication.ParticipantsUpdated"
+
+// Event is one CloudEvent (version 1.0) of a callback.
+type Event struct {
+	// ID identifies the event; a redelivered event has the same ID.
+	ID string
+	// Source is where it comes from, such as
+	// "calling/callConnections/<callConnectionId>".
+	Source string
+	// Type is the event type, such as TypeParticipantsUpdated.
+	Type string
+	// Subject is the event's subject, when it has one.
+	Subject string
+	// Time is when the event happened; zero when the event has no time.
+	Time time.Time
+	// Data is the event's data, as JSON.
+	Data json.RawMessage
+}
+
+// ParticipantsUpdated is the data of a ParticipantsUpdated event.
+type ParticipantsUpdated struct {
+	// CallConnectionID is the call connection the event is about.
+	CallConnectionID string
+	// ServerCallID is the server's identifier of the call.
+	ServerCallID string
+	// CorrelationID correlates the event with the call in the service's
+	// logs.
+	CorrelationID string
+	// SequenceNumber orders the call's ParticipantsUpdated events: the one
+	// with the largest number is the call's latest state. Events may arrive
+	// out of order, and more than once.
+	SequenceNumber int
+	// Participants is every participant of the call, read exactly as
+	// client.Client.GetParticipant reads one.
+	Participants []client.CallParticipant
+}
+
+// cloudEvent is the JSON form of an Event.
+type cloudEvent struct {
+	ID          *string         `json:"id"`
+	Source      *string         `json:"source"`
+	Type        *string         `json:"type"`
+	SpecVersion *string         `json:"specversion"`
+	Subject     string          `json:"subject"`
+	Time        string          `json:"time"`
+	Data        json.RawMessage `json:"data"`
+}
+
+// Parse reads a callback's body: a JSON array of CloudEvents, as the service
+// posts them, or a single event object. It returns every event, in order;
+// events of types this package does not know are returned like the others.
+//
+// Each event must have a non-empty id, source and type, specversion "1.0",
+// and a time, when it has one, in RFC 3339 form. Malformed input is an
+// error that names the problem and the event's index, never quoting the
+// body. Parse reads what it is given: bound the body's size before (for
+// example with http.MaxBytesReader), and verify the request before believing
+// it (Verifier).
+func Parse(body []byte) ([]Event, error) {
+	body = bytes.TrimSpace(body)
+	var raws []json.RawMessage
+	switch {
+	case len(body) == 0:
+		return nil, errors.New("callback: the body is empty")
+	case body[0] == '[':
+		if err := json.Unmarshal(body, &raws); err != nil {
+			return nil, fmt.Errorf("callback: the body is not a JSON array of CloudEvents: %w", jsonProblem(err))
+		}
+	case body[0] == '{':
+		raws = []json.RawMessage{body}
+	default:
+		return nil, errors.New("callback: the body is neither a JSON array of CloudEvents nor a CloudEvent")
+	}
+	events := make([]Event, 0, len(raws))
+	for i, raw := range raws {
+		e, err := parseEvent(raw)
+		if err != nil {
+			return nil, fmt.Errorf("callback: event %d: %w", i, err)
+		}
+		events = append(events, e)
+	}
+	return events, nil
+}
+
+func parseEvent(raw json.RawMessage) (Event, error) {
+	var ce cloudEvent
+	if err := json.Unmarshal(raw, &ce); err != nil {
+		return Event{}, fmt.Errorf("not a CloudEvent object: %w", jsonProblem(err))
+	}
+	for name, v := range map[string]*string{"id": ce.ID, "source": ce.Source, "type": ce.Type, "specversion": ce.SpecVersion} {
+		if v == nil || *v == "" {
+			return Event{}, fmt.Errorf("it has no %s", name)
+		}
+	}
+	if *ce.SpecVersion != "1.0" {
+		return Event{}, errors.New(`its specversion is not "1.0"`)
+	}
+	e := Event{ID: *ce.ID, Source: *ce.Source, Type: *ce.Type, Subject: ce.Subject, Data: ce.Data}
+	if ce.Time != "" {
+		t, err := time.Parse(time.RFC3339Nano, ce.Time)
+		if err != nil {
+			return Event{}, errors.New("its time is not an RFC 3339 time")
+		}
+		e.Time = t
+	}
+	return e, nil
+}
+
+// ParticipantsUpdated reads the event's data as a ParticipantsUpdated
+// event's. It is an error for an event of another type, or for data that is
+// not the event's documented form (participants are read as
+// GetParticipant reads one: their identifiers' parts must agree, and each
+// must have isMuted).
+func (e Event) ParticipantsUpdated() (ParticipantsUpdated, error) {
+	if e.Type != TypeParticipantsUpdated {
+		return ParticipantsUpdated{}, fmt.Errorf("callback: the event is of type %q, not %s", truncate(e.Type, 64), TypeParticipantsUpdated)
+	}
+	if len(bytes.TrimSpace(e.Data)) == 0 || bytes.Equal(bytes.TrimSpace(e.Data), []byte("null")) {
+		return ParticipantsUpdated{}, errors.New("callback: the ParticipantsUpdated event has no data")
+	}
+	// The generated type reads the event's fields; the participants are
+	// read again by package client, exactly as it reads an answer.
+	var data gen.ParticipantsUpdated
+	if err := json.Unmarshal(e.Data, &data); err != nil {
+		return ParticipantsUpdated{}, fmt.Errorf("callback: the ParticipantsUpdated data is not the documented form: %w", jsonProblem(err))
+	}
+	var parts struct {
+		Participants []client.CallParticipant `json:"participants"`
+	}
+	if err := json.Unmarshal(e.Data, &parts); err != nil {
+		return ParticipantsUpdated{}, fmt.Errorf("callback: the ParticipantsUpdated data: %w", err)
+	}
+	out := ParticipantsUpdated{Participants: parts.Participants}
+	if out.Participants == nil {
+		out.Participants = []client.CallParticipant{}
+	}
+	for dst, src := range map[*string]*string{&out.CallConnectionID: data.CallConnectionId, &out.ServerCallID: data.ServerCallId, &out.CorrelationID: data.CorrelationId} {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	if data.SequenceNumber != nil {
+		out.SequenceNumber = int(*data.SequenceNumber)
+	}
+	return out, nil
+}
+
+// jsonProblem describes a JSON decoding error without quoting the input.
+func jsonProblem(err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Errorf("invalid JSON at byte %d", syn.Offset)
+	case errors.As(err, &typ):
+		return fmt.Errorf("%s has JSON type %s, not %s", typ.Field, typ.Value, typ.Type)
+	}
+	return errors.New("invalid JSON")
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
