@@ -55,6 +55,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParseConnectionString$$' -fuzztime=$(FUZZTIME) ./client/
 	$(GO) test -run='^$$' -fuzz='^FuzzResponseErrorBody$$' -fuzztime=$(FUZZTIME) ./client/
 	$(GO) test -run='^$$' -fuzz='^FuzzEmulatorRequest$$' -fuzztime=$(FUZZTIME) ./client/acstest/
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./callback/
 
 ## drift: compare openapi/mute.yaml with Microsoft's Swagger 2.0 at UPSTREAM (a path or URL) of any supported
 ## API version; differences listed for that version in openapi/drift-expected.txt are expected; exit 1 on drift.
