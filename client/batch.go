@@ -97,14 +97,19 @@ func (c *Client) MuteParticipants(ctx context.Context, callConnectionID string, 
 		jobs <- i
 	}
 	close(jobs)
-	bctx := withThrottle(ctx, &throttle{})
+	th := &throttle{}
+	bctx := withThrottle(ctx, th)
 	one := &MuteParticipantOptions{OperationContext: opts.OperationContext}
 	var wg sync.WaitGroup
 	for range min(concurrency, len(todo)) {
 		wg.Go(func() {
 			for i := range jobs {
+				// Wait out a throttle before the mute starts, so that the
+				// wait does not count against its repeatability window
+				// (which starts when MuteParticipant stamps its first send).
 				// Once ctx has ended, MuteParticipant returns at once,
 				// sending nothing, with ctx's error.
+				_ = th.wait(bctx, c.clock)
 				res, err := c.MuteParticipant(bctx, callConnectionID, participants[i], one)
 				out[i].Result, out[i].Err = res, err
 			}
@@ -162,13 +167,18 @@ func (t *throttle) hold(until time.Time) {
 	}
 }
 
-// wait returns when the batch may send again, or ctx's error.
+// wait returns when the batch may send again, or ctx's error. A hold made
+// while it waits, for longer, is waited for too.
 func (t *throttle) wait(ctx context.Context, clk clock) error {
-	t.mu.Lock()
-	d := t.until.Sub(clk.Now())
-	t.mu.Unlock()
-	if d <= 0 {
-		return nil
+	for {
+		t.mu.Lock()
+		d := t.until.Sub(clk.Now())
+		t.mu.Unlock()
+		if d <= 0 {
+			return nil
+		}
+		if err := clk.Sleep(ctx, d); err != nil {
+			return err
+		}
 	}
-	return clk.Sleep(ctx, d)
 }

@@ -237,3 +237,36 @@ func TestMuteParticipantsConcurrentBatches(t *testing.T) {
 		t.Errorf("%d executions", n)
 	}
 }
+
+// A longer hold asked for while the batch already waits is waited for too.
+func TestMuteParticipantsThrottleGrows(t *testing.T) {
+	raws := callOf(6)
+	srv := acstest.Start(t, &acstest.Options{Calls: map[string][]string{"call-1": raws}})
+	srv.SetLatency(300 * time.Millisecond)
+	srv.SetFaultFunc(func(seq int) *acstest.Fault {
+		switch seq {
+		case 1:
+			return &acstest.Fault{Status: 429, RetryAfter: "1"}
+		case 2:
+			return &acstest.Fault{Status: 429, RetryAfter: "2"}
+		}
+		return nil
+	})
+	c, _ := srv.NewClient(&client.ClientOptions{Retry: client.RetryOptions{RetryDelay: time.Millisecond, MaxRetryDelay: 5 * time.Second}})
+	for i, o := range c.MuteParticipants(context.Background(), "call-1", identifiers(raws), &client.MuteParticipantsOptions{Concurrency: 2}) {
+		if o.Err != nil {
+			t.Fatalf("outcome %d: %v", i, o.Err)
+		}
+	}
+	var second time.Time
+	for _, r := range srv.Requests() {
+		if r.Seq == 2 {
+			second = r.Time
+		}
+		// The second 429 was answered 300ms after its request arrived and
+		// asked for 2s: nothing else arrives before then.
+		if r.Seq > 2 && !second.IsZero() && r.Time.Before(second.Add(300*time.Millisecond+1900*time.Millisecond)) {
+			t.Errorf("request %d arrived %v after the second 429's request", r.Seq, r.Time.Sub(second))
+		}
+	}
+}

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -58,14 +59,14 @@ func (c *Client) ListParticipants(ctx context.Context, callConnectionID string, 
 			yield(CallParticipant{}, err)
 			return
 		}
-		var next *url.URL // nil: the first page, built by the generated client
-		seen := map[string]bool{}
+		var next *url.URL          // nil: the first page, built by the generated client
+		seen := map[string]bool{} // the URLs of the pages fetched
 		for page := 1; ; page++ {
 			if page > maxPages {
 				yield(CallParticipant{}, fmt.Errorf("acsmute: list participants: stopped after %d pages (ListParticipantsOptions.MaxPages), the service still answering with a nextLink", maxPages))
 				return
 			}
-			items, link, err := c.listPage(ctx, callConnectionID, next)
+			items, link, err := c.listPage(ctx, callConnectionID, next, seen)
 			if err != nil {
 				yield(CallParticipant{}, err)
 				return
@@ -82,11 +83,9 @@ func (c *Client) ListParticipants(ctx context.Context, callConnectionID string, 
 				yield(CallParticipant{}, fmt.Errorf("acsmute: list participants: page %d: %w", page, err))
 				return
 			}
-			if key := next.String(); seen[key] {
-				yield(CallParticipant{}, fmt.Errorf("acsmute: list participants: page %d: the service answered a nextLink it had already given", page))
+			if seen[next.String()] {
+				yield(CallParticipant{}, fmt.Errorf("acsmute: list participants: page %d: the service answered a nextLink to a page already fetched", page))
 				return
-			} else {
-				seen[key] = true
 			}
 		}
 	}
@@ -114,27 +113,31 @@ func (c *Client) checkList(ctx context.Context, callConnectionID string, opts *L
 }
 
 // listPage fetches one page: the first when next is nil, else the page at
-// next (already checked by followable). It returns the page's participants
-// and its nextLink.
-func (c *Client) listPage(ctx context.Context, callConnectionID string, next *url.URL) ([]CallParticipant, string, error) {
+// next (already checked by followable), and adds its URL to seen. It
+// returns the page's participants and its nextLink.
+func (c *Client) listPage(ctx context.Context, callConnectionID string, next *url.URL, seen map[string]bool) ([]CallParticipant, string, error) {
 	op := &operation{name: "list participants"}
 	params := &gen.CallConnectionGetParticipantsParams{ApiVersion: c.version.name}
-	var editors []gen.RequestEditorFn
-	if next != nil {
-		// The generated client builds the request and parses the answer;
-		// for a next page, the request goes to the service's nextLink.
-		editors = append(editors, func(_ context.Context, req *http.Request) error {
+	// The generated client builds the request and parses the answer; for a
+	// next page, the request goes to the service's nextLink.
+	editor := func(_ context.Context, req *http.Request) error {
+		if next != nil {
 			u := *next
 			req.URL, req.Host = &u, u.Host
-			return nil
-		})
+		}
+		seen[req.URL.String()] = true
+		return nil
 	}
-	resp, err := c.api.CallConnectionGetParticipantsWithResponse(withOperation(ctx, op), callConnectionID, params, editors...)
+	resp, err := c.api.CallConnectionGetParticipantsWithResponse(withOperation(ctx, op), callConnectionID, params, editor)
 	if err != nil {
 		return nil, "", op.ended(err)
 	}
-	if resp.JSON200 == nil {
-		return nil, "", op.fail(false, errors.New("the service answered 200 without a JSON page of participants"))
+	var present struct {
+		Value json.RawMessage `json:"value"`
+	}
+	if resp.JSON200 == nil || json.Unmarshal(resp.Body, &present) != nil || len(present.Value) == 0 || string(present.Value) == "null" {
+		// value is required: a page without it is not an empty call.
+		return nil, "", op.fail(false, errors.New("the service answered 200 without a JSON page of participants (value)"))
 	}
 	items := make([]CallParticipant, 0, len(resp.JSON200.Value))
 	for i, m := range resp.JSON200.Value {
@@ -178,9 +181,34 @@ func (c *Client) followable(link string) (*url.URL, error) {
 			truncate(u.Scheme, 16), truncate(u.Host, 64), c.endpoint)
 	}
 	u.Fragment, u.RawFragment = "", ""
-	if q := u.Query(); q.Get(wire.ParamAPIVersion) != c.version.name || len(q[wire.ParamAPIVersion]) != 1 {
-		q.Set(wire.ParamAPIVersion, c.version.name)
-		u.RawQuery = q.Encode()
-	}
+	u.RawQuery = withAPIVersion(u.RawQuery, c.version.name)
 	return u, nil
+}
+
+// withAPIVersion returns a raw query with exactly one api-version, v, and
+// every other pair as it was (the service's page token is opaque: it is not
+// decoded and encoded again).
+func withAPIVersion(rawQuery, v string) string {
+	want := wire.ParamAPIVersion + "=" + url.QueryEscape(v)
+	found := 0
+	for _, pair := range strings.Split(rawQuery, "&") {
+		if name, _, _ := strings.Cut(pair, "="); strings.EqualFold(name, wire.ParamAPIVersion) {
+			found++
+			if pair != want {
+				found = 2 // another value: rewrite
+			}
+		}
+	}
+	if found == 1 {
+		return rawQuery
+	}
+	var kept []string
+	for _, pair := range strings.Split(rawQuery, "&") {
+		name, _, _ := strings.Cut(pair, "=")
+		if pair == "" || strings.EqualFold(name, wire.ParamAPIVersion) {
+			continue
+		}
+		kept = append(kept, pair)
+	}
+	return strings.Join(append(kept, want), "&")
 }

@@ -171,7 +171,7 @@ func TestListParticipantsFollowsOwnNextLink(t *testing.T) {
 	var n atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		uris = append(uris, r.RequestURI)
-		links := map[int64]string{1: "/calling/callConnections/call/participants?skip=1", 2: "http://" + r.Host + "/next?api-version=2099-01-01&skip=2#frag"}
+		links := map[int64]string{1: "/calling/callConnections/call/participants?skip=1", 2: "http://" + r.Host + "/next?api-version=2099-01-01&skip=2;token=a%2Bb#frag"}
 		k := n.Add(1)
 		body := fmt.Sprintf(`{"value":[{"identifier":{"rawId":"8:acs:r_u%d"},"isMuted":true}]`, k)
 		if l, ok := links[k]; ok {
@@ -187,8 +187,8 @@ func TestListParticipantsFollowsOwnNextLink(t *testing.T) {
 	}
 	want := []string{
 		"/calling/callConnections/call/participants?api-version=2025-06-15",
-		"/calling/callConnections/call/participants?api-version=2025-06-15&skip=1",
-		"/next?api-version=2025-06-15&skip=2",
+		"/calling/callConnections/call/participants?skip=1&api-version=2025-06-15",
+		"/next?skip=2;token=a%2Bb&api-version=2025-06-15",
 	}
 	if strings.Join(uris, " ") != strings.Join(want, " ") {
 		t.Errorf("requests:\n%s\nwant\n%s", strings.Join(uris, "\n"), strings.Join(want, "\n"))
@@ -200,7 +200,7 @@ func TestListParticipantsFollowsOwnNextLink(t *testing.T) {
 func TestListParticipantsBoundsPages(t *testing.T) {
 	srv, n := pager(t, func(k int64, self string) string { return self + "/same" })
 	ids, errs := listAll(newKeyClient(t, srv.URL, nil), "call", nil)
-	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "already given") || n.Load() != 2 || len(ids) != 2 {
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "already fetched") || n.Load() != 2 || len(ids) != 2 {
 		t.Errorf("same nextLink: %d requests, %v, %v", n.Load(), ids, errs)
 	}
 	srv, n = pager(t, func(k int64, self string) string { return fmt.Sprintf("%s/p?n=%d", self, k) })
@@ -289,5 +289,26 @@ func TestListParticipantsBadPages(t *testing.T) {
 	srv := newRecorder(t, answer(200, `{"value":[]}`))
 	if ids, errs := listAll(newKeyClient(t, srv.URL, nil), "call", nil); len(ids)+len(errs) != 0 {
 		t.Errorf("empty page: %v, %v", ids, errs)
+	}
+}
+
+// A nextLink back to the first page is a loop too.
+func TestListParticipantsNextLinkToFirstPage(t *testing.T) {
+	srv, n := pager(t, func(k int64, self string) string {
+		return self + "/calling/callConnections/call/participants?api-version=" + client.APIVersion
+	})
+	ids, errs := listAll(newKeyClient(t, srv.URL, nil), "call", nil)
+	if len(ids) != 1 || len(errs) != 1 || n.Load() != 1 {
+		t.Errorf("%d requests, %v, %v", n.Load(), ids, errs)
+	}
+}
+
+// A 200 page without value is not an empty call.
+func TestListParticipantsPageWithoutValue(t *testing.T) {
+	for _, body := range []string{`{}`, `{"value":null}`, `{"nextLink":null}`} {
+		srv := newRecorder(t, answer(200, body))
+		if ids, errs := listAll(newKeyClient(t, srv.URL, nil), "call", nil); len(ids) != 0 || len(errs) != 1 {
+			t.Errorf("%s: %v, %v", body, ids, errs)
+		}
 	}
 }

@@ -135,7 +135,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	var h handled
 	var f Fault
+	keys, isKeys := s.keysAnswer(r)
 	switch {
+	case isKeys:
+		// The published keys: no credential, no fault.
+		h = handled{answer: keys, accepted: true}
 	case err != nil:
 		h.answer = errorAnswer(http.StatusBadRequest, "BadRequest", "the request body could not be read")
 	case len(body) > maxBody:
@@ -321,7 +325,7 @@ func (s *Server) handleAuthenticated(r *http.Request, rt route, body []byte, del
 		}
 		pause(delay)
 		if rt.op == opListParticipants {
-			return handled{answer: s.participantsPage(rt, r.URL.Query().Get(paramSkip))}
+			return handled{answer: s.participantsPage(r, rt)}
 		}
 		return handled{answer: s.participant(rt)}
 	}
@@ -366,21 +370,23 @@ func (s *Server) participant(rt route) answer {
 	return jsonAnswer(http.StatusOK, gen.CallParticipant{Identifier: wireIdentifier(id, rt.version), IsMuted: &muted, IsOnHold: &onHold})
 }
 
-// paramSkip is the query parameter of the emulator's nextLinks: how many
-// participants earlier pages held.
-const paramSkip = "skip"
+// paramAfter is the query parameter of the emulator's nextLinks: the join
+// number of the last participant listed. Participants are listed in the
+// order they joined, and a page starts after the one before ended, so that
+// participants who leave between pages move no one else out of the list.
+const paramAfter = "after"
 
 // participantsPage answers a list request: the page of the call's
-// participants, in the order they joined, that starts after skip of them,
-// with a nextLink on the server's own URL when more follow.
-func (s *Server) participantsPage(rt route, skip string) answer {
-	start := 0
-	if skip != "" {
-		n, err := strconv.Atoi(skip)
-		if err != nil || n < 0 || strconv.Itoa(n) != skip {
-			return errorAnswer(http.StatusBadRequest, "BadRequest", "query parameter %s is not a page this server gave", paramSkip)
+// participants, in the order they joined, that starts after the join number
+// after, with a nextLink on the URL the request came to when more follow.
+func (s *Server) participantsPage(r *http.Request, rt route) answer {
+	after := 0
+	if v, ok := r.URL.Query()[paramAfter]; ok {
+		n, err := strconv.Atoi(v[0])
+		if len(v) != 1 || err != nil || n < 0 || strconv.Itoa(n) != v[0] {
+			return errorAnswer(http.StatusBadRequest, "BadRequest", "query parameter %s is not a page this server gave", paramAfter)
 		}
-		start = n
+		after = n
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -388,19 +394,31 @@ func (s *Server) participantsPage(rt route, skip string) answer {
 	if !ok {
 		return errorAnswer(http.StatusNotFound, "CallNotFound", "call connection %q was not found", rt.callID)
 	}
-	end := min(start+s.pageSize, len(c.order))
 	page := gen.GetParticipantsResponse{Value: []gen.CallParticipant{}}
-	for _, rawID := range c.order[min(start, end):end] {
+	last, more := after, false
+	for _, rawID := range c.order {
+		if c.joined[rawID] <= after {
+			continue
+		}
+		if len(page.Value) == s.pageSize {
+			more = true
+			break
+		}
 		id, err := client.ParseRawID(rawID)
 		if err != nil { // AddCall accepts only valid raw IDs
 			return errorAnswer(http.StatusInternalServerError, "InternalError", "a participant's raw ID is not valid")
 		}
 		muted, onHold := c.participants[rawID], false
 		page.Value = append(page.Value, gen.CallParticipant{Identifier: wireIdentifier(id, rt.version), IsMuted: &muted, IsOnHold: &onHold})
+		last = c.joined[rawID]
 	}
-	if end < len(c.order) {
-		next := s.URL + wire.PathCallConnections + url.PathEscape(rt.callID) + wire.PathListSuffix +
-			"?" + url.Values{wire.ParamAPIVersion: {rt.version}, paramSkip: {strconv.Itoa(end)}}.Encode()
+	if more {
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		next := scheme + "://" + r.Host + wire.PathCallConnections + url.PathEscape(rt.callID) + wire.PathListSuffix +
+			"?" + url.Values{wire.ParamAPIVersion: {rt.version}, paramAfter: {strconv.Itoa(last)}}.Encode()
 		page.NextLink = &next
 	}
 	return jsonAnswer(http.StatusOK, page)
@@ -516,6 +534,8 @@ func (s *Server) execute(rep *repeatHeaders, rt route, req *gen.MuteParticipants
 			"participant %q is not in call connection %q", rawID, callID), false
 	}
 	c.participants[rawID] = true
+	c.version = rt.version
+	s.eventLocked(callID, c)
 	key := ""
 	if rep != nil {
 		key = rep.id

@@ -1,8 +1,10 @@
 package acstest_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -54,7 +56,7 @@ func TestListParticipantsAnswers(t *testing.T) {
 				if next == "" {
 					break
 				}
-				if !strings.HasPrefix(next, srv.URL+"/calling/callConnections/call-1/participants?") || !strings.Contains(next, "api-version="+v) {
+				if !strings.HasPrefix(next, srv.URL+"/calling/callConnections/call-1/participants?") || !strings.Contains(next, "api-version="+v) || !strings.Contains(next, "after=") {
 					t.Fatalf("nextLink %q", next)
 				}
 				path = strings.TrimPrefix(next, srv.URL)
@@ -76,12 +78,13 @@ func TestListParticipantsAnswers(t *testing.T) {
 				t.Errorf("wrong bearer token: %d", resp.StatusCode)
 			}
 			for pathAndQuery, want := range map[string]string{
-				"/calling/callConnections/no-call/participants?api-version=" + v:             "404 CallNotFound",
-				"/calling/callConnections/call-1/participants":                               "400 MissingApiVersionParameter",
-				"/calling/callConnections/call-1/participants?api-version=2020-01-01":        "400 UnsupportedApiVersion",
-				"/calling/callConnections/call-1/participants?api-version=" + v + "&skip=x":  "400 BadRequest",
-				"/calling/callConnections/call-1/participants?api-version=" + v + "&skip=-1": "400 BadRequest",
-				"/calling/callConnections/call-1/participants?api-version=" + v + "&skip=01": "400 BadRequest",
+				"/calling/callConnections/no-call/participants?api-version=" + v:                     "404 CallNotFound",
+				"/calling/callConnections/call-1/participants":                                       "400 MissingApiVersionParameter",
+				"/calling/callConnections/call-1/participants?api-version=2020-01-01":                "400 UnsupportedApiVersion",
+				"/calling/callConnections/call-1/participants?api-version=" + v + "&after=x":         "400 BadRequest",
+				"/calling/callConnections/call-1/participants?api-version=" + v + "&after=-1":        "400 BadRequest",
+				"/calling/callConnections/call-1/participants?api-version=" + v + "&after=01":        "400 BadRequest",
+				"/calling/callConnections/call-1/participants?api-version=" + v + "&after=1&after=2": "400 BadRequest",
 			} {
 				resp, b := list(pathAndQuery).do(t, srv)
 				if got := http.StatusText(resp.StatusCode); resp.StatusCode == 0 || strings.Fields(want)[1] != errorCode(t, resp, b) || strings.Fields(want)[0] != itoa(resp.StatusCode) {
@@ -89,7 +92,7 @@ func TestListParticipantsAnswers(t *testing.T) {
 				}
 			}
 			// Past the end: an empty last page.
-			resp, b := list("/calling/callConnections/call-1/participants?api-version="+v+"&skip=99").do(t, srv)
+			resp, b := list("/calling/callConnections/call-1/participants?api-version="+v+"&after=9223372036854775807").do(t, srv)
 			if vals, _ := b["value"].([]any); resp.StatusCode != 200 || len(vals) != 0 || b["nextLink"] != nil {
 				t.Errorf("past the end: %d %v", resp.StatusCode, b)
 			}
@@ -120,5 +123,33 @@ func TestDefaultPageSize(t *testing.T) {
 	resp, b := rawRequest{method: http.MethodGet, path: "/calling/callConnections/big/participants?api-version=" + client.APIVersion}.do(t, srv)
 	if vals, _ := b["value"].([]any); resp.StatusCode != 200 || len(vals) != 100 || b["nextLink"] == nil {
 		t.Errorf("first page of %d: %d, %d participants, nextLink %v", len(raws), resp.StatusCode, len(vals), b["nextLink"])
+	}
+}
+
+// A participant who leaves between pages moves no one else out of the list,
+// and a nextLink follows the host the request came to (a mounted server).
+func TestListParticipantsAcrossChanges(t *testing.T) {
+	raws := []string{"8:acs:res_u0", "8:acs:res_u1", "8:acs:res_u2", "8:acs:res_u3", "8:acs:res_u4", "8:acs:res_u5"}
+	srv := newServer(t, &acstest.Options{ParticipantsPageSize: 3, Calls: map[string][]string{"call-1": raws}})
+	mounted := httptest.NewServer(srv)
+	defer mounted.Close()
+	c, err := client.NewClientFromConnectionString("endpoint="+mounted.URL+"/;accesskey="+srv.AccessKey(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for p, err := range c.ListParticipants(context.Background(), "call-1", nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, p.Identifier.RawID())
+		if len(got) == 2 {
+			if err := srv.RemoveParticipant("call-1", raws[0]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if strings.Join(got, " ") != strings.Join(raws, " ") {
+		t.Errorf("listed %v", got)
 	}
 }

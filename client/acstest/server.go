@@ -45,6 +45,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -52,6 +53,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/acsmute/acsmute/client"
 )
@@ -98,6 +101,21 @@ type Options struct {
 	// a client sending slowly cannot hold a connection. Zero means 30
 	// seconds.
 	ReadTimeout time.Duration
+
+	// CallbackURL, when set, is where the server posts a
+	// Microsoft.Communication.ParticipantsUpdated event (a JSON array of one
+	// CloudEvent, as the service posts them) after every change of a call's
+	// participants or their mute state: an executed mute, SetMuted,
+	// RemoveParticipant. Each post carries "Authorization: Bearer" and a JWT
+	// signed (RS256) with the server's own key: issuer the server's URL,
+	// audience ResourceID(), valid for 5 minutes by Now. The keys are served
+	// at URL+PathCallbackKeys, the OpenID configuration beside them, so that
+	// callback.NewVerifier(srv.ResourceID(), &callback.VerifierOptions{Issuer:
+	// srv.URL, KeysURL: srv.URL + acstest.PathCallbackKeys}) verifies them.
+	// Events are posted in the order they were made, from one goroutine,
+	// never delaying an answer; a failed post is retried twice; Deliveries
+	// records them.
+	CallbackURL string
 
 	// ParticipantsPageSize is how many participants one page of the list
 	// operation holds. Zero means 100: the service does not document its
@@ -156,6 +174,10 @@ type Server struct {
 	validator *validator
 	pageSize  int
 
+	resourceID string
+	signing    signing
+	callbacks  *callbacks // nil without Options.CallbackURL
+
 	// inFlight counts requests being handled; peakInFlight is its highest
 	// value.
 	inFlight, peakInFlight atomic.Int64
@@ -182,6 +204,12 @@ type Server struct {
 type call struct {
 	order        []string
 	participants map[string]bool // raw ID -> muted
+	joined       map[string]int  // raw ID -> join number, from 1, in order
+
+	// For its events.
+	serverCallID, correlationID string
+	sequence                    int
+	version                     string // API version of the last mute; its events' wire form
 }
 
 // NewServer starts an emulator listening on opts.Addr (a loopback address by
@@ -242,6 +270,14 @@ func NewServer(opts *Options) (*Server, error) {
 		return nil, errors.New("acstest: access key is not valid base64")
 	}
 	s.secrets.key = key
+	s.resourceID = uuid.NewString()
+	if opts.CallbackURL != "" {
+		u, err := url.Parse(opts.CallbackURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, errors.New("acstest: CallbackURL is not an absolute http(s) URL")
+		}
+		s.callbacks = newCallbacks(opts.CallbackURL, s.maxRequests)
+	}
 	for id, parts := range opts.Calls {
 		if err := s.AddCall(id, parts...); err != nil {
 			return nil, err
@@ -275,6 +311,9 @@ func NewServer(opts *Options) (*Server, error) {
 		defer s.wg.Done()
 		_ = s.http.Serve(l)
 	}()
+	if s.callbacks != nil {
+		s.wg.Go(s.runCallbacks)
+	}
 	return s, nil
 }
 
@@ -335,16 +374,27 @@ func (s *Server) NewClient(opts *client.ClientOptions) (*client.Client, error) {
 	return client.NewClientFromConnectionString(s.ConnectionString(), &o)
 }
 
-// Close stops the server at once, closing open connections.
+// Close stops the server at once, closing open connections and giving up
+// on callbacks not yet posted; no goroutine of it is left behind.
 func (s *Server) Close() {
 	_ = s.http.Close()
+	if s.callbacks != nil {
+		s.callbacks.cancel()
+	}
 	s.wg.Wait()
 }
 
 // Shutdown stops the server gracefully: it stops accepting connections and
-// waits for requests in flight to finish, or for ctx to end.
+// waits for requests in flight to finish and callbacks to be posted, or for
+// ctx to end.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.http.Shutdown(ctx)
+	if werr := s.WaitForDeliveries(ctx); err == nil {
+		err = werr
+	}
+	if s.callbacks != nil {
+		s.callbacks.cancel()
+	}
 	s.wg.Wait()
 	return err
 }
@@ -389,13 +439,14 @@ func (s *Server) AddCall(callID string, participants ...string) error {
 	if callID == "" {
 		return errors.New("acstest: empty call ID")
 	}
-	c := &call{participants: map[string]bool{}}
+	c := &call{participants: map[string]bool{}, joined: map[string]int{}, serverCallID: uuid.NewString(), correlationID: uuid.NewString(), version: client.APIVersion}
 	for _, p := range participants {
 		if _, err := client.ParseRawID(p); err != nil {
 			return fmt.Errorf("acstest: call %q: %w", callID, err)
 		}
 		if _, dup := c.participants[p]; !dup {
 			c.order = append(c.order, p)
+			c.joined[p] = len(c.order)
 		}
 		c.participants[p] = false
 	}
@@ -416,6 +467,7 @@ func (s *Server) SetMuted(callID, rawID string, muted bool) error {
 		return err
 	}
 	c.participants[rawID] = muted
+	s.eventLocked(callID, c)
 	return nil
 }
 
@@ -442,7 +494,9 @@ func (s *Server) RemoveParticipant(callID, rawID string) error {
 		return err
 	}
 	delete(c.participants, rawID)
+	delete(c.joined, rawID)
 	c.order = slices.DeleteFunc(c.order, func(id string) bool { return id == rawID })
+	s.eventLocked(callID, c)
 	return nil
 }
 

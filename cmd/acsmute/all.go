@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sort"
 	"strings"
 
 	"github.com/acsmute/acsmute/client"
@@ -44,16 +45,15 @@ type allLine struct {
 	RepeatabilityFirstSent string `json:"repeatabilityFirstSent,omitempty"`
 }
 
-// mutable says whether the client's API version can mute a participant of
-// kind k, and if not, why.
-func mutable(k client.IdentifierKind, apiVersion string) (ok bool, why string) {
+// mutable says whether the service mutes a participant of kind k, and if
+// not, why.
+func mutable(k client.IdentifierKind) (ok bool, why string) {
 	switch k {
 	case client.KindCommunicationUser:
 		return true, ""
 	case client.KindTeamsExtensionUser:
-		if apiVersion == client.APIVersion {
-			return false, "API version " + apiVersion + " has no teamsExtensionUser kind; use --api-version 2025-06-15 or later to mute Teams Phone extension users"
-		}
+		// Sent as the Communication Services user it is on 2024-09-15, with
+		// its own kind from 2025-06-15 on: every version mutes it.
 		return true, ""
 	}
 	return false, "the service mutes Communication Services users and Teams Phone extension users only, not " + string(k)
@@ -82,7 +82,7 @@ func muteAll(ctx context.Context, c *client.Client, callID string, excepted map[
 		raw := p.Identifier.RawID()
 		inCall[raw] = true
 		lines[i] = allLine{RawID: raw, Kind: string(p.Identifier.Kind())}
-		ok, why := mutable(p.Identifier.Kind(), c.APIVersion())
+		ok, why := mutable(p.Identifier.Kind())
 		switch {
 		case excepted[raw]:
 			lines[i].Result, lines[i].Reason = resultSkipped, "named with --except"
@@ -95,10 +95,17 @@ func muteAll(ctx context.Context, c *client.Client, callID string, excepted map[
 			at = append(at, i)
 		}
 	}
+	// A typo in --except would mute the one it was meant to spare, and a
+	// mute cannot be undone: refuse before sending anything.
+	var strangers []string
 	for raw := range excepted {
 		if !inCall[raw] {
-			fmt.Fprintf(e.stderr, "%s: --except %s is not a participant of the call\n", cmd, truncate(raw, 64))
+			strangers = append(strangers, truncate(raw, 64))
 		}
+	}
+	if len(strangers) > 0 {
+		sort.Strings(strangers)
+		return usageError(e, cmd, "--except %s: not a participant of the call; nothing was muted", strings.Join(strangers, ", "))
 	}
 	code := exitOK
 	for k, o := range c.MuteParticipants(ctx, callID, targets, opts) {

@@ -60,13 +60,24 @@ func addCallFlags(fs *flag.FlagSet, what string) callFlags {
 
 // rawIDFlag parses a flag's value as a raw ID the official SDKs recognise:
 // a typo is bad input rather than a request.
+//
+// A value pasted into the wrong flag may be a secret: one that holds
+// "accesskey=" is never repeated, nor is a long one without the ":" every
+// raw ID has (an access key or a token, say).
 func rawIDFlag(flag, v string) (client.Identifier, error) {
+	const want = "want 8:acs:..., 4:+1..., 8:orgid:..., 28:orgid:... and the like"
+	if strings.Contains(strings.ToLower(v), "accesskey=") {
+		return nil, fmt.Errorf("%s looks like a connection string; it is not repeated here", flag)
+	}
+	if !strings.Contains(v, ":") && len(v) > 24 {
+		return nil, fmt.Errorf("%s is not a raw ID (%s); the value is not repeated here", flag, want)
+	}
 	who, err := client.ParseRawID(v)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s", flag, cliMessage(err))
 	}
 	if who.Kind() == client.KindUnknown {
-		return nil, fmt.Errorf("%s %q is not a raw ID (want 8:acs:..., 4:+1..., 8:orgid:..., 28:orgid:... and the like)", flag, truncate(v, 64))
+		return nil, fmt.Errorf("%s %q is not a raw ID (%s)", flag, truncate(v, 64), want)
 	}
 	return who, nil
 }

@@ -644,19 +644,19 @@ func TestMuteAllCommand(t *testing.T) {
 		}
 		got := lines(t, r.stdout)
 		for raw, want := range map[string]string{"8:acs:r_alice": "muted", "8:acs:r_erin": "muted", "8:acs:r_bob": "already muted",
-			"8:acs:r_presenter": "skipped", "4:+15551234567": "skipped", "8:acs:r_tenant_dave": "skipped"} {
+			"8:acs:r_presenter": "skipped", "4:+15551234567": "skipped", "8:acs:r_tenant_dave": "muted"} {
 			if got[raw].Result != want {
 				t.Errorf("%s: %+v, want %s", raw, got[raw], want)
 			}
 		}
-		if !strings.Contains(got["8:acs:r_tenant_dave"].Reason, "--api-version 2025-06-15") || got["4:+15551234567"].Reason == "" {
-			t.Errorf("reasons: %+v %+v", got["8:acs:r_tenant_dave"], got["4:+15551234567"])
+		if !strings.Contains(got["4:+15551234567"].Reason, "phoneNumber") || got["8:acs:r_presenter"].Reason != "named with --except" {
+			t.Errorf("reasons: %+v %+v", got["8:acs:r_presenter"], got["4:+15551234567"])
 		}
 		if m, _ := srv.IsMuted("call-1", "8:acs:r_presenter"); m {
 			t.Error("the presenter was muted")
 		}
-		if n := srv.TotalExecutions(); n != 2 {
-			t.Errorf("%d executions, want 2", n)
+		if n := srv.TotalExecutions(); n != 3 {
+			t.Errorf("%d executions, want 3", n)
 		}
 		for _, req := range srv.Requests() {
 			if req.Method == http.MethodPost && !strings.Contains(string(req.Body), `"operationContext":"all-1"`) {
@@ -666,12 +666,22 @@ func TestMuteAllCommand(t *testing.T) {
 	})
 	t.Run("2026-03-12", func(t *testing.T) {
 		srv, cs := start(t)
-		r := runCmd(t, nil, "mute", "--api-version", "2026-03-12", "--connection-string", cs, "--call", "call-1", "--all", "--except", "8:acs:r_presenter", "--except", "8:acs:r_nobody")
-		if r.code != 0 || !strings.Contains(r.stderr, "--except 8:acs:r_nobody is not a participant") {
+		// A typo in --except would mute the one it spares: nothing is muted.
+		r := runCmd(t, nil, "mute", "--api-version", "2026-03-12", "--connection-string", cs, "--call", "call-1", "--all", "--except", "8:acs:r_presenter", "--except", "8:acs:r_presentr")
+		if r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, "--except 8:acs:r_presentr: not a participant of the call; nothing was muted") || srv.TotalExecutions() != 0 {
+			t.Fatalf("typo in --except: exit %d, %q %q, %d executions", r.code, r.stdout, r.stderr, srv.TotalExecutions())
+		}
+		r = runCmd(t, nil, "mute", "--api-version", "2026-03-12", "--connection-string", cs, "--call", "call-1", "--all", "--except", "8:acs:r_presenter")
+		if r.code != 0 {
 			t.Fatalf("exit %d: %s", r.code, r.stderr)
 		}
 		if got := lines(t, r.stdout); got["8:acs:r_tenant_dave"].Result != "muted" {
 			t.Errorf("extension user: %+v", got["8:acs:r_tenant_dave"])
+		}
+		for _, req := range srv.Requests() {
+			if req.Method == http.MethodPost && strings.Contains(string(req.Body), "r_tenant_dave") && !strings.Contains(string(req.Body), `"kind":"teamsExtensionUser"`) {
+				t.Errorf("extension user sent as %s", req.Body)
+			}
 		}
 		if n := srv.TotalExecutions(); n != 3 {
 			t.Errorf("%d executions, want 3", n)
@@ -714,12 +724,14 @@ func TestMuteAllCommand(t *testing.T) {
 			{"--except", "8:acs:r_alice", "--participant", "8:acs:r_alice"},
 			{"--all", "--except", "8:acs:r presenter"},
 			{"--all", "--except", "presenter"},
+			{"--all", "--except", "endpoint=https://r.communication.azure.com/;accesskey=c2VjcmV0c2VjcmV0c2VjcmV0"},
+			{"--all", "--except", "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"},
 			{"--all", "--verify"},
 			{"--all", "--concurrency", "0"},
 			{"--all", "--repeatability-request-id", "0f8fad5b-d9cb-469f-a165-70867728950e", "--repeatability-first-sent", "Sun, 29 Nov 2026 12:00:00 GMT"},
 		} {
 			r := runCmd(t, nil, append([]string{"mute", "--connection-string", cs, "--call", "call-1"}, args...)...)
-			if r.code != 2 {
+			if r.code != 2 || strings.Contains(r.stderr, "c2VjcmV0") {
 				t.Errorf("%v: exit %d, %s", args, r.code, r.stderr)
 			}
 		}

@@ -17,10 +17,10 @@ Mutes one participant of a call connection and prints the result as JSON.
 With --verify it then reads the participant back and succeeds only if the
 service reports it muted.
 
-With --all it lists the call's participants and mutes every one the API
-version can mute (Communication Services users, and Teams Phone extension
-users from API version 2025-06-15 on), except those named with --except and
-those already muted, at most --concurrency at a time. It prints one JSON
+With --all it lists the call's participants and mutes every one the
+service can mute (Communication Services users and Teams Phone extension
+users), except those named with --except (each must be in the call, or
+nothing is muted) and those already muted, at most --concurrency at a time. It prints one JSON
 line per participant: {"rawId","kind","result"} with result "muted",
 "already muted", "skipped" (with the reason; nothing was sent), "failed"
 (with the error) or "unknown" (with the repeatability values to resend).
