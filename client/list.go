@@ -59,7 +59,7 @@ func (c *Client) ListParticipants(ctx context.Context, callConnectionID string, 
 			yield(CallParticipant{}, err)
 			return
 		}
-		var next *url.URL          // nil: the first page, built by the generated client
+		var next *url.URL         // nil: the first page, built by the generated client
 		seen := map[string]bool{} // the URLs of the pages fetched
 		for page := 1; ; page++ {
 			if page > maxPages {
