@@ -15,13 +15,19 @@ import (
 
 const emulatorUsage = `Usage: acsmute emulator [flags]
 
-Serves a local emulator of the Call Automation mute and get-participant
-operations. When it is ready it prints one line on stdout, the connection
-string to use (on loopback when listening on every interface):
+Serves a local emulator of the Call Automation participant operations
+(mute, get one, list). When it is ready it prints one line on stdout, the
+connection string to use (on loopback when listening on every interface):
 
   endpoint=http://HOST:PORT/;accesskey=KEY
 
 and then logs each request on stderr until SIGINT or SIGTERM.
+
+With --callback URL it posts a Microsoft.Communication.ParticipantsUpdated
+event to URL after every change of a call's participants or their mute
+state, signed with a JWT (RS256) that callback.Verifier checks with
+audience the resource ID it logs, issuer its URL, and its keys at
+URL/calling/keys.
 
 Flags:
 `
@@ -32,6 +38,7 @@ Examples:
   acsmute emulator --call c1=8:acs:r_u >cs.txt 2>emulator.log &   # in a script:
   until [ -s cs.txt ]; do sleep 0.1; done; CS=$(head -n1 cs.txt)
   acsmute mute --connection-string "$CS" --call c1 --participant 8:acs:r_u
+  acsmute emulator --call c1=8:acs:r_u --callback http://127.0.0.1:9000/callbacks
 `
 
 // callFlag collects repeated --call ID=RAWID,RAWID values.
@@ -71,6 +78,7 @@ func runEmulator(ctx context.Context, args []string, e env) int {
 	fs.Var(calls, "call", "a call and its participants, ID=RAWID,RAWID (repeatable)")
 	var tokens listFlag
 	fs.Var(&tokens, "bearer-token", "a bearer token to accept (repeatable)")
+	callbackURL := fs.String("callback", "", "post ParticipantsUpdated events, signed, to this URL")
 	if ok, code := parseFlags(fs, args, e); !ok {
 		return code
 	}
@@ -81,6 +89,7 @@ func runEmulator(ctx context.Context, args []string, e env) int {
 		Calls:        calls,
 		BearerTokens: tokens,
 		Logger:       logger,
+		CallbackURL:  *callbackURL,
 	})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "acsmute emulator: %s\n", strings.TrimPrefix(err.Error(), "acstest: "))
@@ -92,7 +101,7 @@ func runEmulator(ctx context.Context, args []string, e env) int {
 		return exitUsage
 	}
 	fmt.Fprintln(e.stdout, srv.ConnectionString())
-	logger.Info("acsmute emulator: ready", "url", srv.URL, "calls", len(calls))
+	logger.Info("acsmute emulator: ready", "url", srv.URL, "calls", len(calls), "resource_id", srv.ResourceID(), "callback", *callbackURL)
 
 	<-ctx.Done()
 	logger.Info("acsmute emulator: stopping")

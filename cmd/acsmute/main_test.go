@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acsmute/acsmute/callback"
 	"github.com/acsmute/acsmute/client/acstest"
 )
 
@@ -739,4 +741,66 @@ func TestMuteAllCommand(t *testing.T) {
 			t.Errorf("%d requests sent on bad input", n)
 		}
 	})
+}
+
+// emulator --callback posts a ParticipantsUpdated after a mute, which a
+// callback.Verifier for the logged resource ID accepts.
+func TestEmulatorCallbackFlag(t *testing.T) {
+	posts := make(chan *http.Request, 4)
+	bodies := make(chan []byte, 4)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		posts <- r.Clone(context.Background())
+		bodies <- b
+	}))
+	defer receiver.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"emulator", "--access-key", fakeKey, "--call", "c1=8:acs:r_alice", "--callback", receiver.URL + "/cb"},
+			env{stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }})
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(stdout.String(), "\n") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cs := strings.TrimSpace(stdout.String())
+	if r := runCmd(t, nil, "mute", "--connection-string", cs, "--call", "c1", "--participant", "8:acs:r_alice"); r.code != 0 {
+		t.Fatalf("mute: %d %s", r.code, r.stderr)
+	}
+	var req *http.Request
+	select {
+	case req = <-posts:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no callback posted")
+	}
+	body := <-bodies
+	i := strings.Index(stderr.String(), "resource_id=")
+	if i < 0 {
+		t.Fatalf("no resource_id logged: %s", stderr.String())
+	}
+	resourceID := strings.Fields(stderr.String()[i+len("resource_id="):])[0]
+	url := strings.TrimSuffix(strings.TrimPrefix(strings.SplitN(cs, ";", 2)[0], "endpoint="), "/")
+	v, err := callback.NewVerifier(resourceID, &callback.VerifierOptions{Issuer: url, KeysURL: url + "/calling/keys", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Verify(req); err != nil {
+		t.Errorf("the emulator's callback does not verify: %v", err)
+	}
+	events, err := callback.Parse(body)
+	if err != nil || len(events) != 1 {
+		t.Fatalf("%v, %v", events, err)
+	}
+	if pu, err := events[0].ParticipantsUpdated(); err != nil || len(pu.Participants) != 1 || !pu.Participants[0].IsMuted {
+		t.Errorf("%+v, %v", pu, err)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("emulator exit %d", code)
+	}
+	if r := runCmd(t, nil, "emulator", "--callback", "::not a url"); r.code != 2 {
+		t.Errorf("bad --callback: exit %d %s", r.code, r.stderr)
+	}
 }

@@ -2,25 +2,35 @@
 // through acsmute: what a team writes on day one. It serves
 //
 //	POST /calls/{callConnectionId}/participants/{rawId}:mute
+//	POST /callbacks                                the service's callbacks, verified
+//	GET  /calls/{callConnectionId}/participants    the participants, as the last verified ParticipantsUpdated said
 //
 // and answers 200 with the result, 400 for bad input, the service's status
 // for a definite refusal (404 for an unknown call, 400 for a participant
 // not in it), 502 when the service failed, and 503 with the repeatability
 // values when the outcome is unknown, so that the caller can resend.
 //
-//	ACS_CONNECTION_STRING='endpoint=https://...;accesskey=...' go run ./service -addr 127.0.0.1:8080
+// Callbacks are believed only when callback.Verifier accepts them: a JWT
+// the service signed for this resource (ACS_RESOURCE_ID, the resource's
+// immutable ID). Give the call's callback URI as https://<this service>/callbacks
+// when creating or answering the call.
+//
+//	ACS_CONNECTION_STRING='endpoint=https://...;accesskey=...' ACS_RESOURCE_ID=<guid> go run ./service -addr 127.0.0.1:8080
 package main
 
 import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/acsmute/acsmute/callback"
 	"github.com/acsmute/acsmute/client"
 )
 
@@ -32,7 +42,12 @@ func main() {
 		slog.Error("service: set ACS_CONNECTION_STRING to the resource's connection string", "error", err)
 		os.Exit(2)
 	}
-	srv := &http.Server{Addr: *addr, Handler: newHandler(c), ReadHeaderTimeout: 10 * time.Second}
+	v, err := callback.NewVerifier(os.Getenv("ACS_RESOURCE_ID"), nil)
+	if err != nil {
+		slog.Error("service: set ACS_RESOURCE_ID to the resource's immutable ID, to verify callbacks", "error", err)
+		os.Exit(2)
+	}
+	srv := &http.Server{Addr: *addr, Handler: newHandler(c, v), ReadHeaderTimeout: 10 * time.Second}
 	slog.Info("service: listening", "addr", *addr)
 	if err := srv.ListenAndServe(); err != nil {
 		slog.Error("service: stopped", "error", err)
@@ -56,9 +71,76 @@ type problem struct {
 	RepeatabilityFirstSent time.Time `json:"repeatabilityFirstSent,omitzero"`
 }
 
-// newHandler serves the mute endpoint with c.
-func newHandler(c *client.Client) http.Handler {
+// view is the participants of each call as the latest verified
+// ParticipantsUpdated event said.
+type view struct {
+	mu    sync.Mutex
+	calls map[string]callback.ParticipantsUpdated
+}
+
+// update keeps an event unless a later one (by sequence number) is kept.
+func (v *view) update(pu callback.ParticipantsUpdated) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if old, ok := v.calls[pu.CallConnectionID]; ok && old.SequenceNumber >= pu.SequenceNumber {
+		return // events may arrive late, or twice
+	}
+	v.calls[pu.CallConnectionID] = pu
+}
+
+// participantState is one participant as GET /calls/{call}/participants
+// shows it.
+type participantState struct {
+	RawID   string `json:"rawId"`
+	Kind    string `json:"kind"`
+	IsMuted bool   `json:"isMuted"`
+}
+
+// newHandler serves the mute endpoint with c, and the callbacks, verified
+// with v.
+func newHandler(c *client.Client, v *callback.Verifier) http.Handler {
 	mux := http.NewServeMux()
+	state := &view{calls: map[string]callback.ParticipantsUpdated{}}
+	// Only requests the service signed reach this handler.
+	mux.Handle("POST /callbacks", v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+		if err != nil {
+			http.Error(w, "the body is too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		events, err := callback.Parse(body)
+		if err != nil {
+			slog.Warn("service: a verified callback could not be read", "error", err)
+			http.Error(w, "the body is not a list of events", http.StatusBadRequest)
+			return
+		}
+		for _, e := range events {
+			if e.Type != callback.TypeParticipantsUpdated {
+				continue
+			}
+			pu, err := e.ParticipantsUpdated()
+			if err != nil {
+				slog.Warn("service: a ParticipantsUpdated event could not be read", "error", err, "event", e.ID)
+				continue
+			}
+			state.update(pu)
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})))
+	mux.HandleFunc("GET /calls/{call}/participants", func(w http.ResponseWriter, r *http.Request) {
+		state.mu.Lock()
+		pu, ok := state.calls[r.PathValue("call")]
+		state.mu.Unlock()
+		if !ok {
+			writeJSON(w, http.StatusNotFound, problem{Error: "no verified ParticipantsUpdated event for this call yet"})
+			return
+		}
+		out := make([]participantState, 0, len(pu.Participants))
+		for _, p := range pu.Participants {
+			out = append(out, participantState{RawID: p.Identifier.RawID(), Kind: string(p.Identifier.Kind()), IsMuted: p.IsMuted})
+		}
+		writeJSON(w, http.StatusOK, out)
+	})
 	mux.HandleFunc("POST /calls/{call}/participants/{action}", func(w http.ResponseWriter, r *http.Request) {
 		rawID, ok := strings.CutSuffix(r.PathValue("action"), ":mute")
 		if !ok {

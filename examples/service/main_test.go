@@ -2,20 +2,44 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/acsmute/acsmute/callback"
 	"github.com/acsmute/acsmute/client/acstest"
 )
 
 const alice = "8:acs:res_alice"
 
+// service starts the service against an emulator that posts its callbacks
+// to the service's /callbacks.
+func service(t *testing.T) (*acstest.Server, *httptest.Server) {
+	t.Helper()
+	var handler atomic.Value
+	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		handler.Load().(http.Handler).ServeHTTP(w, r)
+	}))
+	t.Cleanup(svc.Close)
+	emu := acstest.Start(t, &acstest.Options{CallbackURL: svc.URL + "/callbacks",
+		Calls: map[string][]string{"call-1": {alice, "4:+15551234567"}}})
+	v, err := callback.NewVerifier(emu.ResourceID(), &callback.VerifierOptions{
+		Issuer: emu.URL, KeysURL: emu.URL + acstest.PathCallbackKeys, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler.Store(newHandler(emu.Client(), v))
+	return emu, svc
+}
+
 func TestService(t *testing.T) {
-	emu := acstest.Start(t, &acstest.Options{Calls: map[string][]string{"call-1": {alice, "4:+15551234567"}}})
-	svc := httptest.NewServer(newHandler(emu.Client()))
-	defer svc.Close()
+	emu, svc := service(t)
 	post := func(path, body string) (int, map[string]any) {
 		t.Helper()
 		resp, err := http.Post(svc.URL+path, "application/json", bytes.NewBufferString(body))
@@ -65,5 +89,65 @@ func TestService(t *testing.T) {
 	}
 	if n := emu.Executions(out["repeatabilityRequestId"].(string)); n != 1 {
 		t.Errorf("%d executions, want 1", n)
+	}
+}
+
+// A mute is followed by a verified ParticipantsUpdated, which the service
+// keeps; a forged callback never reaches it.
+func TestServiceCallbacks(t *testing.T) {
+	emu, svc := service(t)
+	resp, err := http.Post(svc.URL+"/calls/call-1/participants/"+alice+":mute", "application/json", nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("mute: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := emu.WaitForDeliveries(ctx); err != nil {
+		t.Fatal(err)
+	}
+	read := func() (int, []participantState) {
+		resp, err := http.Get(svc.URL + "/calls/call-1/participants")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out []participantState
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	code, ps := read()
+	if code != 200 || len(ps) != 2 || ps[0] != (participantState{RawID: alice, Kind: "communicationUser", IsMuted: true}) || ps[1].IsMuted {
+		t.Fatalf("after the mute: %d %+v (deliveries %+v)", code, ps, emu.Deliveries())
+	}
+	// Forged: "alice is unmuted", with no token and with a made-up one.
+	forged := `[{"id":"f","source":"calling/callConnections/call-1","type":"Microsoft.Communication.ParticipantsUpdated","specversion":"1.0",
+		"data":{"callConnectionId":"call-1","sequenceNumber":99,"participants":[{"identifier":{"rawId":"` + alice + `"},"isMuted":false}]}}]`
+	for _, auth := range []string{"", "Bearer eyJhbGciOiJub25lIn0.eyJpc3MiOiJ4In0."} {
+		req, _ := http.NewRequest(http.MethodPost, svc.URL+"/callbacks", strings.NewReader(forged))
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("forged callback (%q): %d", auth, resp.StatusCode)
+		}
+	}
+	if _, ps := read(); len(ps) != 2 || !ps[0].IsMuted {
+		t.Errorf("a forged callback changed the view: %+v", ps)
+	}
+	// A later, verified event does.
+	if err := emu.SetMuted("call-1", alice, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := emu.WaitForDeliveries(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, ps := read(); len(ps) != 2 || ps[0].IsMuted {
+		t.Errorf("after SetMuted: %+v", ps)
 	}
 }
