@@ -7,6 +7,7 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"sync"
 	"time"
@@ -172,7 +173,10 @@ func (s *Server) eventLocked(callID string, c *call) {
 		return
 	}
 	c.sequence++
-	seq := int32(c.sequence)
+	if c.sequence > math.MaxInt32 { // the wire form is int32
+		c.sequence = 1
+	}
+	seq := int32(c.sequence) // #nosec G115 -- bounded just above
 	data := gen.ParticipantsUpdated{
 		CallConnectionId: &callID,
 		ServerCallId:     &c.serverCallID,
