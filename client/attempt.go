@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 
 	"github.com/acsmute/acsmute/openapi/wire"
 )
@@ -64,12 +65,14 @@ func classify(r attemptResult, op *operation) outcome {
 		return classifyOK(r)
 	}
 	re := newResponseError(r.resp, r.body, len(r.body) > maxResponseBody)
+	inProgress := code == http.StatusConflict &&
+		(r.resp.Header.Get(wire.HeaderRepeatabilityResult) != "" || (re.fromService && re.ErrorCode == errorCodeInProgress))
 	switch {
 	case code >= 200 && code < 300:
 		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the service answered %d, which the operation does not document: %w", code, re)}
 	case code == http.StatusPreconditionFailed && op.rep != nil:
 		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the repeatability window of request %s has passed: %w", op.rep.id, re)}
-	case code == http.StatusConflict && r.resp.Header.Get(wire.HeaderRepeatabilityResult) != "":
+	case inProgress:
 		// An earlier attempt with the same ID is still running.
 		return outcome{kind: outcomeRetry, maybeExecuted: true, err: re}
 	case code == http.StatusTooManyRequests:
@@ -85,9 +88,18 @@ func classify(r attemptResult, op *operation) outcome {
 		// Redirects (never followed) and authentication failures speak for
 		// this attempt, not for the request.
 		return outcome{kind: outcomeFinal, err: re}
+	case op.maybeExecuted && op.rep != nil && !re.fromService:
+		// After an attempt that may have executed, only the service's own
+		// answer settles the outcome: a gateway's page, a bare 404 or a 431
+		// says nothing about whether the mute ran.
+		return outcome{kind: outcomeUnknown, err: fmt.Errorf("after an attempt that may have executed, the answer is not the service's (no Communication Services error body): %w", re)}
 	}
 	return outcome{kind: outcomeVerdict, err: re}
 }
+
+// errorCodeInProgress is the service's error code for a request whose
+// Repeatability-Request-ID belongs to a request still being executed.
+const errorCodeInProgress = "RepeatabilityRequestInProgress"
 
 // classifyOK accepts a 200 whose body can be the operation's result: empty,
 // or a JSON object of at most 1 MiB (or, for the caller to judge, not JSON
@@ -97,7 +109,14 @@ func classifyOK(r attemptResult) outcome {
 		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the service answered 200 with a body larger than %d bytes, which is not the documented result", maxResponseBody)}
 	}
 	b := bytes.TrimSpace(r.body)
-	if len(b) > 0 && b[0] != '{' && isJSON(r.resp.Header.Get(wire.HeaderContentType)) {
+	ct := r.resp.Header.Get(wire.HeaderContentType)
+	switch {
+	case len(b) == 0:
+	case !isJSON(ct):
+		// One notion of JSON for the classifier and the generated parser:
+		// the parser only ever sees what isJSON accepts.
+		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the service answered 200 with Content-Type %q instead of JSON", truncate(printable(ct), 64))}
+	case b[0] != '{':
 		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the service answered 200 with JSON that is not an object: %s", snippet(b))}
 	}
 	return outcome{kind: outcomeSuccess}
@@ -108,12 +127,15 @@ func (r attemptResult) gotConn() bool { return r.trace != nil && r.trace.gotConn
 
 // neverSent reports whether an attempt's failure proves that the request
 // never left: the trace saw the request ask for a connection and never get
-// one, or the error is a failed DNS lookup or dial.
+// one, or (with net/http's own transport, which asks for a connection
+// before it writes anything) never even ask for one, as when its Proxy
+// function fails or the attempt's time runs out first; or the error is a
+// failed DNS lookup or dial.
 func neverSent(r attemptResult) bool {
 	if r.resp != nil {
 		return false
 	}
-	if r.trace != nil && r.trace.getConn.Load() && !r.trace.gotConn.Load() {
+	if r.trace != nil && !r.trace.gotConn.Load() && (r.trace.getConn.Load() || r.trace.netHTTP) {
 		return true
 	}
 	var dnsErr *net.DNSError
@@ -128,6 +150,11 @@ func neverSent(r attemptResult) bool {
 // cannot fix: a certificate that does not verify, or a server that does not
 // speak TLS.
 func tlsVerificationFailed(err error) bool {
+	// net/http reports a plain-HTTP server on an https URL with its own
+	// error, in place of the TLS record error.
+	if err != nil && strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") {
+		return true
+	}
 	var (
 		verifyErr    *tls.CertificateVerificationError
 		authorityErr x509.UnknownAuthorityError

@@ -68,6 +68,9 @@ type Client struct {
 	accept, userAgent []string
 	logger            *slog.Logger
 	clock             clock
+	// netHTTP: requests go straight to net/http's *http.Transport, whose
+	// connection trace tells "never sent" reliably.
+	netHTTP bool
 }
 
 // NewClient returns a Client for the resource at endpoint (for example
@@ -112,7 +115,9 @@ func NewClient(endpoint string, cred Credential, opts *ClientOptions) (*Client, 
 		hc = &copied
 	}
 	hc.CheckRedirect = refuseRedirect
+	_, netHTTP := hc.Transport.(*http.Transport)
 	c := &Client{
+		netHTTP:   netHTTP || hc.Transport == nil,
 		endpoint:  ep,
 		version:   version,
 		cred:      cred,
@@ -190,13 +195,31 @@ const MaxConnsPerHost = 64
 // reuses connections instead of churning them. Over HTTP/1.1, callers beyond
 // the limit wait for a free connection; over HTTP/2 (the service's usual
 // protocol) requests share connections anyway.
+//
+// Its Proxy is http.ProxyFromEnvironment, except that localhost, names
+// under .localhost and loopback addresses are never proxied (the client
+// accepts http for them, so a proxy would see their credentials in clear
+// text).
 func NewTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Proxy = proxyUnlessLoopback(http.ProxyFromEnvironment)
 	t.MaxIdleConns = 2 * MaxConnsPerHost
 	t.MaxIdleConnsPerHost = MaxConnsPerHost
 	t.MaxConnsPerHost = MaxConnsPerHost
 	t.IdleConnTimeout = 90 * time.Second
 	return t
+}
+
+// proxyUnlessLoopback returns a Proxy function that sends requests for
+// localhost, names under .localhost and loopback addresses directly, and
+// asks next for every other.
+func proxyUnlessLoopback(next func(*http.Request) (*url.URL, error)) func(*http.Request) (*url.URL, error) {
+	return func(req *http.Request) (*url.URL, error) {
+		if isLoopback(strings.ToLower(req.URL.Hostname())) {
+			return nil, nil
+		}
+		return next(req)
+	}
 }
 
 // normalizeEndpoint validates an endpoint and returns it as scheme://host/,

@@ -29,17 +29,24 @@ const maxResponseBody = 1 << 20
 //     transport failure after the connection was made, such as a reset, a
 //     lost or cut-short response or a per-attempt timeout; a 408 or 5xx
 //     answer; or a 409 with a Repeatability-Result header, meaning an
-//     earlier attempt is still in progress), and then retries ran out, the
+//     earlier attempt is still in progress, or with the service's error
+//     code RepeatabilityRequestInProgress), and then retries ran out, the
 //     client stopped retrying to stay inside the repeatability window, the
 //     call's context ended, or the last answer was one that speaks for the
 //     attempt rather than the request (3xx, 401, 403, 407);
+//   - after an attempt that may have executed, the answer was a 4xx that is
+//     not the service's own (no Communication Services error body: a
+//     gateway's page, a bare 404, a 431), which says nothing of the mute;
 //   - the service answered 2xx other than 200, or 200 with a body that is
-//     not a mute result.
+//     not a mute result (not JSON, JSON other than an object, or more than
+//     1 MiB).
 //
 // It is not matched when nothing was sent (bad input, a context that ended
 // first, a credential that gave no token, a failed DNS lookup, connection or
-// TLS handshake) or when the last answer was the service's verdict on the
-// request (200, or a 4xx such as 400 or 404): every attempt carries the same
+// TLS handshake, a server that does not speak TLS, a failure inside
+// net/http before it asked for a connection) or when the last answer was
+// the service's verdict on the request (200, or a 4xx with the service's
+// error body, such as 400 or 404): every attempt carries the same
 // Repeatability-Request-ID, so the service answers a resent request as it
 // answered the first.
 //
@@ -136,6 +143,10 @@ type ResponseError struct {
 	RawResponse *http.Response
 	// RawBody is the start of the response body, at most 1 MiB.
 	RawBody []byte
+
+	// fromService: the body is a Communication Services error (JSON with
+	// an error code), the service's own answer rather than a gateway's.
+	fromService bool
 }
 
 // ErrorDetail is one error in a ResponseError's details or inner error.
@@ -224,6 +235,7 @@ func newResponseError(resp *http.Response, body []byte, truncated bool) *Respons
 		}
 		// A field of an unexpected type leaves the others decoded; use them.
 		d := detailFrom(&env.Error)
+		e.fromService = err == nil && d.Code != "" && isJSON(resp.Header.Get(wire.HeaderContentType))
 		if e.ErrorCode == "" {
 			e.ErrorCode = d.Code
 		}

@@ -47,3 +47,6 @@ func UseClock(c *Client, clk clock) { c.clock = clk }
 
 // SetTokenClock makes a TokenCredential read now.
 func SetTokenClock(c *TokenCredential, now func() time.Time) { c.st.now = now }
+
+// ProxyUnlessLoopback is proxyUnlessLoopback, for tests.
+var ProxyUnlessLoopback = proxyUnlessLoopback

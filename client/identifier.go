@@ -324,6 +324,24 @@ func ParseRawID(rawID string) (Identifier, error) {
 	return UnknownIdentifier{ID: rawID}, nil
 }
 
+// ParseRawIDStrict is ParseRawID for raw IDs typed by people: it also
+// refuses, with an error naming the problem, any raw ID that would be an
+// UnknownIdentifier, that is a form no official SDK recognises (such as
+// "alice" or the typo "8:asc:r_alice"). Use it where a typo would otherwise
+// cost a request (command lines, forms, configuration); use ParseRawID for
+// raw IDs that come from the service, which may name kinds this library
+// does not know yet.
+func ParseRawIDStrict(rawID string) (Identifier, error) {
+	id, err := ParseRawID(rawID)
+	if err != nil {
+		return nil, err
+	}
+	if id.Kind() == KindUnknown {
+		return nil, invalidf("raw ID %q is not a form the official SDKs recognise (want 8:acs:..., 4:+1..., 8:orgid:..., 28:orgid:... and the like)", truncate(rawID, 64))
+	}
+	return id, nil
+}
+
 // acsUser returns a Teams extension user when suffix is resource_tenant_user,
 // and a Communication Services user otherwise.
 func acsUser(rawID, suffix string, cloud Cloud) Identifier {

@@ -17,6 +17,7 @@ type operation struct {
 	attempts      int
 	maybeExecuted bool // some attempt may have executed without a definite answer
 	failed        bool // fail made the error that ended the operation
+	refreshed     bool // a 401 made the credential drop its token once
 }
 
 type operationKey struct{}

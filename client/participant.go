@@ -69,6 +69,10 @@ func (c *Client) GetParticipant(ctx context.Context, callConnectionID string, pa
 	if err != nil {
 		return CallParticipant{}, op.fail(false, fmt.Errorf("the service answered 200, but %w", err))
 	}
+	if got := out.Identifier.RawID(); got != rawID {
+		// Not the participant asked for: its state says nothing of this one.
+		return CallParticipant{}, op.fail(false, fmt.Errorf("the service answered about participant %q, not %q", truncate(got, 64), truncate(rawID, 64)))
+	}
 	return out, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptrace"
+	"strings"
 	"sync/atomic"
 
 	"github.com/google/uuid"
@@ -94,6 +95,11 @@ func (c *Client) run(req *http.Request, body []byte, op *operation) (*http.Respo
 			return nil, op.fail(true, o.err)
 		case outcomeFinal:
 			c.logAttempt(ctx, op, res, 0)
+			if c.refreshAfter401(op, res) && (deadline.IsZero() || !c.clock.Now().After(deadline)) {
+				// A 401 executed nothing: resend once, same repeatability
+				// headers, with a new token.
+				continue
+			}
 			return nil, op.fail(op.maybeExecuted, o.err)
 		}
 		// outcomeRetry
@@ -142,6 +148,9 @@ type attemptResult struct {
 	beforeSend bool
 	// trace tells whether the request got a connection.
 	trace *connTrace
+	// credential is the secret the request carried (bearer token or HMAC
+	// signature), to scrub from the answer and to refresh on a 401.
+	credential string
 }
 
 // connTrace records, through net/http's client trace hooks, whether a
@@ -149,6 +158,9 @@ type attemptResult struct {
 // asked and never got one was never sent.
 type connTrace struct {
 	getConn, gotConn atomic.Bool
+	// netHTTP: the request went to net/http's own transport, which asks
+	// for a connection before it writes anything.
+	netHTTP bool
 }
 
 // attempt sends req once and reads the response, bounded in size and, with
@@ -161,11 +173,7 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, body []byte, bo
 		ctx, cancel = context.WithTimeout(ctx, c.retry.TryTimeout)
 		defer cancel()
 	}
-	tr := &connTrace{}
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		GetConn: func(string) { tr.getConn.Store(true) },
-		GotConn: func(httptrace.GotConnInfo) { tr.gotConn.Store(true) },
-	})
+	tr := &connTrace{netHTTP: c.netHTTP}
 	r := req.WithContext(ctx)
 	if body != nil {
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -176,10 +184,18 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, body []byte, bo
 		url = redactedURL(r)
 	}
 	res := attemptResult{method: r.Method, url: url, trace: tr}
+	// Authorize before the connection trace is installed: a token
+	// provider's own requests (azidentity makes them with the context it
+	// is given) are not this request's.
 	if err := c.cred.authorize(ctx, r, bodyHash, c.clock.Now()); err != nil {
 		res.err, res.beforeSend = fmt.Errorf("authorizing the request: %w", err), true
 		return res
 	}
+	res.credential = sentCredential(r.Header.Get(wire.HeaderAuthorization))
+	r = r.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GetConn: func(string) { tr.getConn.Store(true) },
+		GotConn: func(httptrace.GotConnInfo) { tr.gotConn.Store(true) },
+	}))
 	resp, err := c.http.Do(r) // #nosec G704 -- the URL is the caller's endpoint, built by the generated client: sending there is the point
 	if err != nil {
 		res.err = err
@@ -191,7 +207,36 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, body []byte, bo
 	if err != nil {
 		res.err = fmt.Errorf("reading the %d response: %w", resp.StatusCode, err)
 	}
+	// A server that echoes the credential (in an error body, say) must not
+	// get it into what the client returns or prints.
+	res.body = scrub(res.body, res.credential)
+	for k, vs := range resp.Header {
+		for i, v := range vs {
+			resp.Header[k][i] = string(scrub([]byte(v), res.credential))
+		}
+	}
 	return res
+}
+
+// sentCredential is the secret part of an Authorization value: the bearer
+// token, or the HMAC signature.
+func sentCredential(authorization string) string {
+	if tok, ok := strings.CutPrefix(authorization, "Bearer "); ok {
+		return tok
+	}
+	if _, sig, ok := strings.Cut(authorization, "Signature="); ok {
+		return sig
+	}
+	return authorization
+}
+
+// scrub replaces every occurrence of secret in b with REDACTED. Secrets
+// shorter than 8 bytes are left alone: they would match by chance.
+func scrub(b []byte, secret string) []byte {
+	if len(secret) < 8 || !bytes.Contains(b, []byte(secret)) {
+		return b
+	}
+	return bytes.ReplaceAll(b, []byte(secret), []byte("REDACTED"))
 }
 
 // stampHeaders is the request editor that sets, once per call, the headers
@@ -201,4 +246,25 @@ func (c *Client) stampHeaders(_ context.Context, req *http.Request) error {
 	req.Header[wire.HeaderUserAgent] = c.userAgent
 	req.Header[wire.HeaderClientRequestID] = []string{uuid.NewString()}
 	return nil
+}
+
+// refresher is a credential whose cached token a 401 can drop.
+type refresher interface {
+	invalidate(token string) bool
+}
+
+// refreshAfter401 reports whether to resend after res: the first 401 of the
+// operation, with a credential that can fetch a new token (as azcore's
+// bearer-token policy does). The cached token, the one refused, is dropped.
+// Static tokens and access keys are not retried.
+func (c *Client) refreshAfter401(op *operation, res attemptResult) bool {
+	if op.refreshed || res.resp == nil || res.resp.StatusCode != http.StatusUnauthorized {
+		return false
+	}
+	r, ok := c.cred.(refresher)
+	if !ok || !r.invalidate(res.credential) {
+		return false
+	}
+	op.refreshed = true
+	return true
 }

@@ -152,7 +152,19 @@ type tokenState struct {
 	// refreshInterval, so that a refresh that fails, or a RefreshOn already
 	// past, does not cost a fetch per request.
 	lastRefresh time.Time
+	// After failed fetches in a row, no new fetch starts before retryAt
+	// (failureBackoff, doubling, at most maxFailureBackoff); lastErr is the
+	// last failure.
+	failures int
+	retryAt  time.Time
+	lastErr  error
 }
+
+// The back-off after a token provider fails.
+const (
+	failureBackoff    = 250 * time.Millisecond
+	maxFailureBackoff = 15 * time.Second
+)
 
 // refreshInterval spaces refreshes of a token that is still valid.
 const refreshInterval = 30 * time.Second
@@ -200,12 +212,37 @@ func (c *TokenCredential) authorize(ctx context.Context, req *http.Request, _ st
 	if err != nil {
 		return err
 	}
+	if checkToken(tok) != nil {
+		// Never a request without a token, whatever happened above.
+		return errors.New("no token to send")
+	}
 	req.Header[wire.HeaderAuthorization] = []string{"Bearer " + tok}
 	return nil
 }
 
+// invalidate drops the cached token if it is token (the one a 401 refused),
+// so that the next request fetches a new one. It reports whether a retry
+// can get another token: always, since the provider is asked again.
+func (c *TokenCredential) invalidate(token string) bool {
+	if c == nil || c.st == nil {
+		return false
+	}
+	st := c.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.current.Token == token {
+		st.current = AccessToken{}
+		st.lastRefresh = time.Time{}
+	}
+	return true
+}
+
 // token returns a valid token, fetching a new one when needed.
-func (st *tokenState) token(ctx context.Context) (string, error) {
+func (st *tokenState) token(ctx context.Context) (string, error) { return st.get(ctx, true) }
+
+// get is token; backOff says whether to wait out the back-off after a
+// failure (once waited, the fetch starts).
+func (st *tokenState) get(ctx context.Context, backOff bool) (string, error) {
 	st.mu.Lock()
 	now := st.now()
 	cur := st.current
@@ -222,6 +259,20 @@ func (st *tokenState) token(ctx context.Context) (string, error) {
 	if valid && f == nil && !st.lastRefresh.IsZero() && now.Sub(st.lastRefresh) < refreshInterval {
 		st.mu.Unlock()
 		return cur.Token, nil // refreshed lately; keep the valid token
+	}
+	if backOff && !valid && f == nil && now.Before(st.retryAt) {
+		// The provider failed lately: wait a little before asking again,
+		// as long as the caller's context allows.
+		wait, lastErr := st.retryAt.Sub(now), st.lastErr
+		st.mu.Unlock()
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return st.get(ctx, false)
+		case <-ctx.Done():
+			return "", fmt.Errorf("waiting to ask the token provider again after it failed (%w): %w", lastErr, ctx.Err())
+		}
 	}
 	if f == nil || now.Sub(f.started) > tokenFetchTimeout {
 		f = &tokenFetch{done: make(chan struct{}), started: now}
@@ -251,11 +302,22 @@ func (st *tokenState) token(ctx context.Context) (string, error) {
 func (st *tokenState) run(ctx context.Context, f *tokenFetch) {
 	ctx, cancel := context.WithTimeout(ctx, tokenFetchTimeout)
 	defer cancel()
+	returned := false
 	defer func() {
 		if r := recover(); r != nil {
 			f.tok, f.err = AccessToken{}, fmt.Errorf("the token provider panicked: %v", r)
+		} else if !returned {
+			// runtime.Goexit (t.FailNow in a test double, say): no token.
+			f.tok, f.err = AccessToken{}, errors.New("the token provider did not return (it called runtime.Goexit)")
 		}
 		st.mu.Lock()
+		if f.err != nil {
+			st.failures++
+			st.retryAt = st.now().Add(min(failureBackoff<<min(st.failures-1, 6), maxFailureBackoff))
+			st.lastErr = f.err
+		} else {
+			st.failures, st.retryAt, st.lastErr = 0, time.Time{}, nil
+		}
 		// A fetch that was given up on and finishes late does not replace a
 		// token that lasts longer.
 		if f.err == nil && (st.fetch == f || !f.tok.ExpiresOn.Before(st.current.ExpiresOn)) {
@@ -268,6 +330,7 @@ func (st *tokenState) run(ctx context.Context, f *tokenFetch) {
 		close(f.done)
 	}()
 	tok, err := st.provider.GetToken(ctx)
+	returned = true
 	if err == nil && checkToken(tok.Token) != nil {
 		tok, err = AccessToken{}, errors.New("the token provider returned an empty token, or one with spaces or control characters")
 	}

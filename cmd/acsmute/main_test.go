@@ -425,7 +425,7 @@ func TestMuteVerify(t *testing.T) {
 	}
 	// A read-back of someone else does not verify anything.
 	r = runCmd(t, nil, "mute", "--connection-string", "endpoint="+liar.URL+"/;accesskey="+fakeKey, "--call", "call-1", "--participant", "8:acs:r_bob", "--verify")
-	if r.code != 1 || !strings.Contains(r.stderr, "another participant, 8:acs:r_alice") {
+	if r.code != 1 || !strings.Contains(r.stderr, `answered about participant "8:acs:r_alice", not "8:acs:r_bob"`) {
 		t.Errorf("other participant read back: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
@@ -802,5 +802,18 @@ func TestEmulatorCallbackFlag(t *testing.T) {
 	}
 	if r := runCmd(t, nil, "emulator", "--callback", "::not a url"); r.code != 2 {
 		t.Errorf("bad --callback: exit %d %s", r.code, r.stderr)
+	}
+}
+
+// acsmute participant exits 1 when the answer is about someone else.
+func TestParticipantCommandAnswerAboutAnother(t *testing.T) {
+	liar := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"identifier":{"rawId":"8:acs:r_alice"},"isMuted":true}`)
+	}))
+	defer liar.Close()
+	r := runCmd(t, nil, "participant", "--connection-string", "endpoint="+liar.URL+"/;accesskey="+fakeKey, "--call", "call-1", "--participant", "8:acs:r_bob")
+	if r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, `not "8:acs:r_bob"`) {
+		t.Errorf("exit %d, %q %q", r.code, r.stdout, r.stderr)
 	}
 }
