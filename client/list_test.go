@@ -225,18 +225,13 @@ func TestListParticipantsErrors(t *testing.T) {
 		t.Errorf("unknown call: %v, %v", ids, errs)
 	}
 	// A page is retried like any safe read.
-	srv.InjectFaults(1, acstest.Fault{Status: 503})
+	srv.InjectReadFaults(1, acstest.Fault{Status: 503})
 	if ids, errs := listAll(c, "call-1", nil); len(ids) != 5 || len(errs) != 0 {
 		t.Errorf("through a 503: %v, %v", ids, errs)
 	}
 	// A page that keeps failing ends the listing after what came before.
-	before := len(srv.Requests())
-	srv.SetFaultFunc(func(seq int) *acstest.Fault {
-		if seq > before+1 {
-			return &acstest.Fault{Status: 500}
-		}
-		return nil
-	})
+	srv.InjectReadFaults(1, acstest.Fault{})
+	srv.InjectReadFaults(10, acstest.Fault{Status: 500})
 	ids, errs = listAll(c, "call-1", nil)
 	if len(ids) != 2 || len(errs) != 1 || !errors.As(errs[0], &re) || re.StatusCode != 500 {
 		t.Errorf("failing second page: %v, %v", ids, errs)

@@ -200,14 +200,14 @@ func TestGetParticipantWithoutRawID(t *testing.T) {
 // outcome; the context bounds it.
 func TestGetParticipantRetries(t *testing.T) {
 	srv := newEmulator(t)
-	srv.InjectFaults(1, acstest.Fault{Status: 503})
-	srv.InjectFaults(1, acstest.Fault{Drop: acstest.DropAfterExecute})
+	srv.InjectReadFaults(1, acstest.Fault{Status: 503})
+	srv.InjectReadFaults(1, acstest.Fault{Drop: acstest.DropAfterExecute})
 	c := emulatorClient(t, srv, fastRetry, nil)
 	who := client.CommunicationUserIdentifier{ID: alice}
 	if _, err := c.GetParticipant(context.Background(), "call-1", who, nil); err != nil || len(srv.Requests()) != 3 {
 		t.Fatalf("after a 503 and a drop: %v, %d requests", err, len(srv.Requests()))
 	}
-	srv.InjectFaults(10, acstest.Fault{Status: 503})
+	srv.InjectReadFaults(10, acstest.Fault{Status: 503})
 	_, err := c.GetParticipant(context.Background(), "call-1", who, nil)
 	var re *client.ResponseError
 	if !errors.As(err, &re) || re.StatusCode != 503 || errors.Is(err, client.ErrOutcomeUnknown) || !strings.Contains(err.Error(), "after 4 attempts") {

@@ -42,7 +42,8 @@ type Fault struct {
 }
 
 // InjectFaults applies f to the next n mute requests, after any faults
-// injected before.
+// injected before. Other requests (reads, the published keys, requests to
+// no operation) neither get nor consume them; InjectReadFaults is for reads.
 func (s *Server) InjectFaults(n int, f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -52,16 +53,27 @@ func (s *Server) InjectFaults(n int, f Fault) {
 }
 
 // SetFaultFunc sets a function that chooses the fault for each mute request
-// not covered by InjectFaults; seq counts mute requests from 1. It may return
-// nil for no fault, and is called with the server's lock released. Nil
-// removes the function.
+// not covered by InjectFaults; seq counts mute requests (and only them) from
+// 1. It may return nil for no fault, and is called with the server's lock
+// released. Nil removes the function.
 func (s *Server) SetFaultFunc(fn func(seq int) *Fault) {
 	s.mu.Lock()
 	s.faultFunc = fn
 	s.mu.Unlock()
 }
 
-// SetLatency delays every answer by d (on top of any fault's latency).
+// InjectReadFaults applies f to the next n read requests (reading a
+// participant, a page of the list) that reach an operation, after any read
+// faults injected before. Drop applies as DropBeforeExecute.
+func (s *Server) InjectReadFaults(n int, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.readFaults = append(s.readFaults, f)
+	}
+}
+
+// SetLatency delays every answer of an operation by d (on top of any fault's latency).
 func (s *Server) SetLatency(d time.Duration) {
 	s.mu.Lock()
 	s.latency = d
@@ -71,27 +83,46 @@ func (s *Server) SetLatency(d time.Duration) {
 // ClearFaults removes injected faults, the fault function and the latency.
 func (s *Server) ClearFaults() {
 	s.mu.Lock()
-	s.faults, s.faultFunc, s.latency = nil, nil, 0
+	s.faults, s.readFaults, s.faultFunc, s.latency = nil, nil, nil, 0
 	s.mu.Unlock()
 }
 
-// nextFault returns the request's sequence number and fault.
-func (s *Server) nextFault() (int, Fault, time.Duration) {
+// nextFault returns the request's sequence number and its fault: a mute's
+// from InjectFaults or SetFaultFunc, a read's from InjectReadFaults, none
+// for any other request. op is the operation the request reaches, or 0.
+func (s *Server) nextFault(op operation) (int, Fault, time.Duration) {
 	s.mu.Lock()
 	s.seq++
 	seq, latency := s.seq, s.latency
-	if len(s.faults) > 0 {
-		f := s.faults[0]
-		s.faults = s.faults[1:]
+	switch op {
+	case opMute:
+		s.muteSeq++
+		if len(s.faults) > 0 {
+			f := s.faults[0]
+			s.faults = s.faults[1:]
+			s.mu.Unlock()
+			return seq, f, latency
+		}
+		fn, muteSeq := s.faultFunc, s.muteSeq
+		s.mu.Unlock()
+		if fn != nil {
+			if f := fn(muteSeq); f != nil {
+				return seq, *f, latency
+			}
+		}
+		return seq, Fault{}, latency
+	case opGetParticipant, opListParticipants:
+		var f Fault
+		if len(s.readFaults) > 0 {
+			f = s.readFaults[0]
+			s.readFaults = s.readFaults[1:]
+			if f.Drop != DropNone {
+				f.Drop = DropBeforeExecute
+			}
+		}
 		s.mu.Unlock()
 		return seq, f, latency
 	}
-	fn := s.faultFunc
 	s.mu.Unlock()
-	if fn != nil {
-		if f := fn(seq); f != nil {
-			return seq, *f, latency
-		}
-	}
-	return seq, Fault{}, latency
+	return seq, Fault{}, 0
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/acsmute/acsmute/client"
 	"github.com/acsmute/acsmute/client/acstest"
 )
 
@@ -75,5 +76,41 @@ func TestDroppedRequestsAndResends(t *testing.T) {
 					last.Dropped, last.Executed, last.Replayed, tt.resendExecuted, tt.resendReplayed)
 			}
 		})
+	}
+}
+
+// Mute faults are the mutes': reads, the published keys and requests to no
+// operation neither get nor consume them, and SetFaultFunc counts mutes.
+func TestMuteFaultsAreForMutes(t *testing.T) {
+	srv := newServer(t, nil)
+	srv.InjectFaults(1, acstest.Fault{Status: 503})
+	var seqs []int
+	srv.SetFaultFunc(func(seq int) *acstest.Fault { seqs = append(seqs, seq); return nil })
+	for _, rr := range []rawRequest{
+		{method: http.MethodGet, path: "/favicon.ico"},
+		{method: http.MethodGet, path: "/calling/callConnections/call-1/participants/" + alice + "?api-version=" + client.APIVersion},
+		{method: http.MethodGet, path: "/calling/callConnections/call-1/participants?api-version=" + client.APIVersion},
+		{method: http.MethodGet, path: acstest.PathCallbackKeys},
+	} {
+		if resp, _ := rr.do(t, srv); resp.StatusCode == 503 {
+			t.Errorf("%s got the mute fault", rr.path)
+		}
+	}
+	if resp, _ := (rawRequest{body: muteBody(alice, "")}).do(t, srv); resp.StatusCode != 503 {
+		t.Errorf("the mute did not get its fault: %d", resp.StatusCode)
+	}
+	if resp, _ := (rawRequest{body: muteBody(bob, "")}).do(t, srv); resp.StatusCode != 200 {
+		t.Errorf("second mute: %d", resp.StatusCode)
+	}
+	if len(seqs) != 1 || seqs[0] != 2 {
+		t.Errorf("SetFaultFunc saw %v, want [2] (the second mute)", seqs)
+	}
+	// Read faults are the reads'.
+	srv.InjectReadFaults(1, acstest.Fault{Status: 500})
+	if resp, _ := (rawRequest{body: muteBody(bob, "")}).do(t, srv); resp.StatusCode != 200 {
+		t.Errorf("a mute got the read fault: %d", resp.StatusCode)
+	}
+	if resp, _ := (rawRequest{method: http.MethodGet, path: "/calling/callConnections/call-1/participants?api-version=" + client.APIVersion}).do(t, srv); resp.StatusCode != 500 {
+		t.Errorf("the read did not get its fault: %d", resp.StatusCode)
 	}
 }

@@ -46,6 +46,9 @@ type Request struct {
 	Replayed bool
 	// Dropped reports whether the connection was closed without an answer.
 	Dropped bool
+	// BodyDropped reports whether Body was let go because the log held
+	// more than Options.MaxRequestBytes of bodies.
+	BodyDropped bool
 }
 
 // Requests returns the requests received so far, oldest first: all of them,
@@ -77,15 +80,32 @@ func (s *Server) DroppedRequests() int {
 // record adds a request to the log. The log keeps up to twice
 // Options.MaxRequests and then lets the older half go, so that recording
 // costs amortised O(1).
+//
+// The bodies it keeps are bounded too, to Options.MaxRequestBytes in all:
+// past it, the oldest bodies are let go (BodyDropped), so that a client
+// sending large signed bodies cannot make the log hold gigabytes.
 func (s *Server) record(rec Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.requests) >= 2*s.maxRequests {
 		n := len(s.requests) - s.maxRequests
+		for _, old := range s.requests[:n] {
+			s.logBytes -= len(old.Body)
+		}
 		s.dropped += n
+		s.bodyFrom = max(0, s.bodyFrom-n)
 		s.requests = append([]Request(nil), s.requests[n:]...)
 	}
 	s.requests = append(s.requests, rec)
+	s.logBytes += len(rec.Body)
+	for s.logBytes > s.maxRequestBytes && s.bodyFrom < len(s.requests) {
+		old := &s.requests[s.bodyFrom]
+		if old.Body != nil {
+			s.logBytes -= len(old.Body)
+			old.Body, old.BodyDropped = nil, true
+		}
+		s.bodyFrom++
+	}
 }
 
 // answer is a response the server is about to send (or to replay).
@@ -146,7 +166,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.answer = errorAnswer(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "the request body is larger than %d bytes", maxBody)
 	default:
 		var latency time.Duration
-		rec.Seq, f, latency = s.nextFault()
+		rt, routed := findRoute(r.URL.EscapedPath())
+		op := operation(0)
+		if routed && r.Method == rt.op.method() {
+			op = rt.op
+		}
+		rec.Seq, f, latency = s.nextFault(op)
 		h = s.handleWithFault(r, body, f, latency)
 		if h.accepted {
 			// Only requests that were routed and authenticated (or answered

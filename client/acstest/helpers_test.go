@@ -132,3 +132,28 @@ func TestUnacceptedRequestsKeepLittle(t *testing.T) {
 		t.Errorf("raw ID participants:mute: %d %v", resp.StatusCode, b)
 	}
 }
+
+// Signed but invalid large bodies do not pile up: the log is bounded in
+// bytes too, letting the oldest bodies go.
+func TestRequestLogIsBoundedInBytes(t *testing.T) {
+	srv := newServer(t, &acstest.Options{MaxRequestBytes: 3 << 20})
+	big := `{"targetParticipants":"` + strings.Repeat("x", 1<<20-64) + `"}`
+	for range 8 {
+		if resp, _ := (rawRequest{body: big}).do(t, srv); resp.StatusCode != 400 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+	kept, dropped := 0, 0
+	for _, r := range srv.Requests() {
+		kept += len(r.Body)
+		if r.BodyDropped {
+			dropped++
+		}
+	}
+	if kept > 3<<20 || dropped < 5 || len(srv.Requests()) != 8 {
+		t.Errorf("%d bytes of bodies kept, %d dropped, %d requests", kept, dropped, len(srv.Requests()))
+	}
+	if last := srv.Requests()[7]; last.BodyDropped || len(last.Body) != len(big) {
+		t.Errorf("the latest body was let go")
+	}
+}

@@ -101,7 +101,7 @@ func TestListParticipantsAnswers(t *testing.T) {
 			if resp, _ := r.do(t, srv); resp.StatusCode != 405 || resp.Header.Get("Allow") != "GET" {
 				t.Errorf("POST to the list: %d", resp.StatusCode)
 			}
-			srv.InjectFaults(1, acstest.Fault{Status: 503})
+			srv.InjectReadFaults(1, acstest.Fault{Status: 503})
 			if resp, _ := list("/calling/callConnections/call-1/participants?api-version="+v).do(t, srv); resp.StatusCode != 503 {
 				t.Errorf("fault not applied: %d", resp.StatusCode)
 			}

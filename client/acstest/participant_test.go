@@ -57,7 +57,7 @@ func TestGetParticipantAnswers(t *testing.T) {
 			if resp, _ := r.do(t, srv); resp.StatusCode != 401 {
 				t.Errorf("wrong key: %d", resp.StatusCode)
 			}
-			srv.InjectFaults(1, acstest.Fault{Status: 503})
+			srv.InjectReadFaults(1, acstest.Fault{Status: 503})
 			if resp, _ := get("call-1/participants/"+bob).do(t, srv); resp.StatusCode != 503 {
 				t.Errorf("fault not applied: %d", resp.StatusCode)
 			}

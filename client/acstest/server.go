@@ -95,7 +95,10 @@ type Options struct {
 
 	// MaxRequests bounds the request log behind Requests: once more have
 	// arrived, only the most recent MaxRequests are kept. Zero means 10,000.
-	MaxRequests int
+	// MaxRequestBytes bounds the bodies the log keeps, in all: past it, the
+	// oldest bodies are let go (Request.BodyDropped). Zero means 64 MiB.
+	MaxRequests     int
+	MaxRequestBytes int
 
 	// ReadTimeout bounds reading a whole request, headers and body, so that
 	// a client sending slowly cannot hold a connection. Zero means 30
@@ -190,12 +193,17 @@ type Server struct {
 	calls       map[string]*call
 	requests    []Request
 	maxRequests int
-	dropped     int
-	repeats     repeatStore
-	executions  map[string]int // per repeatability ID, forgotten with it
+	// logBytes is the size of the bodies in requests; bodies before
+	// bodyFrom have been let go.
+	logBytes, bodyFrom, maxRequestBytes int
+	dropped                             int
+	repeats                             repeatStore
+	executions                          map[string]int // per repeatability ID, forgotten with it
 	// totalExecutions counts every mute that ran.
 	totalExecutions int
 	faults          []Fault
+	readFaults      []Fault
+	muteSeq         int // mute requests so far, for SetFaultFunc
 	faultFunc       func(seq int) *Fault
 	latency         time.Duration
 	seq             int
@@ -241,6 +249,10 @@ func NewServer(opts *Options) (*Server, error) {
 	s.maxRequests = opts.MaxRequests
 	if s.maxRequests <= 0 {
 		s.maxRequests = 10_000
+	}
+	s.maxRequestBytes = opts.MaxRequestBytes
+	if s.maxRequestBytes <= 0 {
+		s.maxRequestBytes = 64 << 20
 	}
 	readTimeout := opts.ReadTimeout
 	if readTimeout <= 0 {
