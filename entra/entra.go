@@ -45,7 +45,10 @@ type Options struct {
 // replaced at the RefreshOn time the credential gives, or else RefreshBefore
 // their expiry; one fetch runs at a time however many calls share it. An
 // error from cred ends the call at once, with nothing sent, and errors.Is
-// and errors.As find it through the client's error. opts may be nil.
+// and errors.As find it through the client's error; after a failure the
+// next calls wait a little (at most as long as their context allows) before
+// cred is asked again. A token without an expiry (a zero ExpiresOn) is used
+// for the call that fetched it only. opts may be nil.
 func NewCredential(cred azcore.TokenCredential, opts *Options) (*client.TokenCredential, error) {
 	if cred == nil {
 		return nil, fmt.Errorf("%w: entra: the azcore.TokenCredential is nil", client.ErrInvalidInput)
@@ -63,7 +66,14 @@ func NewCredential(cred azcore.TokenCredential, opts *Options) (*client.TokenCre
 		if tok.Token == "" {
 			return client.AccessToken{}, errors.New("entra: the credential returned an empty token")
 		}
-		return client.AccessToken{Token: tok.Token, ExpiresOn: tok.ExpiresOn, RefreshOn: tok.RefreshOn}, nil
+		expires := tok.ExpiresOn
+		if expires.IsZero() {
+			// azcore's zero ExpiresOn is unknown, not never: the token is
+			// used for the call that fetched it, and the next call asks
+			// again.
+			expires = time.Now()
+		}
+		return client.AccessToken{Token: tok.Token, ExpiresOn: expires, RefreshOn: tok.RefreshOn}, nil
 	})
 	return client.NewTokenCredential(provider, &client.TokenCredentialOptions{RefreshBefore: opts.RefreshBefore})
 }

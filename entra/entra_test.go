@@ -30,6 +30,7 @@ type fakeCredential struct {
 	err       error
 	delay     time.Duration
 	refreshOn func(n int) time.Time
+	noExpiry  bool
 }
 
 func (f *fakeCredential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
@@ -38,7 +39,7 @@ func (f *fakeCredential) GetToken(ctx context.Context, opts policy.TokenRequestO
 	n := f.calls
 	f.scopes = append(f.scopes, opts.Scopes)
 	f.tenants = append(f.tenants, opts.TenantID)
-	err, delay, refreshOn := f.err, f.delay, f.refreshOn
+	err, delay, refreshOn, noExpiry := f.err, f.delay, f.refreshOn, f.noExpiry
 	f.mu.Unlock()
 	select {
 	case <-time.After(delay):
@@ -51,6 +52,9 @@ func (f *fakeCredential) GetToken(ctx context.Context, opts policy.TokenRequestO
 	tok := azcore.AccessToken{Token: fmt.Sprintf("fake-entra-token-%d", n), ExpiresOn: time.Now().Add(time.Hour)}
 	if refreshOn != nil {
 		tok.RefreshOn = refreshOn(n)
+	}
+	if noExpiry {
+		tok.ExpiresOn = time.Time{}
 	}
 	return tok, nil
 }
@@ -163,5 +167,49 @@ func TestCredentialErrorEndsTheCall(t *testing.T) {
 	}
 	if _, err := entra.NewCredential(nil, nil); !errors.Is(err, client.ErrInvalidInput) {
 		t.Errorf("nil credential: %v", err)
+	}
+}
+
+// A token without an expiry is not kept for ever: each call asks again.
+func TestTokenWithoutExpiry(t *testing.T) {
+	srv := emulator(t)
+	fake := &fakeCredential{noExpiry: true}
+	cred, err := entra.NewCredential(fake, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, srv, cred)
+	for range 3 {
+		if _, err := c.MuteParticipant(context.Background(), "call-1", client.CommunicationUserIdentifier{ID: alice}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := fake.callCount(); n != 3 {
+		t.Errorf("%d tokens fetched for 3 calls, want 3", n)
+	}
+}
+
+// A credential that keeps failing is not asked once per call.
+func TestFailingCredentialBacksOff(t *testing.T) {
+	srv := emulator(t)
+	fake := &fakeCredential{err: errors.New("fake: entra is down")}
+	cred, err := entra.NewCredential(fake, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, srv, cred)
+	for range 10 {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+		_, err := c.MuteParticipant(ctx, "call-1", client.CommunicationUserIdentifier{ID: alice}, nil)
+		cancel()
+		if err == nil {
+			t.Fatal("a call succeeded")
+		}
+	}
+	if n := fake.callCount(); n > 2 {
+		t.Errorf("the failing credential was asked %d times in 10 calls", n)
+	}
+	if len(srv.Requests()) != 0 {
+		t.Error("a request was sent without a token")
 	}
 }
