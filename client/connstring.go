@@ -61,6 +61,9 @@ func ParseConnectionString(s string) (ConnectionString, error) {
 	if strings.TrimSpace(s) == "" {
 		return cs, invalid("connection string is empty")
 	}
+	if t := strings.TrimSpace(s); len(t) >= 2 && strings.ContainsRune(`"'`+"`", rune(t[0])) && t[len(t)-1] == t[0] {
+		return cs, invalid("connection string is surrounded by quotes; remove them")
+	}
 	var haveEndpoint, haveKey bool
 	for i, part := range strings.Split(s, ";") {
 		part = strings.TrimSpace(part)

@@ -332,3 +332,12 @@ func TestParseRawIDStrict(t *testing.T) {
 		t.Errorf("empty: %v", err)
 	}
 }
+
+func TestQuotedConnectionString(t *testing.T) {
+	for _, q := range []string{`"`, `'`, "`"} {
+		_, err := client.ParseConnectionString(q + "endpoint=https://r.communication.azure.com/;accesskey=ZmFrZQ==" + q)
+		if !errors.Is(err, client.ErrInvalidInput) || !strings.Contains(err.Error(), "quotes") || strings.Contains(err.Error(), "ZmFrZQ") {
+			t.Errorf("%s: %v", q, err)
+		}
+	}
+}

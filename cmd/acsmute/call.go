@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -114,11 +115,20 @@ func (f callFlags) resolve(cmd string, e env, needParticipant bool) (c *client.C
 	// An explicit flag wins over the environment: --connection-string over
 	// ACS_BEARER_TOKEN, --endpoint over ACS_CONNECTION_STRING.
 	token := ""
+	if strings.Contains(strings.ToLower(*f.endpoint), "accesskey=") {
+		return nil, nil, false, usageError(e, cmd, "--endpoint looks like a connection string; give it with --connection-string instead (it is not repeated here)")
+	}
 	switch {
 	case *f.connectionString != "" && *f.endpoint != "":
 		return nil, nil, false, usageError(e, cmd, "give --connection-string or --endpoint (with ACS_BEARER_TOKEN), not both")
 	case *f.endpoint != "":
-		if token = e.getenv("ACS_BEARER_TOKEN"); token == "" {
+		// Forgive what copying a token tends to bring along: blanks, a
+		// trailing newline, the scheme.
+		token = strings.TrimSpace(e.getenv("ACS_BEARER_TOKEN"))
+		if len(token) > 7 && strings.EqualFold(token[:7], "Bearer ") {
+			token = strings.TrimSpace(token[7:])
+		}
+		if token == "" {
 			return nil, nil, false, usageError(e, cmd, "--endpoint needs a bearer token in ACS_BEARER_TOKEN")
 		}
 	case *f.connectionString == "":
@@ -139,6 +149,11 @@ func (f callFlags) resolve(cmd string, e env, needParticipant bool) (c *client.C
 		if strings.Contains(strings.ToLower(v), "accesskey=") {
 			return nil, nil, false, usageError(e, cmd, "%s looks like a connection string; it is not repeated here", flag)
 		}
+	}
+	if looksLikeKey(*f.call) {
+		// The service would echo it in its answer, and the answer would be
+		// printed.
+		return nil, nil, false, usageError(e, cmd, "--call looks like an access key, not a call connection ID; it is not repeated here")
 	}
 	var missing []string
 	if !haveCS && !haveBearer {
@@ -180,6 +195,16 @@ func (f callFlags) resolve(cmd string, e env, needParticipant bool) (c *client.C
 	return c, who, true, exitOK
 }
 
+// looksLikeKey reports whether v looks like an access key: long, and valid
+// base64 of at least 32 bytes (call connection IDs are not).
+func looksLikeKey(v string) bool {
+	if len(v) < 40 {
+		return false
+	}
+	b, err := base64.StdEncoding.DecodeString(v)
+	return err == nil && len(b) >= 32
+}
+
 // cliMessage is an error's text for the command line: without the library's
 // prefix, and naming flags instead of the Go options behind them.
 func cliMessage(err error) string {
@@ -190,6 +215,7 @@ func cliMessage(err error) string {
 		"RepeatabilityRequestID", "--repeatability-request-id",
 		"RepeatabilityFirstSent", "--repeatability-first-sent",
 		"APIVersion", "--api-version",
+		"pass it to NewClientFromConnectionString instead", "give it with --connection-string instead",
 	).Replace(err.Error())
 }
 

@@ -810,3 +810,44 @@ func TestParticipantCommandAnswerAboutAnother(t *testing.T) {
 		t.Errorf("exit %d, %q %q", r.code, r.stdout, r.stderr)
 	}
 }
+
+// What people paste where it does not belong: keys are never repeated,
+// quotes and copied token decorations are named or forgiven.
+func TestPastedValues(t *testing.T) {
+	srv := emulator(t)
+	cs := srv.ConnectionString()
+	const key = "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0" // base64 of 42 bytes
+	for _, args := range [][]string{
+		{"mute", "--connection-string", cs, "--call", "call-1", "--participant", key},
+		{"mute", "--connection-string", cs, "--call", key, "--participant", "8:acs:r_alice"},
+		{"participant", "--connection-string", cs, "--call", key, "--participant", "8:acs:r_alice"},
+		{"participants", "--connection-string", cs, "--call", key},
+	} {
+		r := runCmd(t, nil, args...)
+		if r.code != 2 || strings.Contains(r.stderr, "c2VjcmV0") {
+			t.Errorf("%v: exit %d, stderr %q", args[1:], r.code, r.stderr)
+		}
+	}
+	if r := runCmd(t, nil, "mute", "--connection-string", `"`+cs+`"`, "--call", "call-1", "--participant", "8:acs:r_alice"); r.code != 2 || !strings.Contains(r.stderr, "surrounded by quotes; remove them") {
+		t.Errorf("quoted connection string: exit %d, %q", r.code, r.stderr)
+	}
+	if r := runCmd(t, nil, "mute", "--endpoint", cs, "--call", "call-1", "--participant", "8:acs:r_alice"); r.code != 2 ||
+		!strings.Contains(r.stderr, "--connection-string") || strings.Contains(r.stderr, "NewClientFromConnectionString") {
+		t.Errorf("connection string in --endpoint: exit %d, %q", r.code, r.stderr)
+	}
+	if len(srv.Requests()) != 0 {
+		t.Errorf("%d requests sent", len(srv.Requests()))
+	}
+	// A token copied with a trailing newline, or with its scheme, is used.
+	bearer, err := acstest.NewServer(&acstest.Options{BearerTokens: []string{"fake-cli-token"}, Calls: map[string][]string{"call-1": {"8:acs:r_alice"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bearer.Close()
+	for _, tok := range []string{"fake-cli-token\n", "Bearer fake-cli-token", "  bearer fake-cli-token \r\n"} {
+		r := runCmd(t, map[string]string{"ACS_BEARER_TOKEN": tok}, "mute", "--endpoint", bearer.URL, "--call", "call-1", "--participant", "8:acs:r_alice")
+		if r.code != 0 {
+			t.Errorf("ACS_BEARER_TOKEN %q: exit %d, %s", tok, r.code, r.stderr)
+		}
+	}
+}
