@@ -154,7 +154,8 @@ func newHandler(c *client.Client, v *callback.Verifier) http.Handler {
 				return
 			}
 		}
-		who, err := client.ParseRawID(rawID)
+		// Strict: a typo is the caller's mistake, not a request to ACS.
+		who, err := client.ParseRawIDStrict(rawID)
 		if err != nil {
 			writeJSON(w, http.StatusBadRequest, problem{Error: err.Error()})
 			return
@@ -166,6 +167,9 @@ func newHandler(c *client.Client, v *callback.Verifier) http.Handler {
 		})
 		if err != nil {
 			status, body := describe(err)
+			// The detail (ACS's URL, status and message) is for our logs;
+			// callers get our own words.
+			slog.Warn("service: mute failed", "call", r.PathValue("call"), "participant", rawID, "status", status, "error", err)
 			writeJSON(w, status, body)
 			return
 		}
@@ -174,29 +178,46 @@ func newHandler(c *client.Client, v *callback.Verifier) http.Handler {
 	return mux
 }
 
-// describe maps a MuteParticipant error to an HTTP answer.
+// describe maps a MuteParticipant error to this service's answer, in its
+// own words: ACS's URL and messages stay in the logs.
+//
+//	400 bad input, or ACS refused this participant (ACS's 400)
+//	404 ACS does not know the call (ACS's 404)
+//	503 the outcome is unknown: resend with the repeatability values
+//	500 ACS refused our credentials (our misconfiguration)
+//	502 ACS failed, or refused the request for another reason
 func describe(err error) (int, problem) {
-	p := problem{Error: err.Error()}
 	var me *client.MuteError
-	if errors.As(err, &me) {
-		p.RepeatabilityRequestID, p.RepeatabilityFirstSent = me.RepeatabilityRequestID, me.RepeatabilityFirstSent
-	}
 	var re *client.ResponseError
 	switch {
 	case errors.Is(err, client.ErrInvalidInput):
-		return http.StatusBadRequest, problem{Error: err.Error()}
-	case errors.Is(err, client.ErrOutcomeUnknown):
-		// Resend with the same repeatability values to resolve it.
-		p.OutcomeUnknown = true
-		return http.StatusServiceUnavailable, p
-	case errors.As(err, &re) && re.StatusCode >= 400 && re.StatusCode < 500:
-		p.ServiceErrorCode = re.ErrorCode
-		if re.StatusCode == http.StatusUnauthorized || re.StatusCode == http.StatusForbidden {
-			return http.StatusBadGateway, p // our credential, not the caller's fault
+		return http.StatusBadRequest, problem{Error: "bad input: " + strings.TrimPrefix(err.Error(), "acsmute: ")}
+	case errors.Is(err, client.ErrOutcomeUnknown) && errors.As(err, &me):
+		return http.StatusServiceUnavailable, problem{
+			Error:                  "the outcome of the mute is unknown; resend with these repeatability values to resolve it",
+			OutcomeUnknown:         true,
+			RepeatabilityRequestID: me.RepeatabilityRequestID,
+			RepeatabilityFirstSent: me.RepeatabilityFirstSent,
 		}
-		return re.StatusCode, p
+	case errors.As(err, &re):
+		p := problem{ServiceErrorCode: re.ErrorCode}
+		switch {
+		case re.StatusCode == http.StatusNotFound:
+			p.Error = "the call connection is not known"
+			return http.StatusNotFound, p
+		case re.StatusCode == http.StatusBadRequest:
+			p.Error = "the participant cannot be muted in this call"
+			return http.StatusBadRequest, p
+		case re.StatusCode == http.StatusUnauthorized || re.StatusCode == http.StatusForbidden:
+			return http.StatusInternalServerError, problem{Error: "this service is not configured to use Communication Services"}
+		case re.StatusCode >= 500:
+			p.Error = "Communication Services failed; try again"
+			return http.StatusBadGateway, p
+		}
+		p.Error = "Communication Services refused the request"
+		return http.StatusBadGateway, p
 	}
-	return http.StatusBadGateway, p
+	return http.StatusBadGateway, problem{Error: "Communication Services could not be reached; try again"}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -69,6 +69,8 @@ func TestService(t *testing.T) {
 		{"/calls/call-1/participants/8:acs::mute", "", 400, ""},
 		{"/calls/call-1/participants/" + alice + ":mute", `{"operationContext":5}`, 400, ""},
 		{"/calls/call-1/participants/" + alice, "", 404, ""},
+		{"/calls/call-1/participants/alice:mute", "", 400, ""},
+		{"/calls/call-1/participants/8:asc:res_alice:mute", "", 400, ""},
 	} {
 		code, out := post(tt.path, tt.body)
 		if code != tt.status || (tt.code != "" && out["serviceErrorCode"] != tt.code) {
@@ -149,5 +151,36 @@ func TestServiceCallbacks(t *testing.T) {
 	}
 	if _, ps := read(); len(ps) != 2 || ps[0].IsMuted {
 		t.Errorf("after SetMuted: %+v", ps)
+	}
+}
+
+// ACS's failures come back in this service's own words: no ACS URL or
+// message, and statuses that are this service's (502 for ACS's failures and
+// other refusals, 500 for a credential ACS refuses).
+func TestServiceMapsUpstreamFailures(t *testing.T) {
+	emu, svc := service(t)
+	for _, tt := range []struct {
+		fault  acstest.Fault
+		status int
+	}{
+		{acstest.Fault{Status: 413}, 502},
+		{acstest.Fault{Status: 429, RetryAfter: "0"}, 502},
+		{acstest.Fault{Status: 401}, 500},
+		{acstest.Fault{Status: 403}, 500},
+		// ACS's 5xx may have executed: unknown, for the caller to resend.
+		{acstest.Fault{Status: 500}, 503},
+	} {
+		emu.SetFaultFunc(func(int) *acstest.Fault { f := tt.fault; return &f })
+		resp, err := http.Post(svc.URL+"/calls/call-1/participants/"+alice+":mute", "application/json", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		resp.Body.Close()
+		msg, _ := out["error"].(string)
+		if resp.StatusCode != tt.status || strings.Contains(msg, emu.URL) || strings.Contains(msg, "injected fault") || msg == "" {
+			t.Errorf("ACS %d: %d %v, want %d in our words", tt.fault.Status, resp.StatusCode, out, tt.status)
+		}
 	}
 }
