@@ -33,6 +33,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/acsmute/acsmute/client"
@@ -42,6 +43,10 @@ import (
 // TypeParticipantsUpdated is the CloudEvents type of a ParticipantsUpdated
 // event.
 const TypeParticipantsUpdated = "Microsoft.Communication.ParticipantsUpdated"
+
+// sourcePrefix starts the source of an event about a call connection; the
+// call connection ID follows.
+const sourcePrefix = "calling/callConnections/"
 
 // Event is one CloudEvent (version 1.0) of a callback.
 type Event struct {
@@ -151,9 +156,10 @@ func parseEvent(raw json.RawMessage) (Event, error) {
 
 // ParticipantsUpdated reads the event's data as a ParticipantsUpdated
 // event's. It is an error for an event of another type, or for data that is
-// not the event's documented form (participants are read as
-// GetParticipant reads one: their identifiers' parts must agree, and each
-// must have isMuted).
+// not the event's documented form: participants, callConnectionId (the
+// call of the event's source) and sequenceNumber must be there, and each
+// participant is read as GetParticipant reads one (its identifier's parts
+// must agree, and it must have isMuted).
 func (e Event) ParticipantsUpdated() (ParticipantsUpdated, error) {
 	if e.Type != TypeParticipantsUpdated {
 		return ParticipantsUpdated{}, fmt.Errorf("callback: the event is of type %q, not %s", truncate(e.Type, 64), TypeParticipantsUpdated)
@@ -173,17 +179,25 @@ func (e Event) ParticipantsUpdated() (ParticipantsUpdated, error) {
 	if err := json.Unmarshal(e.Data, &parts); err != nil {
 		return ParticipantsUpdated{}, fmt.Errorf("callback: the ParticipantsUpdated data: %w", err)
 	}
-	out := ParticipantsUpdated{Participants: parts.Participants}
-	if out.Participants == nil {
-		out.Participants = []client.CallParticipant{}
+	// What a service acts on must be there: an absent list is not an empty
+	// call, and an event without its call or its order cannot be placed.
+	switch {
+	case parts.Participants == nil:
+		return ParticipantsUpdated{}, errors.New("callback: the ParticipantsUpdated data has no participants")
+	case data.CallConnectionId == nil || *data.CallConnectionId == "":
+		return ParticipantsUpdated{}, errors.New("callback: the ParticipantsUpdated data has no callConnectionId")
+	case data.SequenceNumber == nil:
+		return ParticipantsUpdated{}, errors.New("callback: the ParticipantsUpdated data has no sequenceNumber")
 	}
-	for dst, src := range map[*string]*string{&out.CallConnectionID: data.CallConnectionId, &out.ServerCallID: data.ServerCallId, &out.CorrelationID: data.CorrelationId} {
-		if src != nil {
-			*dst = *src
-		}
+	if id, ok := strings.CutPrefix(e.Source, sourcePrefix); ok && id != *data.CallConnectionId {
+		return ParticipantsUpdated{}, errors.New("callback: the ParticipantsUpdated data is about another call connection than its source")
 	}
-	if data.SequenceNumber != nil {
-		out.SequenceNumber = int(*data.SequenceNumber)
+	out := ParticipantsUpdated{Participants: parts.Participants, CallConnectionID: *data.CallConnectionId, SequenceNumber: int(*data.SequenceNumber)}
+	if data.ServerCallId != nil {
+		out.ServerCallID = *data.ServerCallId
+	}
+	if data.CorrelationId != nil {
+		out.CorrelationID = *data.CorrelationId
 	}
 	return out, nil
 }
@@ -196,7 +210,9 @@ func jsonProblem(err error) error {
 	case errors.As(err, &syn):
 		return fmt.Errorf("invalid JSON at byte %d", syn.Offset)
 	case errors.As(err, &typ):
-		return fmt.Errorf("%s has JSON type %s, not %s", typ.Field, typ.Value, typ.Type)
+		// Value can hold the input's text (a number's digits): only its kind.
+		kind, _, _ := strings.Cut(typ.Value, " ")
+		return fmt.Errorf("%s has JSON type %s, not %s", truncate(typ.Field, 64), truncate(kind, 16), typ.Type)
 	}
 	return errors.New("invalid JSON")
 }

@@ -94,20 +94,26 @@ func TestParseRefusesMalformedInput(t *testing.T) {
 		"no isMuted":          `,"data":{"participants":[{"identifier":{"rawId":"8:acs:r_SECRETSECRET"}}]}`,
 		"parts disagree":      `,"data":{"participants":[{"identifier":{"kind":"phoneNumber","communicationUser":{"id":"8:acs:r_a"}},"isMuted":true}]}`,
 		"bad sequence":        `,"data":{"sequenceNumber":"SECRETSECRET"}`,
+		"huge sequence":       `,"data":{"callConnectionId":"c","participants":[],"sequenceNumber":` + strings.Repeat("9", 4096) + `}`,
+		"participants null":   `,"data":{"callConnectionId":"c","sequenceNumber":1,"participants":null}`,
+		"no participants":     `,"data":{"callConnectionId":"c","sequenceNumber":1}`,
+		"no call":             `,"data":{"sequenceNumber":1,"participants":[]}`,
+		"no sequence":         `,"data":{"callConnectionId":"c","participants":[]}`,
+		"another call":        `,"data":{"callConnectionId":"other","sequenceNumber":1,"participants":[]}`,
 	} {
-		events, err := callback.Parse([]byte(`{"id":"i","source":"s","type":"Microsoft.Communication.ParticipantsUpdated","specversion":"1.0"` + data + `}`))
+		events, err := callback.Parse([]byte(`{"id":"i","source":"calling/callConnections/c","type":"Microsoft.Communication.ParticipantsUpdated","specversion":"1.0"` + data + `}`))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if _, err := events[0].ParticipantsUpdated(); err == nil || (strings.Contains(err.Error(), secret) && name != "no isMuted") {
-			t.Errorf("%s: %v", name, err)
+		if _, err := events[0].ParticipantsUpdated(); err == nil || (strings.Contains(err.Error(), secret) && name != "no isMuted") || len(err.Error()) > 300 {
+			t.Errorf("%s: %.300v", name, err)
 		}
 	}
 }
 
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(participantsUpdated))
-	f.Add([]byte(`{"id":"x","source":"s","type":"Microsoft.Communication.ParticipantsUpdated","specversion":"1.0","data":{"participants":[]}}`))
+	f.Add([]byte(`{"id":"x","source":"s","type":"Microsoft.Communication.ParticipantsUpdated","specversion":"1.0","data":{"callConnectionId":"c","sequenceNumber":1,"participants":[]}}`))
 	f.Add([]byte(`[{"id":"x"}]`))
 	f.Add([]byte(`null`))
 	f.Fuzz(func(t *testing.T, body []byte) {

@@ -41,6 +41,9 @@ const (
 	maxKeySetBytes = 1 << 20
 	// keySetTimeout bounds one fetch of the key set.
 	keySetTimeout = 10 * time.Second
+	// maxKeySetRedirects bounds the redirects of one key set fetch; each
+	// must lead to a URL KeysURL could be.
+	maxKeySetRedirects = 3
 	// maxTokenBytes bounds the token the verifier looks at.
 	maxTokenBytes = 16 << 10
 )
@@ -143,6 +146,12 @@ func NewVerifier(audience string, opts *VerifierOptions) (*Verifier, error) {
 	}
 	gate := &gatedTransport{next: next, limiter: rate.NewLimiter(rate.Every(interval), 1), now: now, fetches: &atomic.Int64{}}
 	hc.Transport = gate
+	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= maxKeySetRedirects {
+			return errors.New("the keys URL redirects too many times")
+		}
+		return checkKeysURL(req.URL.String())
+	}
 	keys := oidc.NewRemoteKeySet(oidc.ClientContext(context.Background(), hc), keysURL)
 	v := oidc.NewVerifier(issuer, keys, &oidc.Config{
 		ClientID:             audience,
@@ -271,10 +280,14 @@ type gatedTransport struct {
 var errTooSoon = errors.New("the key set was fetched less than RefreshInterval ago")
 
 func (g *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if !g.limiter.AllowN(g.now(), 1) {
-		return nil, errTooSoon
+	// One fetch is one request of go-oidc's, redirects included: only its
+	// first hop passes the gate.
+	if req.Response == nil {
+		if !g.limiter.AllowN(g.now(), 1) {
+			return nil, errTooSoon
+		}
+		g.fetches.Add(1)
 	}
-	g.fetches.Add(1)
 	resp, err := g.next.RoundTrip(req)
 	if err != nil {
 		return nil, err

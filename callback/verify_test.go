@@ -394,3 +394,28 @@ func TestNewVerifierRejectsBadOptions(t *testing.T) {
 		t.Errorf("nil verifier: %v", err)
 	}
 }
+
+// A keys URL that redirects (to an allowed URL) still loads, with one fetch
+// counted; a redirect to plain http elsewhere is refused.
+func TestVerifierFollowsKeySetRedirects(t *testing.T) {
+	s := newSigner(t, "k")
+	ks := newKeyServer(t, s.public())
+	redirect := httptest.NewServer(http.RedirectHandler(ks.URL+"/calling/keys/v2", http.StatusMovedPermanently))
+	defer redirect.Close()
+	clk := &clock{now: time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)}
+	v, err := callback.NewVerifier(testAudience, &callback.VerifierOptions{Issuer: testIssuer, KeysURL: redirect.URL + "/calling/keys", Now: clk.Now, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest(http.MethodPost, "/", nil)
+	req.Header.Set("Authorization", "Bearer "+s.token(t, validClaims(clk.Now())))
+	if err := v.Verify(req); err != nil || v.KeySetFetches() != 1 || ks.fetches.Load() != 1 {
+		t.Errorf("through a redirect: %v, %d fetches", err, v.KeySetFetches())
+	}
+	away := httptest.NewServer(http.RedirectHandler("http://keys.example/keys", http.StatusFound))
+	defer away.Close()
+	v, _ = callback.NewVerifier(testAudience, &callback.VerifierOptions{Issuer: testIssuer, KeysURL: away.URL, Now: clk.Now, Logger: slog.New(slog.DiscardHandler)})
+	if err := v.Verify(req); err == nil {
+		t.Error("a redirect to plain http elsewhere was followed")
+	}
+}

@@ -102,7 +102,9 @@ func jsonProblem(err error) error {
 	case errors.As(err, &syn):
 		return fmt.Errorf("invalid JSON at byte %d", syn.Offset)
 	case errors.As(err, &typ):
-		return fmt.Errorf("%s has JSON type %s, not %s", typ.Field, typ.Value, typ.Type)
+		// Value can hold the input's text (a number's digits): only its kind.
+		kind, _, _ := strings.Cut(typ.Value, " ")
+		return fmt.Errorf("%s has JSON type %s, not %s", truncate(typ.Field, 64), truncate(kind, 16), typ.Type)
 	}
 	return errors.New("invalid JSON")
 }

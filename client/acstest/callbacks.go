@@ -62,12 +62,27 @@ type Delivery struct {
 	Delivered bool
 }
 
-// callbackEvent is an event waiting to be posted.
+// callbackEvent is an event waiting to be posted: what was true when it
+// was made, small enough to take under the server's lock. Its body is made
+// by the delivery goroutine.
 type callbackEvent struct {
-	seq  int
-	d    Delivery
-	body []byte
+	d                           Delivery
+	serverCallID, correlationID string
+	version                     string
+	parts                       []partState
 }
+
+// partState is one participant's state in an event.
+type partState struct {
+	rawID string
+	muted bool
+}
+
+// Bounds of what waits to be posted and what is recorded, in all.
+const (
+	maxPendingCallbackParts = 1_000_000 // participants over all waiting events
+	maxRecordedCallbackBody = 16 << 20  // bytes of recorded bodies
+)
 
 // callbacks posts events to Options.CallbackURL, one at a time, in the
 // order they were made (so per call too), from one goroutine.
@@ -75,15 +90,20 @@ type callbacks struct {
 	url  string
 	http *http.Client
 
-	mu        sync.Mutex
-	pending   []callbackEvent
-	wake      chan struct{}
-	done      []Delivery // bounded like the request log
-	dropped   int
-	seq       int
-	idle      *sync.Cond // signalled when pending empties
-	inFlight  bool
-	maxRecord int
+	mu           sync.Mutex
+	pending      []callbackEvent
+	pendingParts int
+	wake         chan struct{}
+	done         []Delivery // bounded like the request log
+	doneBytes    int        // of bodies in done; those before bodyFrom are let go
+	bodyFrom     int
+	dropped      int
+	seq          int
+	idle         *sync.Cond // signalled when pending empties, and on close
+	inFlight     bool
+	closed       bool
+	maxRecord    int
+	transport    *http.Transport
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -142,7 +162,7 @@ func (s *Server) WaitForDeliveries(ctx context.Context) error {
 	defer stop()
 	cb.mu.Lock()
 	defer cb.mu.Unlock()
-	for len(cb.pending) > 0 || cb.inFlight {
+	for (len(cb.pending) > 0 || cb.inFlight) && !cb.closed {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -153,9 +173,12 @@ func (s *Server) WaitForDeliveries(ctx context.Context) error {
 
 func newCallbacks(url string, maxRecord int) *callbacks {
 	ctx, cancel := context.WithCancel(context.Background())
+	// Its own transport, so that closing the server closes its connections.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
 	cb := &callbacks{
 		url:       url,
-		http:      &http.Client{Timeout: callbackTimeout},
+		transport: tr,
+		http:      &http.Client{Timeout: callbackTimeout, Transport: tr},
 		wake:      make(chan struct{}, 1),
 		maxRecord: maxRecord,
 		ctx:       ctx,
@@ -165,8 +188,9 @@ func newCallbacks(url string, maxRecord int) *callbacks {
 	return cb
 }
 
-// eventLocked makes a ParticipantsUpdated event of call c's state and queues
-// it. s.mu must be held.
+// eventLocked queues a ParticipantsUpdated event of call c's state: a
+// snapshot of it, taken in time proportional to its participants; the body
+// is made when it is posted. s.mu must be held.
 func (s *Server) eventLocked(callID string, c *call) {
 	cb := s.callbacks
 	if cb == nil {
@@ -176,49 +200,64 @@ func (s *Server) eventLocked(callID string, c *call) {
 	if c.sequence > math.MaxInt32 { // the wire form is int32
 		c.sequence = 1
 	}
-	seq := int32(c.sequence) // #nosec G115 -- bounded just above
+	ev := callbackEvent{
+		d:            Delivery{CallID: callID, EventID: uuid.NewString(), SequenceNumber: c.sequence, Time: s.now()},
+		serverCallID: c.serverCallID, correlationID: c.correlationID, version: c.version,
+		parts: make([]partState, len(c.order)),
+	}
+	for i, rawID := range c.order {
+		ev.parts[i] = partState{rawID, c.participants[rawID]}
+	}
+	cb.enqueue(ev)
+}
+
+// body makes the JSON the service posts for ev: an array of one CloudEvent.
+func (ev callbackEvent) body() ([]byte, error) {
+	callID := ev.d.CallID
+	seq := int32(ev.d.SequenceNumber) // #nosec G115 -- bounded to int32 by eventLocked
 	data := gen.ParticipantsUpdated{
 		CallConnectionId: &callID,
-		ServerCallId:     &c.serverCallID,
-		CorrelationId:    &c.correlationID,
+		ServerCallId:     &ev.serverCallID,
+		CorrelationId:    &ev.correlationID,
 		SequenceNumber:   &seq,
 		Participants:     &[]gen.CallParticipant{},
 	}
-	for _, rawID := range c.order {
-		id, err := client.ParseRawID(rawID)
+	for _, p := range ev.parts {
+		id, err := client.ParseRawID(p.rawID)
 		if err != nil { // AddCall accepts only valid raw IDs
 			continue
 		}
-		muted, onHold := c.participants[rawID], false
-		*data.Participants = append(*data.Participants, gen.CallParticipant{Identifier: wireIdentifier(id, c.version), IsMuted: &muted, IsOnHold: &onHold})
+		muted, onHold := p.muted, false
+		*data.Participants = append(*data.Participants, gen.CallParticipant{Identifier: wireIdentifier(id, ev.version), IsMuted: &muted, IsOnHold: &onHold})
 	}
-	now := s.now()
-	d := Delivery{CallID: callID, EventID: uuid.NewString(), SequenceNumber: int(seq), Time: now}
-	body, err := json.Marshal([]map[string]any{{
-		"id":              d.EventID,
+	return json.Marshal([]map[string]any{{
+		"id":              ev.d.EventID,
 		"source":          callbackSourcePrefix + callID,
 		"type":            typeParticipantsUpdated,
 		"specversion":     callbackSpecVersion,
-		"time":            now.UTC().Format(time.RFC3339Nano),
+		"time":            ev.d.Time.UTC().Format(time.RFC3339Nano),
 		"datacontenttype": callbackDataContentType,
 		"data":            data,
 	}})
-	if err != nil { // cannot happen: the values are plain
-		return
-	}
-	d.Body = body
-	cb.enqueue(d, body)
 }
 
-func (cb *callbacks) enqueue(d Delivery, body []byte) {
+func (cb *callbacks) enqueue(ev callbackEvent) {
 	cb.mu.Lock()
 	cb.seq++
-	d.Seq = cb.seq
-	cb.pending = append(cb.pending, callbackEvent{seq: d.Seq, d: d, body: body})
-	if len(cb.pending) > maxPendingCallbackEvents {
+	ev.d.Seq = cb.seq
+	if cb.closed {
+		ev.d.Err = "not delivered: the server closed"
+		cb.recordLocked(ev.d)
+		cb.mu.Unlock()
+		return
+	}
+	cb.pending = append(cb.pending, ev)
+	cb.pendingParts += len(ev.parts)
+	for len(cb.pending) > 1 && (len(cb.pending) > maxPendingCallbackEvents || cb.pendingParts > maxPendingCallbackParts) {
 		lost := cb.pending[0]
 		cb.pending = cb.pending[1:]
-		lost.d.Err = "dropped: more than 10,000 events were waiting"
+		cb.pendingParts -= len(lost.parts)
+		lost.d.Err = "dropped: too many events were waiting"
 		cb.recordLocked(lost.d)
 	}
 	cb.mu.Unlock()
@@ -228,14 +267,42 @@ func (cb *callbacks) enqueue(d Delivery, body []byte) {
 	}
 }
 
-// recordLocked adds a finished delivery to the log. cb.mu must be held.
+// recordLocked adds a finished delivery to the log, bounded in count like
+// the request log and in the bytes of the bodies it keeps. cb.mu must be
+// held.
 func (cb *callbacks) recordLocked(d Delivery) {
 	if len(cb.done) >= 2*cb.maxRecord {
 		n := len(cb.done) - cb.maxRecord
+		for _, old := range cb.done[:n] {
+			cb.doneBytes -= len(old.Body)
+		}
 		cb.dropped += n
+		cb.bodyFrom = max(0, cb.bodyFrom-n)
 		cb.done = append([]Delivery(nil), cb.done[n:]...)
 	}
 	cb.done = append(cb.done, d)
+	cb.doneBytes += len(d.Body)
+	for cb.doneBytes > maxRecordedCallbackBody && cb.bodyFrom < len(cb.done) {
+		cb.doneBytes -= len(cb.done[cb.bodyFrom].Body)
+		cb.done[cb.bodyFrom].Body = nil
+		cb.bodyFrom++
+	}
+}
+
+// close stops taking events: those waiting are recorded as not delivered,
+// and waiters are woken.
+func (cb *callbacks) close() {
+	cb.cancel()
+	cb.mu.Lock()
+	cb.closed = true
+	for _, ev := range cb.pending {
+		ev.d.Err = "not delivered: the server closed"
+		cb.recordLocked(ev.d)
+	}
+	cb.pending, cb.pendingParts = nil, 0
+	cb.idle.Broadcast()
+	cb.mu.Unlock()
+	cb.transport.CloseIdleConnections()
 }
 
 // run posts queued events until the server closes.
@@ -255,6 +322,7 @@ func (s *Server) runCallbacks() {
 		}
 		ev := cb.pending[0]
 		cb.pending = cb.pending[1:]
+		cb.pendingParts -= len(ev.parts)
 		cb.inFlight = true
 		cb.mu.Unlock()
 
@@ -274,6 +342,12 @@ func (s *Server) runCallbacks() {
 func (s *Server) post(ev callbackEvent) Delivery {
 	cb := s.callbacks
 	d := ev.d
+	body, err := ev.body()
+	if err != nil { // cannot happen: the values are plain
+		d.Err = "making the event: " + err.Error()
+		return d
+	}
+	d.Body = body
 	for attempt := 1; attempt <= callbackAttempts; attempt++ {
 		if attempt > 1 {
 			select {
@@ -290,7 +364,7 @@ func (s *Server) post(ev callbackEvent) Delivery {
 			d.Err = "signing the callback token: " + err.Error()
 			return d
 		}
-		req, err := http.NewRequestWithContext(cb.ctx, http.MethodPost, cb.url, bytes.NewReader(ev.body))
+		req, err := http.NewRequestWithContext(cb.ctx, http.MethodPost, cb.url, bytes.NewReader(body))
 		if err != nil {
 			d.Err = "the callback URL: " + err.Error()
 			return d

@@ -391,23 +391,37 @@ func (s *Server) NewClient(opts *client.ClientOptions) (*client.Client, error) {
 func (s *Server) Close() {
 	_ = s.http.Close()
 	if s.callbacks != nil {
-		s.callbacks.cancel()
+		s.callbacks.close()
 	}
 	s.wg.Wait()
+	if s.callbacks != nil {
+		s.callbacks.transport.CloseIdleConnections()
+	}
 }
 
 // Shutdown stops the server gracefully: it stops accepting connections and
 // waits for requests in flight to finish and callbacks to be posted, or for
 // ctx to end.
+//
+// Callbacks are posted while the server still serves its keys, so that a
+// receiver that has not fetched them yet can verify them.
 func (s *Server) Shutdown(ctx context.Context) error {
+	werr := s.WaitForDeliveries(ctx)
 	err := s.http.Shutdown(ctx)
-	if werr := s.WaitForDeliveries(ctx); err == nil {
+	if werr == nil {
+		// Events of the requests that were still in flight.
+		werr = s.WaitForDeliveries(ctx)
+	}
+	if err == nil {
 		err = werr
 	}
 	if s.callbacks != nil {
-		s.callbacks.cancel()
+		s.callbacks.close()
 	}
 	s.wg.Wait()
+	if s.callbacks != nil {
+		s.callbacks.transport.CloseIdleConnections()
+	}
 	return err
 }
 
