@@ -152,7 +152,7 @@ func NewClientFromConnectionString(connectionString string, opts *ClientOptions)
 	if err != nil {
 		return nil, err
 	}
-	cred, err := NewKeyCredential(cs.AccessKey)
+	cred, err := NewKeyCredential(cs.AccessKey())
 	if err != nil {
 		return nil, err
 	}

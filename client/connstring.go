@@ -11,14 +11,23 @@ import (
 // ConnectionString is a parsed Communication Services connection string of
 // the form "endpoint=https://<resource>.communication.azure.com/;accesskey=<base64>".
 //
-// It never reveals the access key when printed with any fmt verb, marshalled
-// to JSON or text, or logged with log/slog, so it can be logged; read the
-// AccessKey field to use the key.
+// It never reveals the access key when printed with any fmt verb (bad ones
+// such as %p included, even inside another value: the key is kept behind a
+// pointer), marshalled to JSON or text, or logged with log/slog, so it can
+// be logged; call AccessKey to use the key.
 type ConnectionString struct {
 	// Endpoint is the resource endpoint, as written in the connection string.
 	Endpoint string
-	// AccessKey is the base64 access key, as written in the connection string.
-	AccessKey string
+	key      *string // behind a pointer, which fmt never follows inside a value
+}
+
+// AccessKey returns the base64 access key, as written in the connection
+// string.
+func (c ConnectionString) AccessKey() string {
+	if c.key == nil {
+		return ""
+	}
+	return *c.key
 }
 
 // String returns the endpoint with the access key redacted.
@@ -88,7 +97,7 @@ func ParseConnectionString(s string) (ConnectionString, error) {
 				return ConnectionString{}, invalid("connection string has accesskey more than once")
 			}
 			haveKey = true
-			cs.AccessKey = value
+			cs.key = &value
 		default:
 			if name == "" {
 				return ConnectionString{}, invalidf("connection string part %d has an empty key", i+1)
@@ -104,10 +113,10 @@ func ParseConnectionString(s string) (ConnectionString, error) {
 		return ConnectionString{}, invalid("connection string has no accesskey")
 	case cs.Endpoint == "":
 		return ConnectionString{}, invalid("connection string endpoint is empty")
-	case cs.AccessKey == "":
+	case cs.AccessKey() == "":
 		return ConnectionString{}, invalid("connection string accesskey is empty")
 	}
-	if _, err := base64.StdEncoding.DecodeString(cs.AccessKey); err != nil {
+	if _, err := base64.StdEncoding.DecodeString(cs.AccessKey()); err != nil {
 		return ConnectionString{}, invalid("connection string accesskey is not valid base64")
 	}
 	return cs, nil

@@ -31,8 +31,8 @@ func TestParseConnectionString(t *testing.T) {
 			t.Errorf("ParseConnectionString(%q): %v", tt.in, err)
 			continue
 		}
-		if cs.Endpoint != tt.endpoint || cs.AccessKey != tt.key {
-			t.Errorf("ParseConnectionString(%q) = %q, %q; want %q, %q", tt.in, cs.Endpoint, cs.AccessKey, tt.endpoint, tt.key)
+		if cs.Endpoint != tt.endpoint || cs.AccessKey() != tt.key {
+			t.Errorf("ParseConnectionString(%q) = %q, %q; want %q, %q", tt.in, cs.Endpoint, cs.AccessKey(), tt.endpoint, tt.key)
 		}
 	}
 

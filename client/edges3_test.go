@@ -128,7 +128,7 @@ func TestProviderConnectionIsNotTheRequests(t *testing.T) {
 			return client.AccessToken{}, err
 		}
 		defer resp.Body.Close()
-		return client.AccessToken{Token: "fake-provider-token", ExpiresOn: time.Now().Add(time.Hour)}, nil
+		return client.NewAccessToken("fake-provider-token", time.Now().Add(time.Hour)), nil
 	})
 	cred, _ := client.NewTokenCredential(provider, nil)
 	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { t.Error("the request was served") }))
@@ -260,7 +260,7 @@ func TestRefreshOn401(t *testing.T) {
 	var fetches atomic.Int64
 	cred, _ := client.NewTokenCredential(client.TokenProviderFunc(func(context.Context) (client.AccessToken, error) {
 		n := fetches.Add(1)
-		return client.AccessToken{Token: fmt.Sprintf("fake-token-%d", n), ExpiresOn: time.Now().Add(time.Hour)}, nil
+		return client.NewAccessToken(fmt.Sprintf("fake-token-%d", n), time.Now().Add(time.Hour)), nil
 	}), nil)
 	srv := newRecorder(t, answer(401, `{"error":{"code":"InvalidToken","message":"expired"}}`), answer(200, `{}`))
 	c, _ := client.NewClient(srv.URL, cred, nil)
@@ -343,6 +343,34 @@ func TestQuotedConnectionString(t *testing.T) {
 		_, err := client.ParseConnectionString(q + "endpoint=https://r.communication.azure.com/;accesskey=ZmFrZQ==" + q)
 		if !errors.Is(err, client.ErrInvalidInput) || !strings.Contains(err.Error(), "quotes") || strings.Contains(err.Error(), "ZmFrZQ") {
 			t.Errorf("%s: %v", q, err)
+		}
+	}
+}
+
+// Bad verbs (fmt prints their operand without calling Format) reveal no
+// secret of a value, or of a value holding one.
+func TestBadVerbsRevealNoSecret(t *testing.T) {
+	const key = "ZmFrZS1iYWQtdmVyYi1rZXktZm9yLXRlc3Rz" // "fake-bad-verb-key-for-tests"
+	const token = "fake-bad-verb-token-0123456789"
+	cs, err := client.ParseConnectionString("endpoint=https://r.communication.azure.com/;accesskey=" + key)
+	if err != nil || cs.AccessKey() != key {
+		t.Fatal(cs.AccessKey(), err)
+	}
+	at := client.NewAccessToken(token, time.Now().Add(time.Hour))
+	if at.Token() != token || (client.AccessToken{}).Token() != "" || (client.ConnectionString{}).AccessKey() != "" {
+		t.Fatal("accessors")
+	}
+	type holder struct {
+		CS  client.ConnectionString
+		Tok client.AccessToken
+	}
+	values := []any{cs, at, &cs, &at, holder{cs, at}, []client.AccessToken{at}, map[string]client.ConnectionString{"x": cs}}
+	for _, v := range values {
+		for _, verb := range []string{"%p", "%!", "%z", "%v", "%+v", "%#v", "%s", "%q", "%x", "%d", "%T %v"} {
+			out := fmt.Sprintf(verb, v)
+			if strings.Contains(out, key) || strings.Contains(out, token) || strings.Contains(out, "ZmFrZS1iYWQ") {
+				t.Errorf("%s of %T shows a secret: %s", verb, v, out)
+			}
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"time"
 
 	"github.com/acsmute/acsmute/client"
 )
@@ -81,7 +82,7 @@ func ExampleNewTokenCredential() {
 	// A TokenProvider would normally ask Microsoft Entra ID; azidentity's
 	// credentials fit in a few lines.
 	provider := client.TokenProviderFunc(func(ctx context.Context) (client.AccessToken, error) {
-		return client.AccessToken{Token: "fake-entra-token"}, nil
+		return client.NewAccessToken("fake-entra-token", time.Now().Add(time.Hour)), nil
 	})
 	cred, _ := client.NewTokenCredential(provider, nil)
 	c, _ := client.NewClient(srv.URL, cred, nil)

@@ -24,7 +24,7 @@ func TestNoSecretsInFailures(t *testing.T) {
 	const token = "fake-bearer-secret-token"
 	secrets := []string{fakeKey, strings.TrimRight(fakeKey, "="), "fake-access-key-for-tests", token}
 
-	srv, err := acstest.NewServer(&acstest.Options{AccessKey: fakeKey, BearerTokens: []string{token}, Calls: map[string][]string{"call-1": {alice}}})
+	srv, err := acstest.NewServer(&acstest.Options{Credentials: &acstest.Credentials{AccessKey: fakeKey, BearerTokens: []string{token}}, Calls: map[string][]string{"call-1": {alice}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestSlogRedactsSecretValues(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	for _, h := range []slog.Handler{slog.NewJSONHandler(&buf, nil), slog.NewTextHandler(&buf, nil)} {
-		slog.New(h).Info("config", "cs", cs, "token", client.AccessToken{Token: "fake-bearer-secret-token"})
+		slog.New(h).Info("config", "cs", cs, "token", client.NewAccessToken("fake-bearer-secret-token", time.Time{}))
 	}
 	for _, secret := range []string{fakeKey, "fake-bearer-secret-token"} {
 		if strings.Contains(buf.String(), secret) {
@@ -138,7 +138,7 @@ func TestSecretHoldersRedactEverywhere(t *testing.T) {
 	key, _ := client.NewKeyCredential(fakeKey)
 	static, _ := client.NewStaticTokenCredential(token)
 	tc, _ := client.NewTokenCredential(client.TokenProviderFunc(func(context.Context) (client.AccessToken, error) {
-		return client.AccessToken{Token: token, ExpiresOn: time.Now().Add(time.Hour)}, nil
+		return client.NewAccessToken(token, time.Now().Add(time.Hour)), nil
 	}), nil)
 	srv := newRecorder(t)
 	tokClient, _ := client.NewClient(srv.URL, tc, nil)
@@ -146,7 +146,7 @@ func TestSecretHoldersRedactEverywhere(t *testing.T) {
 		t.Fatal(err) // tc now caches the token
 	}
 	keyClient, _ := client.NewClientFromConnectionString("endpoint=https://r.example/;accesskey="+fakeKey, nil)
-	at := client.AccessToken{Token: token, ExpiresOn: time.Now()}
+	at := client.NewAccessToken(token, time.Now())
 
 	values := map[string]any{
 		"ConnectionString": cs, "*ConnectionString": &cs,

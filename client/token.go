@@ -13,18 +13,34 @@ import (
 	"github.com/acsmute/acsmute/openapi/wire"
 )
 
-// AccessToken is a bearer token and the time it stops being valid. It never
-// reveals the token when printed with any fmt verb, marshalled to JSON or
+// AccessToken is a bearer token and the time it stops being valid. Make one
+// with NewAccessToken; Token returns the token. It never reveals the token
+// when printed with any fmt verb (bad ones such as %p included, even inside
+// another value: the token is kept behind a pointer), marshalled to JSON or
 // text, or logged with log/slog.
 type AccessToken struct {
-	// Token is the bearer token, without the "Bearer " prefix.
-	Token string
+	token *string // behind a pointer, which fmt never follows inside a value
 	// ExpiresOn is when the token expires. The zero time means it never does.
 	ExpiresOn time.Time
 	// RefreshOn, when set, is when the issuer advises replacing the token
 	// (Microsoft Entra ID sends it as refresh_in); TokenCredential then
 	// refreshes it from that time instead of RefreshBefore its expiry.
 	RefreshOn time.Time
+}
+
+// NewAccessToken returns an AccessToken for token (without the "Bearer "
+// prefix), expiring at expiresOn (the zero time: never). Set RefreshOn on
+// the result when the issuer advises one.
+func NewAccessToken(token string, expiresOn time.Time) AccessToken {
+	return AccessToken{token: &token, ExpiresOn: expiresOn}
+}
+
+// Token returns the bearer token, or "" for the zero AccessToken.
+func (t AccessToken) Token() string {
+	if t.token == nil {
+		return ""
+	}
+	return *t.token
 }
 
 // TokenScope is the Microsoft Entra ID scope of Communication Services
@@ -230,7 +246,7 @@ func (c *TokenCredential) invalidate(token string) bool {
 	st := c.st
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.current.Token == token {
+	if st.current.Token() == token {
 		st.current = AccessToken{}
 		st.lastRefresh = time.Time{}
 	}
@@ -246,19 +262,19 @@ func (st *tokenState) get(ctx context.Context, backOff bool) (string, error) {
 	st.mu.Lock()
 	now := st.now()
 	cur := st.current
-	valid := cur.Token != "" && (cur.ExpiresOn.IsZero() || now.Before(cur.ExpiresOn))
+	valid := cur.Token() != "" && (cur.ExpiresOn.IsZero() || now.Before(cur.ExpiresOn))
 	fresh := valid && (cur.ExpiresOn.IsZero() || now.Before(cur.ExpiresOn.Add(-st.refreshBefore)))
 	if valid && !cur.RefreshOn.IsZero() {
 		fresh = now.Before(cur.RefreshOn)
 	}
 	if fresh {
 		st.mu.Unlock()
-		return cur.Token, nil
+		return cur.Token(), nil
 	}
 	f := st.fetch
 	if valid && f == nil && !st.lastRefresh.IsZero() && now.Sub(st.lastRefresh) < refreshInterval {
 		st.mu.Unlock()
-		return cur.Token, nil // refreshed lately; keep the valid token
+		return cur.Token(), nil // refreshed lately; keep the valid token
 	}
 	if backOff && !valid && f == nil && now.Before(st.retryAt) {
 		// The provider failed lately: wait a little before asking again,
@@ -285,14 +301,14 @@ func (st *tokenState) get(ctx context.Context, backOff bool) (string, error) {
 	st.mu.Unlock()
 	if valid {
 		// The current token still works; the refresh goes on without us.
-		return cur.Token, nil
+		return cur.Token(), nil
 	}
 	select {
 	case <-f.done:
 		if f.err != nil {
 			return "", fmt.Errorf("getting a token: %w", f.err)
 		}
-		return f.tok.Token, nil
+		return f.tok.Token(), nil
 	case <-ctx.Done():
 		return "", fmt.Errorf("waiting for a token: %w", ctx.Err())
 	}
@@ -331,7 +347,7 @@ func (st *tokenState) run(ctx context.Context, f *tokenFetch) {
 	}()
 	tok, err := st.provider.GetToken(ctx)
 	returned = true
-	if err == nil && checkToken(tok.Token) != nil {
+	if err == nil && checkToken(tok.Token()) != nil {
 		tok, err = AccessToken{}, errors.New("the token provider returned an empty token, or one with spaces or control characters")
 	}
 	f.tok, f.err = tok, err

@@ -41,7 +41,7 @@ func (p *countingProvider) GetToken(ctx context.Context) (AccessToken, error) {
 	if p.fail.Load() {
 		return AccessToken{}, errors.New("token service unavailable")
 	}
-	return AccessToken{Token: fmt.Sprintf("fake-token-%d", n), ExpiresOn: p.clock.now().Add(time.Hour)}, nil
+	return NewAccessToken(fmt.Sprintf("fake-token-%d", n), p.clock.now().Add(time.Hour)), nil
 }
 
 // bearerServer records the Authorization header of each request.
@@ -171,7 +171,7 @@ func (p *blockingProvider) GetToken(context.Context) (AccessToken, error) {
 	n := p.calls.Add(1)
 	p.started <- struct{}{}
 	<-p.release
-	return AccessToken{Token: fmt.Sprintf("fake-blocked-%d", n)}, nil
+	return NewAccessToken(fmt.Sprintf("fake-blocked-%d", n), time.Time{}), nil
 }
 
 // tokenAsync runs token in a goroutine and returns its result channel.
@@ -261,7 +261,7 @@ func TestTokenCredentialSurvivesPanic(t *testing.T) {
 		if calls.Add(1) == 1 {
 			panic("provider bug")
 		}
-		return AccessToken{Token: "fake-after-panic"}, nil
+		return NewAccessToken("fake-after-panic", time.Time{}), nil
 	}), nil)
 	_, err := cred.st.token(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "panicked") || !strings.Contains(err.Error(), "provider bug") {
@@ -291,7 +291,7 @@ func TestTokenCredentialKeepsValidTokenWhileRefreshing(t *testing.T) {
 		case 2:
 			<-release
 		}
-		return AccessToken{Token: fmt.Sprintf("fake-token-%d", n), ExpiresOn: clock.now().Add(time.Hour)}, nil
+		return NewAccessToken(fmt.Sprintf("fake-token-%d", n), clock.now().Add(time.Hour)), nil
 	}), nil)
 	cred.st.now = clock.now
 	if tok, err := cred.st.token(context.Background()); err != nil || tok != "fake-token-1" {
@@ -313,7 +313,7 @@ func TestTokenCredentialKeepsValidTokenWhileRefreshing(t *testing.T) {
 // error.
 func TestTokenCredentialRejectsUnusableToken(t *testing.T) {
 	cred, _ := NewTokenCredential(TokenProviderFunc(func(context.Context) (AccessToken, error) {
-		return AccessToken{Token: "two words"}, nil
+		return NewAccessToken("two words", time.Time{}), nil
 	}), nil)
 	_, err := cred.st.token(context.Background())
 	if err == nil || errors.Is(err, ErrInvalidInput) || strings.Contains(err.Error(), "two words") {
@@ -351,7 +351,7 @@ func TestTokenCredentialRefreshOn(t *testing.T) {
 	cred, _ := NewTokenCredential(TokenProviderFunc(func(context.Context) (AccessToken, error) {
 		n := calls.Add(1)
 		now := clock.now()
-		return AccessToken{Token: fmt.Sprintf("fake-token-%d", n), ExpiresOn: now.Add(time.Hour), RefreshOn: now.Add(10 * time.Minute)}, nil
+		return withRefreshOn(NewAccessToken(fmt.Sprintf("fake-token-%d", n), now.Add(time.Hour)), now.Add(10*time.Minute)), nil
 	}), nil)
 	cred.st.now = clock.now
 	waitForToken(t, cred, "fake-token-1")
@@ -373,7 +373,7 @@ func TestTokenCredentialRefreshBefore(t *testing.T) {
 	var calls atomic.Int32
 	provider := TokenProviderFunc(func(context.Context) (AccessToken, error) {
 		n := calls.Add(1)
-		return AccessToken{Token: fmt.Sprintf("fake-token-%d", n), ExpiresOn: clock.now().Add(10 * time.Minute)}, nil
+		return NewAccessToken(fmt.Sprintf("fake-token-%d", n), clock.now().Add(10*time.Minute)), nil
 	})
 	for _, tt := range []struct {
 		before  time.Duration
@@ -407,7 +407,7 @@ func TestTokenCredentialLateFetch(t *testing.T) {
 		started <- n
 		<-release[n-1]
 		// The first fetch's token expires sooner than the second's.
-		return AccessToken{Token: fmt.Sprintf("fake-token-%d", n), ExpiresOn: clock.now().Add(time.Duration(n) * time.Hour)}, nil
+		return NewAccessToken(fmt.Sprintf("fake-token-%d", n), clock.now().Add(time.Duration(n)*time.Hour)), nil
 	}), nil)
 	cred.st.now = clock.now
 
@@ -454,7 +454,7 @@ func TestTokenCredentialRefreshIsSpaced(t *testing.T) {
 			return AccessToken{}, errors.New("token service unavailable")
 		}
 		now := clock.now()
-		return AccessToken{Token: "fake-token", ExpiresOn: now.Add(time.Hour), RefreshOn: now.Add(-time.Second)}, nil
+		return withRefreshOn(NewAccessToken("fake-token", now.Add(time.Hour)), now.Add(-time.Second)), nil
 	}), nil)
 	cred.st.now = clock.now
 	waitForToken(t, cred, "fake-token")
@@ -478,4 +478,9 @@ func TestTokenCredentialRefreshIsSpaced(t *testing.T) {
 	if calls.Load() == before {
 		t.Error("no refresh after the interval")
 	}
+}
+
+func withRefreshOn(t AccessToken, refreshOn time.Time) AccessToken {
+	t.RefreshOn = refreshOn
+	return t
 }

@@ -73,7 +73,9 @@ func NewCredential(cred azcore.TokenCredential, opts *Options) (*client.TokenCre
 			// again.
 			expires = time.Now()
 		}
-		return client.AccessToken{Token: tok.Token, ExpiresOn: expires, RefreshOn: tok.RefreshOn}, nil
+		out := client.NewAccessToken(tok.Token, expires)
+		out.RefreshOn = tok.RefreshOn
+		return out, nil
 	})
 	return client.NewTokenCredential(provider, &client.TokenCredentialOptions{RefreshBefore: opts.RefreshBefore})
 }

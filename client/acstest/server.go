@@ -59,19 +59,17 @@ import (
 	"github.com/acsmute/acsmute/client"
 )
 
-// Options configures a Server. The zero value is ready to use. Printing,
-// marshalling or logging Options shows neither AccessKey nor BearerTokens.
+// Options configures a Server. The zero value is ready to use. Printing
+// (with any fmt verb, bad ones such as %p included), marshalling or logging
+// Options shows none of its Credentials, which it holds behind a pointer.
 type Options struct {
 	// Addr is the address to listen on. Empty means "127.0.0.1:0", a free
 	// port on the IPv4 loopback address.
 	Addr string
 
-	// AccessKey is the base64 access key requests must be signed with.
-	// Empty means a random 32-byte key.
-	AccessKey string
-
-	// BearerTokens are accepted in "Authorization: Bearer <token>".
-	BearerTokens []string
+	// Credentials are what requests may be authenticated with. Nil means a
+	// random 32-byte access key and no bearer tokens.
+	Credentials *Credentials
 
 	// Calls are the call connections the server starts with: call ID to the
 	// raw IDs of its participants, all unmuted.
@@ -132,10 +130,48 @@ type Options struct {
 // document its own).
 const DefaultParticipantsPageSize = 100
 
+// Credentials are the access key and bearer tokens a Server accepts. Keep
+// them behind the pointer Options holds: like any struct, a Credentials
+// value printed with a bad fmt verb (such as %p) shows its fields; every
+// other printer, encoder and logger gets the redacted form.
+type Credentials struct {
+	// AccessKey is the base64 access key requests must be signed with.
+	// Empty means a random 32-byte key.
+	AccessKey string
+	// BearerTokens are accepted in "Authorization: Bearer <token>".
+	BearerTokens []string
+}
+
+// String describes the credentials without revealing them.
+func (c Credentials) String() string {
+	return fmt.Sprintf("acstest.Credentials{AccessKey: %s, BearerTokens: %d REDACTED}", redacted(c.AccessKey), len(c.BearerTokens))
+}
+
+// GoString is String.
+func (c Credentials) GoString() string { return c.String() }
+
+// Format writes String for every verb it is called for.
+func (c Credentials) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
+
+// LogValue implements slog.LogValuer with String.
+func (c Credentials) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// MarshalText returns String, so that encoders never write the secrets.
+func (c Credentials) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
+
+// credentials returns the options' credentials, or none.
+func (o Options) credentials() Credentials {
+	if o.Credentials == nil {
+		return Credentials{}
+	}
+	return *o.Credentials
+}
+
 // String describes the options without the key and tokens.
 func (o Options) String() string {
+	cr := o.credentials()
 	return fmt.Sprintf("acstest.Options{Addr: %q, AccessKey: %s, BearerTokens: %d REDACTED, Calls: %d}",
-		o.Addr, redacted(o.AccessKey), len(o.BearerTokens), len(o.Calls))
+		o.Addr, redacted(cr.AccessKey), len(cr.BearerTokens), len(o.Calls))
 }
 
 // GoString is String.
@@ -227,7 +263,7 @@ func NewServer(opts *Options) (*Server, error) {
 		opts = &Options{}
 	}
 	s := &Server{
-		secrets:    &secrets{tokens: append([]string(nil), opts.BearerTokens...)},
+		secrets:    &secrets{tokens: append([]string(nil), opts.credentials().BearerTokens...)},
 		now:        opts.Now,
 		skew:       opts.MaxClockSkew,
 		window:     opts.RepeatabilityWindow,
@@ -269,7 +305,7 @@ func NewServer(opts *Options) (*Server, error) {
 			return nil, errors.New("acstest: empty bearer token")
 		}
 	}
-	s.secrets.accessKey = opts.AccessKey
+	s.secrets.accessKey = opts.credentials().AccessKey
 	if s.secrets.accessKey == "" {
 		k := make([]byte, 32)
 		if _, err := rand.Read(k); err != nil {

@@ -32,8 +32,11 @@ func newServer(t *testing.T, opts *acstest.Options) *acstest.Server {
 	if opts == nil {
 		opts = &acstest.Options{}
 	}
-	if opts.AccessKey == "" {
-		opts.AccessKey = fakeKey
+	if opts.Credentials == nil {
+		opts.Credentials = &acstest.Credentials{}
+	}
+	if opts.Credentials.AccessKey == "" {
+		opts.Credentials.AccessKey = fakeKey
 	}
 	if opts.Calls == nil {
 		opts.Calls = map[string][]string{"call-1": {alice, bob, phone}}
@@ -271,7 +274,7 @@ func TestMuteAnswers(t *testing.T) {
 }
 
 func TestAuthentication(t *testing.T) {
-	srv := newServer(t, &acstest.Options{BearerTokens: []string{"fake-bearer-token"}})
+	srv := newServer(t, &acstest.Options{Credentials: &acstest.Credentials{BearerTokens: []string{"fake-bearer-token"}}})
 	body := muteBody(alice, "")
 	ok := []struct {
 		name string
@@ -491,10 +494,10 @@ func TestFaultInjection(t *testing.T) {
 
 func TestNewServerRejectsBadOptions(t *testing.T) {
 	bad := []acstest.Options{
-		{AccessKey: "not base64!"},
+		{Credentials: &acstest.Credentials{AccessKey: "not base64!"}},
 		{Calls: map[string][]string{"c": {""}}},
 		{Calls: map[string][]string{"": {alice}}},
-		{BearerTokens: []string{""}},
+		{Credentials: &acstest.Credentials{BearerTokens: []string{""}}},
 		{Addr: "256.0.0.1:0"},
 		{ParticipantsPageSize: -1},
 	}

@@ -84,12 +84,11 @@ func runEmulator(ctx context.Context, args []string, e env) int {
 	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
 	srv, err := acstest.NewServer(&acstest.Options{
-		Addr:         *addr,
-		AccessKey:    *key,
-		Calls:        calls,
-		BearerTokens: tokens,
-		Logger:       logger,
-		CallbackURL:  *callbackURL,
+		Addr:        *addr,
+		Credentials: &acstest.Credentials{AccessKey: *key, BearerTokens: tokens},
+		Calls:       calls,
+		Logger:      logger,
+		CallbackURL: *callbackURL,
 	})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "acsmute emulator: %s\n", strings.TrimPrefix(err.Error(), "acstest: "))
