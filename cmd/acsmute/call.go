@@ -73,12 +73,9 @@ func rawIDFlag(flag, v string) (client.Identifier, error) {
 	if !strings.Contains(v, ":") && len(v) > 24 {
 		return nil, fmt.Errorf("%s is not a raw ID (%s); the value is not repeated here", flag, want)
 	}
-	who, err := client.ParseRawID(v)
+	who, err := client.ParseRawIDStrict(v)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s", flag, cliMessage(err))
-	}
-	if who.Kind() == client.KindUnknown {
-		return nil, fmt.Errorf("%s %q is not a raw ID (%s)", flag, truncate(v, 64), want)
 	}
 	return who, nil
 }

@@ -130,7 +130,7 @@ func TestMuteCommandBadInput(t *testing.T) {
 		{"endpoint without token", nil, []string{"--endpoint", "http://127.0.0.1:1", "--call", "c", "--participant", "8:acs:r_u"}, "needs a bearer token in ACS_BEARER_TOKEN"},
 		{"token without endpoint", map[string]string{"ACS_BEARER_TOKEN": "fake-cli-token"}, []string{"--call", "c", "--participant", "8:acs:r_u"}, "ACS_BEARER_TOKEN needs --endpoint"},
 		{"bad token", map[string]string{"ACS_BEARER_TOKEN": "two words"}, []string{"--endpoint", "http://127.0.0.1:1", "--call", "c", "--participant", "8:acs:r_u"}, "ACS_BEARER_TOKEN: token contains a space"},
-		{"not a raw ID", nil, []string{"--connection-string", cs, "--call", "c", "--participant", "alice"}, `--participant "alice" is not a raw ID`},
+		{"not a raw ID", nil, []string{"--connection-string", cs, "--call", "c", "--participant", "alice"}, `--participant: raw ID "alice" is not a form the official SDKs recognise`},
 		{"long operation context", nil, []string{"--connection-string", cs, "--call", "c", "--participant", "8:acs:r_u", "--operation-context", strings.Repeat("x", 5001)}, "--operation-context is 5001 UTF-16 code units"},
 		{"malformed connection string", nil, []string{"--connection-string", "endpoint=x", "--call", "c", "--participant", "8:acs:r_u"}, "no accesskey"},
 		{"bad key", nil, []string{"--connection-string", "endpoint=http://127.0.0.1:1/;accesskey=not-base64-" + fakeKey, "--call", "c", "--participant", "8:acs:r_u"}, "not valid base64"},
