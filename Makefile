@@ -17,7 +17,7 @@ GREMLINS      := github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
 MUTATE_EFFICACY ?= 90
 MUTATE_WORKERS  ?= 2
 
-.PHONY: all generate check-generate test lint demo fuzz drift breaking bench mutate
+.PHONY: all generate check-generate test lint demo fuzz drift breaking apidiff release-check bench mutate
 
 all: lint test
 
@@ -70,6 +70,11 @@ breaking:
 		echo "breaking: $(BASE) has no openapi/mute.yaml; nothing to compare"; exit 0; fi; \
 	echo "breaking: openapi/mute.yaml at $(BASE) -> working tree"; \
 	$(GO) run $(OASDIFF) breaking --fail-on ERR --err-ignore openapi/breaking-ignore.txt "$$tmp/base.yaml" openapi/mute.yaml
+
+## apidiff: fail on incompatible Go API changes from BASE (a git ref) to the working tree in the library
+## modules (root and entra), unless acknowledged in .ci/apidiff-ignore.txt; apidiff runs with 'go run pkg@version'.
+apidiff:
+	@bash .ci/apidiff '$(BASE)'
 
 ## bench: run the benchmarks BENCHCOUNT times and compare the client with the net/http baseline (benchstat).
 bench:
