@@ -76,6 +76,12 @@ breaking:
 apidiff:
 	@bash .ci/apidiff '$(BASE)'
 
+## release-check: check what release VERSION (vX.Y.Z) needs (clean tree, untagged, client.Version, entra requiring
+## the root module at VERSION without replace, generated code, tidy modules, tests, Go API report against the
+## previous tag) and print the tag commands; it tags nothing.
+release-check:
+	@bash .ci/release-check '$(VERSION)'
+
 ## bench: run the benchmarks BENCHCOUNT times and compare the client with the net/http baseline (benchstat).
 bench:
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
