@@ -259,8 +259,11 @@ func TestCallbackToken(t *testing.T) {
 // recorded.
 func TestCallbackDelivery(t *testing.T) {
 	rc := newReceiver(t)
-	rc.delay = 300 * time.Millisecond
+	rc.delay = 2 * time.Second
 	rc.status = func(n int) int {
+		if n == 3 {
+			rc.delay = 0 // the delivered post need not wait
+		}
 		if n <= 2 {
 			return http.StatusServiceUnavailable
 		}
@@ -272,7 +275,7 @@ func TestCallbackDelivery(t *testing.T) {
 	if _, err := srv.Client().MuteParticipant(context.Background(), "call-1", client.CommunicationUserIdentifier{ID: alice}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Since(start); d > 250*time.Millisecond {
+	if d := time.Since(start); d > 1500*time.Millisecond {
 		t.Errorf("the mute took %v: its callback delayed it", d)
 	}
 	waitDeliveries(t, srv)
@@ -373,19 +376,57 @@ func TestShutdownDeliversWithKeys(t *testing.T) {
 	}
 }
 
-// A change in a large call costs the request little: the event is made in
-// the delivery goroutine, and what waits is bounded.
+// What waits to be posted is bounded: in a large call with a receiver that
+// never answers, old events are dropped (and recorded as such) rather than
+// piling up.
 func TestCallbackEventsOfALargeCall(t *testing.T) {
 	raws := make([]string, 2000)
 	for i := range raws {
 		raws[i] = "8:acs:res_u" + itoa(i)
 	}
-	srv := acstest.Start(t, &acstest.Options{CallbackURL: "http://127.0.0.1:1/dead", Calls: map[string][]string{"call-1": raws}})
-	start := time.Now()
+	block := make(chan struct{})
+	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-block:
+		case <-r.Context().Done():
+		}
+	}))
+	defer silent.Close()
+	defer close(block)
+	srv := acstest.Start(t, &acstest.Options{CallbackURL: silent.URL, Calls: map[string][]string{"call-1": raws}})
 	for _, raw := range raws {
 		_ = srv.SetMuted("call-1", raw, true)
 	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("2,000 changes took %v", d)
+	dropped := 0
+	for _, d := range srv.Deliveries() {
+		if strings.Contains(d.Err, "dropped") {
+			dropped++
+		}
+	}
+	// 2,000 events of 2,000 participants: at most a million participants
+	// wait, so about half of the events are dropped.
+	if dropped < 900 || dropped > 1600 {
+		t.Errorf("%d events dropped", dropped)
+	}
+}
+
+// BenchmarkSetMutedWithCallbacks is what a change costs in a call of 1,000
+// participants when callbacks are on: a snapshot under the lock (the event
+// itself is made by the delivery goroutine).
+func BenchmarkSetMutedWithCallbacks(b *testing.B) {
+	raws := make([]string, 1000)
+	for i := range raws {
+		raws[i] = "8:acs:res_u" + itoa(i)
+	}
+	srv, err := acstest.NewServer(&acstest.Options{CallbackURL: "http://127.0.0.1:1/dead", Calls: map[string][]string{"call-1": raws}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		_ = srv.SetMuted("call-1", raws[i%len(raws)], i%2 == 0)
+		i++
 	}
 }
