@@ -65,8 +65,9 @@ func classify(r attemptResult, op *operation) outcome {
 		return classifyOK(r)
 	}
 	re := newResponseError(r.resp, r.body, len(r.body) > maxResponseBody)
-	inProgress := code == http.StatusConflict &&
-		(r.resp.Header.Get(wire.HeaderRepeatabilityResult) != "" || (re.fromService && re.ErrorCode == errorCodeInProgress))
+	re.scrub(r.credential)
+	inProgress := code == http.StatusConflict && (r.resp.Header.Get(wire.HeaderRepeatabilityResult) != "" ||
+		(re.fromService && (re.ErrorCode == errorCodeInProgress || re.bodyCode == errorCodeInProgress)))
 	switch {
 	case code >= 200 && code < 300:
 		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the service answered %d, which the operation does not document: %w", code, re)}

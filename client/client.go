@@ -109,15 +109,21 @@ func NewClient(endpoint string, cred Credential, opts *ClientOptions) (*Client, 
 		}
 		ua = id + " " + ua
 	}
-	hc := &http.Client{Transport: NewTransport()}
+	var hc *http.Client
 	if opts.HTTPClient != nil {
 		copied := *opts.HTTPClient
 		hc = &copied
+	} else {
+		hc = &http.Client{Transport: NewTransport()}
 	}
 	hc.CheckRedirect = refuseRedirect
-	_, netHTTP := hc.Transport.(*http.Transport)
+	tr := hc.Transport
+	if tr == nil {
+		tr = http.DefaultTransport // which a program may have replaced
+	}
+	_, netHTTP := tr.(*http.Transport)
 	c := &Client{
-		netHTTP:   netHTTP || hc.Transport == nil,
+		netHTTP:   netHTTP,
 		endpoint:  ep,
 		version:   version,
 		cred:      cred,
@@ -201,7 +207,18 @@ const MaxConnsPerHost = 64
 // accepts http for them, so a proxy would see their credentials in clear
 // text).
 func NewTransport() *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
+	var t *http.Transport
+	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+		t = dt.Clone()
+	} else {
+		// http.DefaultTransport was replaced: net/http's own settings.
+		t = &http.Transport{
+			DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			ForceAttemptHTTP2:     true,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ExpectContinueTimeout: time.Second,
+		}
+	}
 	t.Proxy = proxyUnlessLoopback(http.ProxyFromEnvironment)
 	t.MaxIdleConns = 2 * MaxConnsPerHost
 	t.MaxIdleConnsPerHost = MaxConnsPerHost

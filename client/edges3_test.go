@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -364,7 +365,11 @@ func TestBadVerbsRevealNoSecret(t *testing.T) {
 		CS  client.ConnectionString
 		Tok client.AccessToken
 	}
-	values := []any{cs, at, &cs, &at, holder{cs, at}, []client.AccessToken{at}, map[string]client.ConnectionString{"x": cs}}
+	type private struct {
+		cs  client.ConnectionString
+		tok client.AccessToken
+	}
+	values := []any{cs, at, &cs, &at, holder{cs, at}, private{cs, at}, &private{cs, at}, []client.AccessToken{at}, map[string]client.ConnectionString{"x": cs}}
 	for _, v := range values {
 		for _, verb := range []string{"%p", "%!", "%z", "%v", "%+v", "%#v", "%s", "%q", "%x", "%d", "%T %v"} {
 			out := fmt.Sprintf(verb, v)
@@ -372,5 +377,121 @@ func TestBadVerbsRevealNoSecret(t *testing.T) {
 				t.Errorf("%s of %T shows a secret: %s", verb, v, out)
 			}
 		}
+	}
+}
+
+// Callers waiting out a back-off together ask the provider once.
+func TestBackOffHerd(t *testing.T) {
+	var calls atomic.Int64
+	cred, _ := client.NewTokenCredential(client.TokenProviderFunc(func(context.Context) (client.AccessToken, error) {
+		calls.Add(1)
+		return client.AccessToken{}, errors.New("token service down")
+	}), nil)
+	srv := newRecorder(t)
+	c, _ := client.NewClient(srv.URL, cred, nil)
+	// One failure starts the back-off.
+	_, _ = c.MuteParticipant(context.Background(), "call", acsUser, nil)
+	before := calls.Load()
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+			defer cancel()
+			_, _ = c.MuteParticipant(ctx, "call", acsUser, nil)
+		})
+	}
+	wg.Wait()
+	if n := calls.Load() - before; n > 3 {
+		t.Errorf("50 callers waiting out a back-off asked the provider %d times", n)
+	}
+	if len(srv.seen()) != 0 {
+		t.Error("a request was sent")
+	}
+	_, err := c.MuteParticipant(context.Background(), "call", acsUser, nil)
+	if !errors.Is(err, client.ErrCredential) || errors.Is(err, client.ErrOutcomeUnknown) {
+		t.Errorf("error = %v, want ErrCredential", err)
+	}
+}
+
+// A resend of an earlier request (the caller's repeatability values) may
+// already have executed: only the service's own answer settles it.
+func TestResendThenGateway4xx(t *testing.T) {
+	srv := newRecorder(t, rawAnswer(404, "text/html", "<html>not found</html>"))
+	_, err := newKeyClient(t, srv.URL, nil).MuteParticipant(context.Background(), "call", acsUser, &client.MuteParticipantOptions{
+		RepeatabilityRequestID: "0f8fad5b-d9cb-469f-a165-70867728950e", RepeatabilityFirstSent: time.Now().Add(-30 * time.Second)})
+	muteErr(t, err, 1, true)
+	srv = newRecorder(t, rawAnswer(404, "application/json", `{"error":{"code":"CallNotFound","message":"gone"}}`))
+	_, err = newKeyClient(t, srv.URL, nil).MuteParticipant(context.Background(), "call", acsUser, &client.MuteParticipantOptions{
+		RepeatabilityRequestID: "0f8fad5b-d9cb-469f-a165-70867728950e", RepeatabilityFirstSent: time.Now().Add(-30 * time.Second)})
+	muteErr(t, err, 1, false)
+}
+
+// An echoed signature or token is scrubbed however the body escapes it,
+// and from trailers; a 409 whose body (not its header) says in progress is
+// in progress.
+func TestEchoScrubbedInEveryForm(t *testing.T) {
+	const token = "fake+token/with+slashes0123"
+	escaped := strings.NewReplacer("+", `\u002B`, "/", `\/`).Replace(token)
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Trailer", "X-Echo")
+		w.WriteHeader(400)
+		fmt.Fprintf(w, `{"error":{"code":"Bad","message":"you sent %s","details":[{"code":"D","message":"%s"}]}}`, escaped, escaped)
+		w.Header().Set("X-Echo", r.Header.Get("Authorization"))
+	})
+	cred, _ := client.NewStaticTokenCredential(token)
+	c, _ := client.NewClient(srv.URL, cred, nil)
+	_, err := c.MuteParticipant(context.Background(), "call", acsUser, nil)
+	var re *client.ResponseError
+	if !errors.As(err, &re) {
+		t.Fatal(err)
+	}
+	for what, s := range map[string]string{"Error": err.Error(), "Message": re.Message, "details": fmt.Sprint(re.Details), "RawBody": string(re.RawBody),
+		"trailer": re.RawResponse.Trailer.Get("X-Echo")} {
+		if strings.Contains(s, token) || strings.Contains(s, escaped) {
+			t.Errorf("%s shows the token: %s", what, s)
+		}
+	}
+	srv = newRecorder(t, rawAnswer(409, "application/json", `{"error":{"code":"RepeatabilityRequestInProgress","message":"busy"}}`, "X-Ms-Error-Code", "Conflict"), answer(200, `{}`))
+	if _, err := newKeyClient(t, srv.URL, &client.ClientOptions{Retry: client.RetryOptions{RetryDelay: time.Millisecond}}).MuteParticipant(context.Background(), "call", acsUser, nil); err != nil {
+		t.Errorf("in progress by the body's code: %v", err)
+	}
+	// Media types are case-insensitive.
+	srv = newRecorder(t, rawAnswer(200, "Application/JSON", `{"operationContext":"x"}`))
+	if res, err := newKeyClient(t, srv.URL, nil).MuteParticipant(context.Background(), "call", acsUser, &client.MuteParticipantOptions{OperationContext: "x"}); err != nil || res.OperationContext != "x" {
+		t.Errorf("Application/JSON: %+v, %v", res, err)
+	}
+}
+
+// roundTripperFunc is an http.RoundTripper that is not net/http's.
+type roundTripperFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// With http.DefaultTransport replaced by another RoundTripper (as mocking
+// libraries do), a failure is not taken for "never sent", and NewTransport
+// and NewClient still work.
+func TestReplacedDefaultTransport(t *testing.T) {
+	srv := newRecorder(t)
+	var delivered atomic.Int64
+	saved := http.DefaultTransport
+	t.Cleanup(func() { http.DefaultTransport = saved })
+	http.DefaultTransport = roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		delivered.Add(1) // it reached the server, say, and the answer was lost
+		return nil, errors.New("connection reset by peer")
+	})
+	if tr := client.NewTransport(); tr == nil || tr.Proxy == nil {
+		t.Fatal("NewTransport with a replaced DefaultTransport")
+	}
+	c := newKeyClient(t, srv.URL, &client.ClientOptions{HTTPClient: &http.Client{}, Retry: client.RetryOptions{MaxRetries: 1, RetryDelay: time.Millisecond}})
+	_, err := c.MuteParticipant(context.Background(), "call", acsUser, nil)
+	muteErr(t, err, 2, true)
+	if delivered.Load() != 2 {
+		t.Errorf("%d attempts delivered", delivered.Load())
+	}
+	// Without an HTTP client of the caller's, the client's own transport
+	// is used, not the replaced default.
+	if _, err := newKeyClient(t, srv.URL, nil).MuteParticipant(context.Background(), "call", acsUser, nil); err != nil {
+		t.Errorf("the client's own transport: %v", err)
 	}
 }

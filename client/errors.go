@@ -57,6 +57,12 @@ const maxResponseBody = 1 << 20
 // executes the mute once if no earlier attempt reached it.
 var ErrOutcomeUnknown = errors.New("acsmute: outcome unknown")
 
+// ErrCredential is matched (with errors.Is) by an error whose cause is the
+// credential failing to give a token (a token provider's error, panic or
+// time-out): nothing was sent. errors.Is also finds the provider's own
+// error through it.
+var ErrCredential = errors.New("acsmute: the credential gave no token")
+
 // MuteError is the error MuteParticipant returns for every failure after it
 // has accepted its input (input errors match ErrInvalidInput instead). It
 // carries what a caller needs to resend the same logical request, and wraps
@@ -147,6 +153,71 @@ type ResponseError struct {
 	// fromService: the body is a Communication Services error (JSON with
 	// an error code), the service's own answer rather than a gateway's.
 	fromService bool
+	// bodyCode is the body's error.code (ErrorCode prefers the header's).
+	bodyCode string
+}
+
+// scrub replaces the credential the request carried wherever the answer
+// echoed it: the decoded fields, the raw body (JSON-escaped forms
+// included), headers and trailers.
+func (e *ResponseError) scrub(secret string) {
+	if len(secret) < 8 {
+		return
+	}
+	str := func(s string) string { return strings.ReplaceAll(s, secret, "REDACTED") }
+	e.ErrorCode, e.Message, e.Target, e.bodyCode = str(e.ErrorCode), str(e.Message), str(e.Target), str(e.bodyCode)
+	var details func(ds []ErrorDetail)
+	detail := func(d *ErrorDetail) {
+		d.Code, d.Message, d.Target = str(d.Code), str(d.Message), str(d.Target)
+		details(d.Details)
+		if d.InnerError != nil {
+			in := *d.InnerError
+			d.InnerError = &in
+			details(in.Details)
+			in.Code, in.Message, in.Target = str(in.Code), str(in.Message), str(in.Target)
+		}
+	}
+	details = func(ds []ErrorDetail) {
+		for i := range ds {
+			detail(&ds[i])
+		}
+	}
+	details(e.Details)
+	if e.InnerError != nil {
+		in := *e.InnerError
+		detail(&in)
+		e.InnerError = &in
+	}
+	for _, form := range escapedForms(secret) {
+		e.RawBody = bytes.ReplaceAll(e.RawBody, []byte(form), []byte("REDACTED"))
+	}
+	if e.RawResponse != nil {
+		for _, h := range []http.Header{e.RawResponse.Header, e.RawResponse.Trailer} {
+			for k, vs := range h {
+				for i := range vs {
+					h[k][i] = str(vs[i])
+				}
+			}
+		}
+	}
+}
+
+// escapedForms lists how a secret can appear in a JSON body: as it is, and
+// with "/" and "+" escaped (as .NET's encoder does).
+func escapedForms(secret string) []string {
+	forms := []string{secret}
+	for _, r := range []*strings.Replacer{
+		strings.NewReplacer("/", `\/`),
+		strings.NewReplacer("+", `\u002B`, "/", `\/`),
+		strings.NewReplacer("+", `\u002b`, "/", `\/`),
+		strings.NewReplacer("+", `\u002B`, "/", `\u002F`),
+		strings.NewReplacer("+", `\u002b`, "/", `\u002f`),
+	} {
+		if f := r.Replace(secret); f != secret {
+			forms = append(forms, f)
+		}
+	}
+	return forms
 }
 
 // ErrorDetail is one error in a ResponseError's details or inner error.
@@ -236,6 +307,7 @@ func newResponseError(resp *http.Response, body []byte, truncated bool) *Respons
 		// A field of an unexpected type leaves the others decoded; use them.
 		d := detailFrom(&env.Error)
 		e.fromService = err == nil && d.Code != "" && isJSON(resp.Header.Get(wire.HeaderContentType))
+		e.bodyCode = d.Code
 		if e.ErrorCode == "" {
 			e.ErrorCode = d.Code
 		}

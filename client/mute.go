@@ -89,7 +89,10 @@ func (c *Client) MuteParticipant(ctx context.Context, callConnectionID string, p
 		return MuteParticipantResult{}, err
 	}
 
-	op := &operation{name: "mute", rep: &rep}
+	// A resend of a request first made earlier (the caller's repeatability
+	// values) may already have executed: only the service's own answer
+	// settles it.
+	op := &operation{name: "mute", rep: &rep, maybeExecuted: opts.RepeatabilityRequestID != ""}
 	params := &gen.CallConnectionMuteParams{
 		ApiVersion:             c.version.name,
 		RepeatabilityRequestID: &rep.uuid,

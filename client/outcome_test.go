@@ -423,7 +423,7 @@ func TestRetryStopsBeforeTheRepeatabilityWindowEnds(t *testing.T) {
 
 	// The service's own 412 when it no longer tracks the request (an
 	// emulator with a one-minute window).
-	emu, err := acstest.NewServer(&acstest.Options{Credentials: &acstest.Credentials{AccessKey: fakeKey}, RepeatabilityWindow: time.Minute, Calls: map[string][]string{"call-1": {alice}}})
+	emu, err := acstest.NewServer(&acstest.Options{Credentials: acstest.NewCredentials(fakeKey), RepeatabilityWindow: time.Minute, Calls: map[string][]string{"call-1": {alice}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,7 @@ func testGetParticipantEveryKind(t *testing.T, version string) {
 		"28:gcch:bot-app",
 		"99:future:x?#%/",
 	}
-	srv, err := acstest.NewServer(&acstest.Options{Credentials: &acstest.Credentials{AccessKey: fakeKey}})
+	srv, err := acstest.NewServer(&acstest.Options{Credentials: acstest.NewCredentials(fakeKey)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,6 +80,11 @@ func (c *Client) run(req *http.Request, body []byte, op *operation) (*http.Respo
 		switch o.kind {
 		case outcomeSuccess:
 			c.logAttempt(ctx, op, res, 0)
+			// Media types are case-insensitive; the generated parser's
+			// test is not.
+			if ct := res.resp.Header.Get(wire.HeaderContentType); ct != "" {
+				res.resp.Header.Set(wire.HeaderContentType, strings.ToLower(ct))
+			}
 			if len(bytes.TrimSpace(res.body)) == 0 {
 				// A 200 with no body is a success with no result; the
 				// generated parser would reject it as empty JSON.
@@ -188,7 +193,7 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, body []byte, bo
 	// provider's own requests (azidentity makes them with the context it
 	// is given) are not this request's.
 	if err := c.cred.authorize(ctx, r, bodyHash, c.clock.Now()); err != nil {
-		res.err, res.beforeSend = fmt.Errorf("authorizing the request: %w", err), true
+		res.err, res.beforeSend = fmt.Errorf("authorizing the request (%w): %w", ErrCredential, err), true
 		return res
 	}
 	res.credential = sentCredential(r.Header.Get(wire.HeaderAuthorization))

@@ -25,7 +25,7 @@ var fastRetry = client.RetryOptions{RetryDelay: 2 * time.Millisecond, MaxRetryDe
 
 func newEmulator(t testing.TB) *acstest.Server {
 	t.Helper()
-	srv, err := acstest.NewServer(&acstest.Options{Credentials: &acstest.Credentials{AccessKey: fakeKey}, Calls: map[string][]string{"call-1": {alice, bob}}})
+	srv, err := acstest.NewServer(&acstest.Options{Credentials: acstest.NewCredentials(fakeKey), Calls: map[string][]string{"call-1": {alice, bob}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ func TestNoSecretsInFailures(t *testing.T) {
 	const token = "fake-bearer-secret-token"
 	secrets := []string{fakeKey, strings.TrimRight(fakeKey, "="), "fake-access-key-for-tests", token}
 
-	srv, err := acstest.NewServer(&acstest.Options{Credentials: &acstest.Credentials{AccessKey: fakeKey, BearerTokens: []string{token}}, Calls: map[string][]string{"call-1": {alice}}})
+	srv, err := acstest.NewServer(&acstest.Options{Credentials: acstest.NewCredentials(fakeKey, token), Calls: map[string][]string{"call-1": {alice}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func TestSoakExactlyOnce(t *testing.T) {
 	for i := range ids {
 		ids[i] = fmt.Sprintf("8:acs:soak_user%04d", i)
 	}
-	srv, err := acstest.NewServer(&acstest.Options{Credentials: &acstest.Credentials{AccessKey: fakeKey}, Calls: map[string][]string{"soak": ids}})
+	srv, err := acstest.NewServer(&acstest.Options{Credentials: acstest.NewCredentials(fakeKey), Calls: map[string][]string{"soak": ids}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -174,6 +174,9 @@ type tokenState struct {
 	failures int
 	retryAt  time.Time
 	lastErr  error
+	// fetches counts the fetches started, so that callers woken from a
+	// back-off know whether another one asked meanwhile.
+	fetches int
 }
 
 // The back-off after a token provider fails.
@@ -279,20 +282,29 @@ func (st *tokenState) get(ctx context.Context, backOff bool) (string, error) {
 	if backOff && !valid && f == nil && now.Before(st.retryAt) {
 		// The provider failed lately: wait a little before asking again,
 		// as long as the caller's context allows.
-		wait, lastErr := st.retryAt.Sub(now), st.lastErr
+		wait, lastErr, attempts := st.retryAt.Sub(now), st.lastErr, st.fetches
 		st.mu.Unlock()
 		t := time.NewTimer(wait)
 		defer t.Stop()
 		select {
 		case <-t.C:
-			return st.get(ctx, false)
 		case <-ctx.Done():
 			return "", fmt.Errorf("waiting to ask the token provider again after it failed (%w): %w", lastErr, ctx.Err())
 		}
+		st.mu.Lock()
+		again := st.fetches != attempts
+		st.mu.Unlock()
+		if again {
+			// Another caller asked meanwhile: its result (a token, a fetch
+			// in flight, or a new failure and back-off) is ours too.
+			return st.get(ctx, true)
+		}
+		return st.get(ctx, false)
 	}
 	if f == nil || now.Sub(f.started) > tokenFetchTimeout {
 		f = &tokenFetch{done: make(chan struct{}), started: now}
 		st.fetch = f
+		st.fetches++
 		if valid {
 			st.lastRefresh = now
 		}

@@ -67,7 +67,7 @@ func emulator(t *testing.T) *acstest.Server {
 	for i := 1; i <= 10; i++ {
 		tokens = append(tokens, fmt.Sprintf("fake-entra-token-%d", i))
 	}
-	return acstest.Start(t, &acstest.Options{Credentials: &acstest.Credentials{BearerTokens: tokens}, Calls: map[string][]string{"call-1": {alice}}})
+	return acstest.Start(t, &acstest.Options{Credentials: acstest.NewCredentials("", tokens...), Calls: map[string][]string{"call-1": {alice}}})
 }
 
 func newClient(t *testing.T, srv *acstest.Server, cred *client.TokenCredential) *client.Client {

@@ -12,7 +12,7 @@ import (
 // refused when any signed part changes.
 func TestAuthenticateAcceptsPublishedVectors(t *testing.T) {
 	date := time.Date(2022, time.April, 13, 18, 9, 12, 0, time.UTC)
-	s, err := NewServer(&Options{Credentials: &Credentials{AccessKey: "pw=="}, Now: func() time.Time { return date.Add(time.Minute) }})
+	s, err := NewServer(&Options{Credentials: NewCredentials("pw=="), Now: func() time.Time { return date.Add(time.Minute) }})
 	if err != nil {
 		t.Fatal(err)
 	}

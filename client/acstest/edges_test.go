@@ -151,7 +151,7 @@ func TestOptionsString(t *testing.T) {
 	if s := (acstest.Options{}).String(); !strings.Contains(s, `AccessKey: ""`) {
 		t.Errorf("empty key: %s", s)
 	}
-	if s := (acstest.Options{Credentials: &acstest.Credentials{AccessKey: fakeKey}}).String(); !strings.Contains(s, "AccessKey: REDACTED") {
+	if s := (acstest.Options{Credentials: acstest.NewCredentials(fakeKey)}).String(); !strings.Contains(s, "AccessKey: REDACTED") {
 		t.Errorf("with a key: %s", s)
 	}
 }

@@ -18,7 +18,7 @@ import (
 // content types and repeatability headers: the emulator must never panic
 // and never answer bad input with a 5xx.
 func FuzzEmulatorRequest(f *testing.F) {
-	srv, err := acstest.NewServer(&acstest.Options{Credentials: &acstest.Credentials{AccessKey: fakeKey}, Calls: map[string][]string{"call-1": {alice, bob}}})
+	srv, err := acstest.NewServer(&acstest.Options{Credentials: acstest.NewCredentials(fakeKey), Calls: map[string][]string{"call-1": {alice, bob}}})
 	if err != nil {
 		f.Fatal(err)
 	}

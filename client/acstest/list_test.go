@@ -20,7 +20,7 @@ import (
 func TestListParticipantsAnswers(t *testing.T) {
 	for _, v := range client.SupportedAPIVersions() {
 		t.Run(v, func(t *testing.T) {
-			srv := newServer(t, &acstest.Options{ParticipantsPageSize: 2, Credentials: &acstest.Credentials{BearerTokens: []string{"fake-token"}},
+			srv := newServer(t, &acstest.Options{ParticipantsPageSize: 2, Credentials: acstest.NewCredentials(fakeKey, "fake-token"),
 				Calls: map[string][]string{"call-1": {alice, bob, extUser, anonP, phone}}})
 			if err := srv.SetMuted("call-1", bob, true); err != nil {
 				t.Fatal(err)

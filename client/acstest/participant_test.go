@@ -14,7 +14,7 @@ import (
 func TestGetParticipantAnswers(t *testing.T) {
 	for _, v := range client.SupportedAPIVersions() {
 		t.Run(v, func(t *testing.T) {
-			srv := newServer(t, &acstest.Options{Credentials: &acstest.Credentials{BearerTokens: []string{"fake-token"}}})
+			srv := newServer(t, &acstest.Options{Credentials: acstest.NewCredentials(fakeKey, "fake-token")})
 			get := func(path string) rawRequest {
 				return rawRequest{method: http.MethodGet, path: "/calling/callConnections/" + path + "?api-version=" + v}
 			}

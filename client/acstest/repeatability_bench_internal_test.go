@@ -17,7 +17,7 @@ import (
 func BenchmarkRepeatableMute(b *testing.B) {
 	for _, remembered := range []int{1_000, 100_000, 1_000_000} {
 		b.Run(fmt.Sprintf("remembered=%d", remembered), func(b *testing.B) {
-			s, err := NewServer(&Options{Credentials: &Credentials{BearerTokens: []string{"fake-bench-token"}}, Calls: map[string][]string{"call": {"8:acs:r_u"}}})
+			s, err := NewServer(&Options{Credentials: NewCredentials("", "fake-bench-token"), Calls: map[string][]string{"call": {"8:acs:r_u"}}})
 			if err != nil {
 				b.Fatal(err)
 			}

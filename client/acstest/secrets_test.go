@@ -17,13 +17,15 @@ import (
 func TestServerAndOptionsHideSecrets(t *testing.T) {
 	const key = "ZmFrZS1lbXVsYXRvci1rZXktZm9yLXRlc3Rz" // "fake-emulator-key-for-tests"
 	const token = "fake-emulator-bearer-token"
-	opts := acstest.Options{Credentials: &acstest.Credentials{AccessKey: key, BearerTokens: []string{token}}}
+	opts := acstest.Options{Credentials: acstest.NewCredentials(key, token)}
 	srv, err := acstest.NewServer(&opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	values := map[string]any{"*Server": srv, "Options": opts, "*Options": &opts, "[]Options": []acstest.Options{opts}, "struct": struct{ O acstest.Options }{opts}}
+	values := map[string]any{"*Server": srv, "Options": opts, "*Options": &opts, "[]Options": []acstest.Options{opts}, "struct": struct{ O acstest.Options }{opts},
+		"Credentials": *opts.Credentials, "*Credentials": opts.Credentials,
+		"unexported": struct{ c acstest.Credentials }{*opts.Credentials}, "unexported Options": struct{ o acstest.Options }{opts}}
 	for name, v := range values {
 		var outs []string
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%d", "%x", "%t", "%p", "%!"} {

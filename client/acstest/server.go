@@ -67,8 +67,9 @@ type Options struct {
 	// port on the IPv4 loopback address.
 	Addr string
 
-	// Credentials are what requests may be authenticated with. Nil means a
-	// random 32-byte access key and no bearer tokens.
+	// Credentials are what requests may be authenticated with
+	// (NewCredentials). Nil means a random 32-byte access key and no bearer
+	// tokens.
 	Credentials *Credentials
 
 	// Calls are the call connections the server starts with: call ID to the
@@ -130,21 +131,49 @@ type Options struct {
 // document its own).
 const DefaultParticipantsPageSize = 100
 
-// Credentials are the access key and bearer tokens a Server accepts. Keep
-// them behind the pointer Options holds: like any struct, a Credentials
-// value printed with a bad fmt verb (such as %p) shows its fields; every
-// other printer, encoder and logger gets the redacted form.
+// Credentials are the access key and bearer tokens a Server accepts. Make
+// them with NewCredentials. They keep the values behind a pointer, so that
+// no fmt verb (bad ones such as %p included) prints them, whether a
+// Credentials or a struct holding one is printed; encoders and loggers get
+// the redacted form.
 type Credentials struct {
-	// AccessKey is the base64 access key requests must be signed with.
-	// Empty means a random 32-byte key.
-	AccessKey string
-	// BearerTokens are accepted in "Authorization: Bearer <token>".
-	BearerTokens []string
+	// Each secret behind a pointer to a string: fmt prints the address of
+	// such a pointer inside a value, never what it points to.
+	key    *string
+	tokens []*string
+}
+
+type credentialValues struct {
+	accessKey    string
+	bearerTokens []string
+}
+
+// NewCredentials returns credentials with the base64 access key requests
+// must be signed with (empty means a random 32-byte key) and the tokens
+// accepted in "Authorization: Bearer <token>".
+func NewCredentials(accessKey string, bearerTokens ...string) *Credentials {
+	c := &Credentials{key: &accessKey}
+	for _, t := range bearerTokens {
+		c.tokens = append(c.tokens, &t)
+	}
+	return c
+}
+
+func (c Credentials) values() credentialValues {
+	var v credentialValues
+	if c.key != nil {
+		v.accessKey = *c.key
+	}
+	for _, t := range c.tokens {
+		v.bearerTokens = append(v.bearerTokens, *t)
+	}
+	return v
 }
 
 // String describes the credentials without revealing them.
 func (c Credentials) String() string {
-	return fmt.Sprintf("acstest.Credentials{AccessKey: %s, BearerTokens: %d REDACTED}", redacted(c.AccessKey), len(c.BearerTokens))
+	v := c.values()
+	return fmt.Sprintf("acstest.Credentials{AccessKey: %s, BearerTokens: %d REDACTED}", redacted(v.accessKey), len(v.bearerTokens))
 }
 
 // GoString is String.
@@ -160,18 +189,18 @@ func (c Credentials) LogValue() slog.Value { return slog.StringValue(c.String())
 func (c Credentials) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
 
 // credentials returns the options' credentials, or none.
-func (o Options) credentials() Credentials {
+func (o Options) credentials() credentialValues {
 	if o.Credentials == nil {
-		return Credentials{}
+		return credentialValues{}
 	}
-	return *o.Credentials
+	return o.Credentials.values()
 }
 
 // String describes the options without the key and tokens.
 func (o Options) String() string {
 	cr := o.credentials()
 	return fmt.Sprintf("acstest.Options{Addr: %q, AccessKey: %s, BearerTokens: %d REDACTED, Calls: %d}",
-		o.Addr, redacted(cr.AccessKey), len(cr.BearerTokens), len(o.Calls))
+		o.Addr, redacted(cr.accessKey), len(cr.bearerTokens), len(o.Calls))
 }
 
 // GoString is String.
@@ -263,7 +292,7 @@ func NewServer(opts *Options) (*Server, error) {
 		opts = &Options{}
 	}
 	s := &Server{
-		secrets:    &secrets{tokens: append([]string(nil), opts.credentials().BearerTokens...)},
+		secrets:    &secrets{tokens: append([]string(nil), opts.credentials().bearerTokens...)},
 		now:        opts.Now,
 		skew:       opts.MaxClockSkew,
 		window:     opts.RepeatabilityWindow,
@@ -305,7 +334,7 @@ func NewServer(opts *Options) (*Server, error) {
 			return nil, errors.New("acstest: empty bearer token")
 		}
 	}
-	s.secrets.accessKey = opts.credentials().AccessKey
+	s.secrets.accessKey = opts.credentials().accessKey
 	if s.secrets.accessKey == "" {
 		k := make([]byte, 32)
 		if _, err := rand.Read(k); err != nil {

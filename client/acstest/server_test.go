@@ -33,10 +33,7 @@ func newServer(t *testing.T, opts *acstest.Options) *acstest.Server {
 		opts = &acstest.Options{}
 	}
 	if opts.Credentials == nil {
-		opts.Credentials = &acstest.Credentials{}
-	}
-	if opts.Credentials.AccessKey == "" {
-		opts.Credentials.AccessKey = fakeKey
+		opts.Credentials = acstest.NewCredentials(fakeKey)
 	}
 	if opts.Calls == nil {
 		opts.Calls = map[string][]string{"call-1": {alice, bob, phone}}
@@ -274,7 +271,7 @@ func TestMuteAnswers(t *testing.T) {
 }
 
 func TestAuthentication(t *testing.T) {
-	srv := newServer(t, &acstest.Options{Credentials: &acstest.Credentials{BearerTokens: []string{"fake-bearer-token"}}})
+	srv := newServer(t, &acstest.Options{Credentials: acstest.NewCredentials(fakeKey, "fake-bearer-token")})
 	body := muteBody(alice, "")
 	ok := []struct {
 		name string
@@ -494,10 +491,10 @@ func TestFaultInjection(t *testing.T) {
 
 func TestNewServerRejectsBadOptions(t *testing.T) {
 	bad := []acstest.Options{
-		{Credentials: &acstest.Credentials{AccessKey: "not base64!"}},
+		{Credentials: acstest.NewCredentials("not base64!")},
 		{Calls: map[string][]string{"c": {""}}},
 		{Calls: map[string][]string{"": {alice}}},
-		{Credentials: &acstest.Credentials{BearerTokens: []string{""}}},
+		{Credentials: acstest.NewCredentials(fakeKey, "")},
 		{Addr: "256.0.0.1:0"},
 		{ParticipantsPageSize: -1},
 	}

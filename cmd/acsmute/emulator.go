@@ -85,7 +85,7 @@ func runEmulator(ctx context.Context, args []string, e env) int {
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
 	srv, err := acstest.NewServer(&acstest.Options{
 		Addr:        *addr,
-		Credentials: &acstest.Credentials{AccessKey: *key, BearerTokens: tokens},
+		Credentials: acstest.NewCredentials(*key, tokens...),
 		Calls:       calls,
 		Logger:      logger,
 		CallbackURL: *callbackURL,

@@ -45,7 +45,7 @@ func runCmd(t *testing.T, environ map[string]string, args ...string) result {
 
 func emulator(t *testing.T) *acstest.Server {
 	t.Helper()
-	srv, err := acstest.NewServer(&acstest.Options{Credentials: &acstest.Credentials{AccessKey: fakeKey}, Calls: map[string][]string{"call-1": {"8:acs:r_alice", "4:+15551234567"}}})
+	srv, err := acstest.NewServer(&acstest.Options{Credentials: acstest.NewCredentials(fakeKey), Calls: map[string][]string{"call-1": {"8:acs:r_alice", "4:+15551234567"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -474,7 +474,7 @@ func TestEmulatorOnEveryInterface(t *testing.T) {
 // A bearer token from ACS_BEARER_TOKEN with --endpoint, for mute and
 // participant.
 func TestBearerTokenFromEnvironment(t *testing.T) {
-	srv, err := acstest.NewServer(&acstest.Options{Credentials: &acstest.Credentials{BearerTokens: []string{"fake-cli-token"}}, Calls: map[string][]string{"call-1": {"8:acs:r_alice"}}})
+	srv, err := acstest.NewServer(&acstest.Options{Credentials: acstest.NewCredentials("", "fake-cli-token"), Calls: map[string][]string{"call-1": {"8:acs:r_alice"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -502,7 +502,7 @@ func TestAPIVersionFlag(t *testing.T) {
 	const ext = "8:acs:r_tenant_user"
 	for _, v := range []string{"2024-09-15", "2025-06-15", "2026-03-12"} {
 		t.Run(v, func(t *testing.T) {
-			srv, err := acstest.NewServer(&acstest.Options{Credentials: &acstest.Credentials{AccessKey: fakeKey}, Calls: map[string][]string{"call-1": {"8:acs:r_alice", ext}}})
+			srv, err := acstest.NewServer(&acstest.Options{Credentials: acstest.NewCredentials(fakeKey), Calls: map[string][]string{"call-1": {"8:acs:r_alice", ext}}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -568,7 +568,7 @@ func TestAPIVersionFlag(t *testing.T) {
 }
 
 func TestParticipantsCommand(t *testing.T) {
-	srv, err := acstest.NewServer(&acstest.Options{Credentials: &acstest.Credentials{AccessKey: fakeKey}, ParticipantsPageSize: 2,
+	srv, err := acstest.NewServer(&acstest.Options{Credentials: acstest.NewCredentials(fakeKey), ParticipantsPageSize: 2,
 		Calls: map[string][]string{"call-1": {"8:acs:r_alice", "4:+15551234567", "8:acs:r_bob", "8:orgid:carol", "8:acs:r_tenant_dave"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -614,7 +614,7 @@ func TestParticipantsCommand(t *testing.T) {
 func TestMuteAllCommand(t *testing.T) {
 	call := []string{"8:acs:r_alice", "4:+15551234567", "8:acs:r_bob", "8:acs:r_presenter", "8:acs:r_tenant_dave", "8:acs:r_erin"}
 	start := func(t *testing.T) (*acstest.Server, string) {
-		srv, err := acstest.NewServer(&acstest.Options{Credentials: &acstest.Credentials{AccessKey: fakeKey}, ParticipantsPageSize: 4, Calls: map[string][]string{"call-1": call}})
+		srv, err := acstest.NewServer(&acstest.Options{Credentials: acstest.NewCredentials(fakeKey), ParticipantsPageSize: 4, Calls: map[string][]string{"call-1": call}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -839,7 +839,7 @@ func TestPastedValues(t *testing.T) {
 		t.Errorf("%d requests sent", len(srv.Requests()))
 	}
 	// A token copied with a trailing newline, or with its scheme, is used.
-	bearer, err := acstest.NewServer(&acstest.Options{Credentials: &acstest.Credentials{BearerTokens: []string{"fake-cli-token"}}, Calls: map[string][]string{"call-1": {"8:acs:r_alice"}}})
+	bearer, err := acstest.NewServer(&acstest.Options{Credentials: acstest.NewCredentials("", "fake-cli-token"), Calls: map[string][]string{"call-1": {"8:acs:r_alice"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

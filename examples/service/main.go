@@ -184,7 +184,7 @@ func newHandler(c *client.Client, v *callback.Verifier) http.Handler {
 //	400 bad input, or ACS refused this participant (ACS's 400)
 //	404 ACS does not know the call (ACS's 404)
 //	503 the outcome is unknown: resend with the repeatability values
-//	500 ACS refused our credentials (our misconfiguration)
+//	500 our credential gave no token, or ACS refused it (our misconfiguration)
 //	502 ACS failed, or refused the request for another reason
 func describe(err error) (int, problem) {
 	var me *client.MuteError
@@ -199,6 +199,9 @@ func describe(err error) (int, problem) {
 			RepeatabilityRequestID: me.RepeatabilityRequestID,
 			RepeatabilityFirstSent: me.RepeatabilityFirstSent,
 		}
+	case errors.Is(err, client.ErrCredential):
+		// Our token source failed: our misconfiguration, not ACS's.
+		return http.StatusInternalServerError, problem{Error: "this service is not configured to use Communication Services"}
 	case errors.As(err, &re):
 		p := problem{ServiceErrorCode: re.ErrorCode}
 		switch {

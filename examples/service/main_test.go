@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/acsmute/acsmute/callback"
+	"github.com/acsmute/acsmute/client"
 	"github.com/acsmute/acsmute/client/acstest"
 )
 
@@ -182,5 +184,28 @@ func TestServiceMapsUpstreamFailures(t *testing.T) {
 		if resp.StatusCode != tt.status || strings.Contains(msg, emu.URL) || strings.Contains(msg, "injected fault") || msg == "" {
 			t.Errorf("ACS %d: %d %v, want %d in our words", tt.fault.Status, resp.StatusCode, out, tt.status)
 		}
+	}
+}
+
+// A credential that gives no token is this service's misconfiguration: 500.
+func TestServiceCredentialFailure(t *testing.T) {
+	emu := acstest.Start(t, &acstest.Options{Calls: map[string][]string{"call-1": {alice}}})
+	cred, _ := client.NewTokenCredential(client.TokenProviderFunc(func(context.Context) (client.AccessToken, error) {
+		return client.AccessToken{}, errors.New("fake: no managed identity here")
+	}), nil)
+	c, err := client.NewClient(emu.URL, cred, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := callback.NewVerifier(emu.ResourceID(), &callback.VerifierOptions{Issuer: emu.URL, KeysURL: emu.URL + acstest.PathCallbackKeys})
+	svc := httptest.NewServer(newHandler(c, v))
+	defer svc.Close()
+	resp, err := http.Post(svc.URL+"/calls/call-1/participants/"+alice+":mute", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusInternalServerError {
+		t.Errorf("status %d, want 500", resp.StatusCode)
 	}
 }
