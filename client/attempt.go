@@ -118,7 +118,7 @@ func classifyOK(r attemptResult) outcome {
 		// the parser only ever sees what isJSON accepts.
 		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the service answered 200 with Content-Type %q instead of JSON", truncate(printable(ct), 64))}
 	case b[0] != '{':
-		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the service answered 200 with JSON that is not an object: %s", snippet(b))}
+		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the service answered 200 with JSON that is not an object: %s", snippet(scrub(b, r.credential)))}
 	}
 	return outcome{kind: outcomeSuccess}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -344,13 +343,16 @@ func detailFromDepth(ce *gen.CommunicationError, depth int) ErrorDetail {
 	return d
 }
 
-// isJSON reports whether a Content-Type names JSON.
+// isJSON reports whether a Content-Type names JSON: application/json or a
+// */*+json type, in any case, with any parameters.
 func isJSON(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	if err != nil {
+	mt, _, _ := strings.Cut(contentType, ";")
+	mt = strings.TrimSpace(mt)
+	typ, sub, ok := strings.Cut(mt, "/")
+	if !ok || typ == "" || strings.ContainsAny(sub, "/ \t") {
 		return false
 	}
-	return mt == "application/json" || strings.HasSuffix(mt, "+json")
+	return strings.EqualFold(mt, "application/json") || (len(sub) > 5 && strings.EqualFold(sub[len(sub)-5:], "+json"))
 }
 
 // snippet returns the start of a body as printable text for error messages.

@@ -139,5 +139,7 @@ func stripDefaultPort(scheme, host string) string {
 // contentHash returns base64(SHA-256(body)), the x-ms-content-sha256 value.
 func contentHash(body []byte) string {
 	sum := sha256.Sum256(body)
-	return base64.StdEncoding.EncodeToString(sum[:])
+	var dst [44]byte // base64 of 32 bytes
+	base64.StdEncoding.Encode(dst[:], sum[:])
+	return string(dst[:])
 }

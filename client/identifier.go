@@ -80,11 +80,13 @@ func (u CommunicationUserIdentifier) RawID() string { return u.ID }
 func (u CommunicationUserIdentifier) Kind() IdentifierKind { return KindCommunicationUser }
 
 func (u CommunicationUserIdentifier) model(wireVersion) gen.CommunicationIdentifierModel {
-	return gen.CommunicationIdentifierModel{
-		Kind:              kindPtr(gen.CommunicationIdentifierModelKindCommunicationUser),
-		RawId:             strPtr(u.ID),
-		CommunicationUser: &gen.CommunicationUserIdentifierModel{Id: u.ID},
-	}
+	// One allocation for the three parts the model points at.
+	p := &struct {
+		kind gen.CommunicationIdentifierModelKind
+		raw  string
+		user gen.CommunicationUserIdentifierModel
+	}{gen.CommunicationIdentifierModelKindCommunicationUser, u.ID, gen.CommunicationUserIdentifierModel{Id: u.ID}}
+	return gen.CommunicationIdentifierModel{Kind: &p.kind, RawId: &p.raw, CommunicationUser: &p.user}
 }
 
 // PhoneNumberIdentifier is a telephone participant. PhoneNumber is the

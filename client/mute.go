@@ -92,13 +92,18 @@ func (c *Client) MuteParticipant(ctx context.Context, callConnectionID string, p
 	// A resend of a request first made earlier (the caller's repeatability
 	// values) may already have executed: only the service's own answer
 	// settles it.
-	op := &operation{name: "mute", rep: &rep, maybeExecuted: opts.RepeatabilityRequestID != ""}
-	params := &gen.CallConnectionMuteParams{
+	// One allocation for what the call keeps: the operation, its
+	// repeatability values and the generated parameters that point at them.
+	call := &muteCall{rep: rep}
+	call.op = operation{name: "mute", rep: &call.rep, maybeExecuted: opts.RepeatabilityRequestID != ""}
+	call.params = gen.CallConnectionMuteParams{
 		ApiVersion:             c.version.name,
-		RepeatabilityRequestID: &rep.uuid,
-		RepeatabilityFirstSent: &rep.firstSentHeader,
+		RepeatabilityRequestID: &call.rep.uuid,
+		RepeatabilityFirstSent: &call.rep.firstSentHeader,
 	}
-	body := gen.MuteParticipantsRequest{TargetParticipants: []gen.CommunicationIdentifierModel{target.model(c.version)}}
+	call.targets[0] = target.model(c.version)
+	op, params := &call.op, &call.params
+	body := gen.MuteParticipantsRequest{TargetParticipants: call.targets[:]}
 	if opts.OperationContext != "" {
 		body.OperationContext = &opts.OperationContext
 	}
@@ -123,6 +128,14 @@ func (c *Client) MuteParticipant(ctx context.Context, callConnectionID string, p
 			truncate(resp.HTTPResponse.Header.Get(wire.HeaderContentType), 64)))
 	}
 	return out, nil
+}
+
+// muteCall is what one MuteParticipant call keeps, allocated together.
+type muteCall struct {
+	op      operation
+	rep     repeatability
+	params  gen.CallConnectionMuteParams
+	targets [1]gen.CommunicationIdentifierModel
 }
 
 // repeatability holds the headers that stay the same on every attempt.

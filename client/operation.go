@@ -18,6 +18,8 @@ type operation struct {
 	maybeExecuted bool // some attempt may have executed without a definite answer
 	failed        bool // fail made the error that ended the operation
 	refreshed     bool // a 401 made the credential drop its token once
+
+	requestID [1]string // the x-ms-client-request-id header's value
 }
 
 type operationKey struct{}

@@ -33,7 +33,7 @@ func (p pipeline) Do(req *http.Request) (*http.Response, error) {
 	var body []byte
 	if req.Body != nil && req.Body != http.NoBody {
 		var err error
-		body, err = io.ReadAll(req.Body)
+		body, err = readAll(req.Body, req.ContentLength)
 		_ = req.Body.Close()
 		if err != nil {
 			return nil, op.fail(false, fmt.Errorf("reading the request body: %w", err))
@@ -90,7 +90,7 @@ func (c *Client) run(req *http.Request, body []byte, op *operation) (*http.Respo
 				// generated parser would reject it as empty JSON.
 				res.resp.Header.Del(wire.HeaderContentType)
 			}
-			res.resp.Body = io.NopCloser(bytes.NewReader(res.body))
+			res.resp.Body = newReadBody(res.body)
 			return res.resp, nil
 		case outcomeVerdict:
 			c.logAttempt(ctx, op, res, 0)
@@ -138,6 +138,41 @@ func (c *Client) run(req *http.Request, body []byte, op *operation) (*http.Respo
 	}
 }
 
+// readAll reads r, in one allocation when its length n is known.
+func readAll(r io.Reader, n int64) ([]byte, error) {
+	return readAtMost(r, n, 1<<62)
+}
+
+// readAtMost reads r up to limit bytes: in one allocation when its length
+// n is known and within the limit.
+func readAtMost(r io.Reader, n, limit int64) ([]byte, error) {
+	if n >= 0 && n < limit {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(r, b); err != nil {
+			return b, err
+		}
+		return b, nil
+	}
+	return io.ReadAll(io.LimitReader(r, limit))
+}
+
+// readBody is an answer's body the pipeline has read: the generated parser
+// takes its bytes (Bytes) instead of reading them a second time.
+type readBody struct {
+	bytes.Reader
+	b []byte
+}
+
+// newReadBody returns a body reading b, in one allocation.
+func newReadBody(b []byte) *readBody {
+	r := &readBody{b: b}
+	r.Reset(b)
+	return r
+}
+
+func (r *readBody) Bytes() []byte { return r.b }
+func (r *readBody) Close() error  { return nil }
+
 // attemptResult is what one attempt produced.
 type attemptResult struct {
 	method string
@@ -166,6 +201,7 @@ type connTrace struct {
 	// netHTTP: the request went to net/http's own transport, which asks
 	// for a connection before it writes anything.
 	netHTTP bool
+	hooks   httptrace.ClientTrace // allocated with the trace
 }
 
 // attempt sends req once and reads the response, bounded in size and, with
@@ -179,45 +215,55 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, body []byte, bo
 		defer cancel()
 	}
 	tr := &connTrace{netHTTP: c.netHTTP}
-	r := req.WithContext(ctx)
-	if body != nil {
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-	}
 	var url string
 	if c.logger != nil {
-		url = redactedURL(r)
+		url = redactedURL(req)
 	}
-	res := attemptResult{method: r.Method, url: url, trace: tr}
-	// Authorize before the connection trace is installed: a token
-	// provider's own requests (azidentity makes them with the context it
-	// is given) are not this request's.
-	if err := c.cred.authorize(ctx, r, bodyHash, c.clock.Now()); err != nil {
+	res := attemptResult{method: req.Method, url: url, trace: tr}
+	// Authorize before the connection trace is installed, with the
+	// attempt's context: a token provider's own requests (azidentity makes
+	// them with the context it is given) are not this request's. The
+	// headers it sets are in the map every attempt shares.
+	if err := c.cred.authorize(ctx, req, bodyHash, c.clock.Now()); err != nil {
 		res.err, res.beforeSend = fmt.Errorf("authorizing the request (%w): %w", ErrCredential, err), true
 		return res
 	}
-	res.credential = sentCredential(r.Header.Get(wire.HeaderAuthorization))
-	r = r.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		GetConn: func(string) { tr.getConn.Store(true) },
-		GotConn: func(httptrace.GotConnInfo) { tr.gotConn.Store(true) },
-	}))
+	res.credential = sentCredential(req.Header.Get(wire.HeaderAuthorization))
+	if !tr.netHTTP {
+		// With net/http's transport, not getting a connection is enough to
+		// know; others may not ask for one the way it does.
+		tr.hooks.GetConn = func(string) { tr.getConn.Store(true) }
+	}
+	tr.hooks.GotConn = func(httptrace.GotConnInfo) { tr.gotConn.Store(true) }
+	r := req.WithContext(httptrace.WithClientTrace(ctx, &tr.hooks))
+	if body != nil {
+		r.Body = newReadBody(body)
+		r.GetBody = func() (io.ReadCloser, error) { return newReadBody(body), nil }
+	}
 	resp, err := c.http.Do(r) // #nosec G704 -- the URL is the caller's endpoint, built by the generated client: sending there is the point
 	if err != nil {
 		res.err = err
 		return res
 	}
 	res.resp = resp
-	res.body, err = io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
+	res.body, err = readAtMost(resp.Body, resp.ContentLength, maxResponseBody+1)
 	_ = resp.Body.Close()
 	if err != nil {
 		res.err = fmt.Errorf("reading the %d response: %w", resp.StatusCode, err)
 	}
 	// A server that echoes the credential (in an error body, say) must not
-	// get it into what the client returns or prints.
-	res.body = scrub(res.body, res.credential)
-	for k, vs := range resp.Header {
-		for i, v := range vs {
-			resp.Header[k][i] = string(scrub([]byte(v), res.credential))
+	// get it into what the client returns or prints. (A 200's data is the
+	// caller's own; its error messages scrub what they quote.)
+	if resp.StatusCode != http.StatusOK {
+		res.body = scrub(res.body, res.credential)
+	}
+	if len(res.credential) >= 8 {
+		for k, vs := range resp.Header {
+			for i, v := range vs {
+				if strings.Contains(v, res.credential) {
+					resp.Header[k][i] = strings.ReplaceAll(v, res.credential, "REDACTED")
+				}
+			}
 		}
 	}
 	return res
@@ -246,10 +292,15 @@ func scrub(b []byte, secret string) []byte {
 
 // stampHeaders is the request editor that sets, once per call, the headers
 // every attempt of it carries unchanged.
-func (c *Client) stampHeaders(_ context.Context, req *http.Request) error {
+func (c *Client) stampHeaders(ctx context.Context, req *http.Request) error {
 	req.Header[wire.HeaderAccept] = c.accept
 	req.Header[wire.HeaderUserAgent] = c.userAgent
-	req.Header[wire.HeaderClientRequestID] = []string{uuid.NewString()}
+	if op := operationFrom(ctx); op != nil {
+		op.requestID[0] = uuid.NewString() // its storage comes with the operation
+		req.Header[wire.HeaderClientRequestID] = op.requestID[:]
+	} else {
+		req.Header[wire.HeaderClientRequestID] = []string{uuid.NewString()}
+	}
 	return nil
 }
 
