@@ -20,10 +20,10 @@ func batchBench(b *testing.B) (*acstest.Server, []client.Identifier) {
 	return srv, identifiers(raws)
 }
 
-// BenchmarkMuteParticipants1000 mutes 1,000 participants with one
+// BenchmarkBatchMute1000 mutes 1,000 participants with one
 // MuteParticipants call (DefaultMuteConcurrency) on the emulator, and
 // reports the most requests the emulator saw in flight at once.
-func BenchmarkMuteParticipants1000(b *testing.B) {
+func BenchmarkBatchMute1000(b *testing.B) {
 	srv, who := batchBench(b)
 	c := srv.Client()
 	ctx := context.Background()
@@ -38,9 +38,9 @@ func BenchmarkMuteParticipants1000(b *testing.B) {
 	b.ReportMetric(float64(srv.PeakInFlight()), "peak-in-flight")
 }
 
-// BenchmarkMuteSequential1000 mutes the same 1,000 participants with one
+// BenchmarkSequentialMute1000 mutes the same 1,000 participants with one
 // MuteParticipant call after another, for comparison.
-func BenchmarkMuteSequential1000(b *testing.B) {
+func BenchmarkSequentialMute1000(b *testing.B) {
 	srv, who := batchBench(b)
 	c := srv.Client()
 	ctx := context.Background()

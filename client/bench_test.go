@@ -74,6 +74,61 @@ func BenchmarkMuteParticipantParallel(b *testing.B) {
 	})
 }
 
+// tlsBenchServer is benchServer over TLS with HTTP/2, as the service speaks.
+func tlsBenchServer(b *testing.B) *httptest.Server {
+	b.Helper()
+	body := []byte(`{"operationContext":"bench"}`)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header()["Content-Type"] = []string{"application/json"}
+		_, _ = w.Write(body)
+	}))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	b.Cleanup(srv.Close)
+	return srv
+}
+
+// BenchmarkMuteParticipantTLS is BenchmarkMuteParticipantParallel over TLS
+// with HTTP/2 (the client's HTTP client trusts the test certificate).
+func BenchmarkMuteParticipantTLS(b *testing.B) {
+	srv := tlsBenchServer(b)
+	c, err := client.NewClientFromConnectionString("endpoint="+srv.URL+"/;accesskey="+fakeKey, &client.ClientOptions{HTTPClient: srv.Client()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	opts := &client.MuteParticipantOptions{OperationContext: "bench"}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := c.MuteParticipant(ctx, benchCall, benchUser, opts); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkBaselineNetHTTPTLS is the hand-written baseline over the same
+// TLS and HTTP/2 connection settings.
+func BenchmarkBaselineNetHTTPTLS(b *testing.B) {
+	srv := tlsBenchServer(b)
+	bl := newBaseline(b, srv)
+	bl.hc = srv.Client()
+	bl.host = strings.TrimPrefix(srv.URL, "https://")
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := bl.do(ctx); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
 // baseline is the same request written by hand with net/http: the same body
 // bytes and headers, fresh repeatability IDs and date, signed inline.
 type baseline struct {
