@@ -308,7 +308,7 @@ func TestFailingProviderBacksOff(t *testing.T) {
 		cancel()
 		// The provider's error, or (on a busy machine) the caller's
 		// deadline while it waited: never a request.
-		if err == nil || !(strings.Contains(err.Error(), "token service down") || errors.Is(err, context.DeadlineExceeded)) {
+		if err == nil || (!strings.Contains(err.Error(), "token service down") && !errors.Is(err, context.DeadlineExceeded)) {
 			t.Fatalf("error = %v", err)
 		}
 	}
