@@ -1,6 +1,9 @@
-// Package client is the public API of acsmute: a small, production-minded Go
-// client for one Azure Communication Services Call Automation operation,
-// muting a participant of a call connection.
+// Package client is the public API of acsmute: a production-minded Go client
+// for the participants side of Azure Communication Services Call Automation:
+// muting a participant (MuteParticipant), reading one back (GetParticipant),
+// listing a call's participants (ListParticipants) and muting many with an
+// answer for each (MuteParticipants), in API versions 2024-09-15,
+// 2025-06-15 and 2026-03-12 (ClientOptions.APIVersion).
 //
 // A Client is built from an endpoint and a credential (NewClient) or from a
 // resource connection string (NewClientFromConnectionString). Requests are

@@ -122,9 +122,10 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// ResponseError is the cause of a MuteParticipant error when the service
-// answered with a status other than 200, the one success status of the
-// operation; a 3xx is never followed. Find it with errors.As:
+// ResponseError is the cause of an operation's error (MuteParticipant,
+// GetParticipant, ListParticipants) when the service answered with a status
+// other than 200, the one success status of the operations; a 3xx is never
+// followed. Find it with errors.As:
 //
 //	var re *client.ResponseError
 //	if errors.As(err, &re) && re.StatusCode == http.StatusNotFound { ... }

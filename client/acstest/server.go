@@ -1,12 +1,14 @@
 // Package acstest is an in-process emulator of the Azure Communication
-// Services Call Automation operations acsmute covers, muting a participant
-// and reading one back, for tests of code that mutes participants, in the
-// spirit of net/http/httptest.
+// Services Call Automation operations acsmute covers (muting a participant,
+// reading one back, listing a call's participants) and of the callbacks the
+// service posts, for tests of code that mutes participants, in the spirit of
+// net/http/httptest.
 //
 // A Server is a real HTTP server on a loopback address. It holds calls and
 // their participants, and answers
-// POST /calling/callConnections/{id}/participants:mute and
-// GET /calling/callConnections/{id}/participants/{rawId} as the service
+// POST /calling/callConnections/{id}/participants:mute,
+// GET /calling/callConnections/{id}/participants/{rawId} and
+// GET /calling/callConnections/{id}/participants (in pages) as the service
 // does: it checks HMAC-SHA256 signatures (or configured bearer tokens),
 // validates requests against the project's OpenAPI document as it stands
 // for the request's API version (2024-09-15, 2025-06-15 or 2026-03-12:

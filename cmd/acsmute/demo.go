@@ -115,7 +115,7 @@ func demo(ctx context.Context, e env, version string) error {
 	fmt.Fprintf(w, "Answer: %d after %d attempts; the emulator executed the mute %d time(s)\n",
 		res.StatusCode, res.Attempts, srv.Executions(res.RepeatabilityRequestID))
 
-	fmt.Fprintf(w, "\n== 3. Mute %s, a phone participant: the service mutes Communication Services users only\n", carol)
+	fmt.Fprintf(w, "\n== 3. Mute %s, a phone participant: the service mutes Communication Services and Teams Phone extension users only\n", carol)
 	who, _ := client.ParseRawID(carol)
 	_, err = c.MuteParticipant(ctx, demoCall, who, nil)
 	var re *client.ResponseError
