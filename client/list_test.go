@@ -171,7 +171,8 @@ func TestListParticipantsFollowsOwnNextLink(t *testing.T) {
 	var n atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		uris = append(uris, r.RequestURI)
-		links := map[int64]string{1: "/calling/callConnections/call/participants?skip=1", 2: "http://" + r.Host + "/next?api-version=2099-01-01&skip=2;token=a%2Bb#frag"}
+		links := map[int64]string{1: "/calling/callConnections/call/participants?skip=1", 2: "http://" + r.Host + "/next?api-version=2099-01-01&skip=2;token=a%2Bb#frag",
+			3: "/kept?a=1&api-version=2025-06-15&b=%2b"}
 		k := n.Add(1)
 		body := fmt.Sprintf(`{"value":[{"identifier":{"rawId":"8:acs:r_u%d"},"isMuted":true}]`, k)
 		if l, ok := links[k]; ok {
@@ -182,13 +183,14 @@ func TestListParticipantsFollowsOwnNextLink(t *testing.T) {
 	}))
 	defer srv.Close()
 	ids, errs := listAll(newKeyClient(t, srv.URL, &client.ClientOptions{APIVersion: "2025-06-15"}), "call", nil)
-	if len(errs) != 0 || strings.Join(ids, ",") != "8:acs:r_u1,8:acs:r_u2,8:acs:r_u3" {
+	if len(errs) != 0 || strings.Join(ids, ",") != "8:acs:r_u1,8:acs:r_u2,8:acs:r_u3,8:acs:r_u4" {
 		t.Fatalf("yielded %v, %v", ids, errs)
 	}
 	want := []string{
 		"/calling/callConnections/call/participants?api-version=2025-06-15",
 		"/calling/callConnections/call/participants?skip=1&api-version=2025-06-15",
 		"/next?skip=2;token=a%2Bb&api-version=2025-06-15",
+		"/kept?a=1&api-version=2025-06-15&b=%2b", // the client's version already: kept as it is
 	}
 	if strings.Join(uris, " ") != strings.Join(want, " ") {
 		t.Errorf("requests:\n%s\nwant\n%s", strings.Join(uris, "\n"), strings.Join(want, "\n"))
@@ -279,6 +281,11 @@ func TestListParticipantsBadPages(t *testing.T) {
 		if ids, errs := listAll(newKeyClient(t, srv.URL, nil), "call", nil); len(ids) != 0 || len(errs) != 1 || errors.Is(errs[0], client.ErrOutcomeUnknown) {
 			t.Errorf("%s: %v, %v", body, ids, errs)
 		}
+	}
+	// The error says which participant of the page.
+	srv0 := newRecorder(t, answer(200, `{"value":[{"identifier":{"rawId":"8:acs:r_a"},"isMuted":true},{"identifier":{"rawId":"8:acs:r_b"}}]}`))
+	if _, errs := listAll(newKeyClient(t, srv0.URL, nil), "call", nil); len(errs) != 1 || !strings.Contains(errs[0].Error(), "participant 2 of the page") {
+		t.Errorf("second participant unreadable: %v", errs)
 	}
 	// An empty page with no nextLink is an empty call.
 	srv := newRecorder(t, answer(200, `{"value":[]}`))

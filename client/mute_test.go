@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -616,6 +617,20 @@ func TestAPIVersionOption(t *testing.T) {
 		_, err := client.NewClient("https://r.communication.azure.com", cred, &client.ClientOptions{APIVersion: v})
 		if !errors.Is(err, client.ErrInvalidInput) || !strings.Contains(err.Error(), "2024-09-15, 2025-06-15, 2026-03-12") || strings.Contains(err.Error(), strings.Repeat("9", 40)) {
 			t.Errorf("APIVersion %q: %v", v, err)
+		}
+	}
+	// A value that looks like a version is quoted; anything else (it may be a
+	// secret pasted in the wrong place) is not.
+	for v, quoted := range map[string]bool{
+		"2099-01-01":                true,
+		strings.Repeat("1", 32):     true,
+		strings.Repeat("1", 33):     false,
+		"Endpoint=x;AccessKey=c2Vj": false,
+		"2025-06-15-Preview":        false,
+	} {
+		_, err := client.NewClient("https://r.communication.azure.com", cred, &client.ClientOptions{APIVersion: v})
+		if err == nil || strings.Contains(err.Error(), fmt.Sprintf("%q", v)) != quoted {
+			t.Errorf("APIVersion %q: %v (quoted: want %v)", v, err, quoted)
 		}
 	}
 	if got := client.SupportedAPIVersions(); !slices.Equal(got, []string{"2024-09-15", "2025-06-15", "2026-03-12"}) || got[0] != client.APIVersion {
