@@ -157,39 +157,30 @@ type ResponseError struct {
 	bodyCode string
 }
 
-// scrub replaces the credential the request carried wherever the answer
-// echoed it: the decoded fields, the raw body (JSON-escaped forms
-// included), headers and trailers.
+// scrub replaces the credential the request carried wherever the decoded
+// answer echoed it: the fields decoded from the body (whose raw bytes the
+// pipeline has scrubbed already), the headers and the trailers.
 func (e *ResponseError) scrub(secret string) {
 	if len(secret) < 8 {
 		return
 	}
 	str := func(s string) string { return strings.ReplaceAll(s, secret, "REDACTED") }
 	e.ErrorCode, e.Message, e.Target, e.bodyCode = str(e.ErrorCode), str(e.Message), str(e.Target), str(e.bodyCode)
-	var details func(ds []ErrorDetail)
-	detail := func(d *ErrorDetail) {
+	var detail func(d *ErrorDetail)
+	detail = func(d *ErrorDetail) {
 		d.Code, d.Message, d.Target = str(d.Code), str(d.Message), str(d.Target)
-		details(d.Details)
+		for i := range d.Details {
+			detail(&d.Details[i])
+		}
 		if d.InnerError != nil {
-			in := *d.InnerError
-			d.InnerError = &in
-			details(in.Details)
-			in.Code, in.Message, in.Target = str(in.Code), str(in.Message), str(in.Target)
+			detail(d.InnerError)
 		}
 	}
-	details = func(ds []ErrorDetail) {
-		for i := range ds {
-			detail(&ds[i])
-		}
+	for i := range e.Details {
+		detail(&e.Details[i])
 	}
-	details(e.Details)
 	if e.InnerError != nil {
-		in := *e.InnerError
-		detail(&in)
-		e.InnerError = &in
-	}
-	for _, form := range escapedForms(secret) {
-		e.RawBody = bytes.ReplaceAll(e.RawBody, []byte(form), []byte("REDACTED"))
+		detail(e.InnerError)
 	}
 	if e.RawResponse != nil {
 		for _, h := range []http.Header{e.RawResponse.Header, e.RawResponse.Trailer} {

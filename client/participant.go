@@ -172,15 +172,18 @@ func extensionUserAsCommunicationUser(kind, nested gen.CommunicationIdentifierMo
 // the identifier names, or when it cannot be read.
 func nestedIdentifier(m gen.CommunicationIdentifierModel) (Identifier, error) {
 	var kinds []gen.CommunicationIdentifierModelKind
-	for k, present := range map[gen.CommunicationIdentifierModelKind]bool{
-		gen.CommunicationIdentifierModelKindCommunicationUser:  m.CommunicationUser != nil,
-		gen.CommunicationIdentifierModelKindPhoneNumber:        m.PhoneNumber != nil,
-		gen.CommunicationIdentifierModelKindMicrosoftTeamsUser: m.MicrosoftTeamsUser != nil,
-		gen.CommunicationIdentifierModelKindMicrosoftTeamsApp:  m.MicrosoftTeamsApp != nil,
-		gen.CommunicationIdentifierModelKindTeamsExtensionUser: m.TeamsExtensionUser != nil,
+	for _, n := range [...]struct {
+		kind    gen.CommunicationIdentifierModelKind
+		present bool
+	}{
+		{gen.CommunicationIdentifierModelKindCommunicationUser, m.CommunicationUser != nil},
+		{gen.CommunicationIdentifierModelKindPhoneNumber, m.PhoneNumber != nil},
+		{gen.CommunicationIdentifierModelKindMicrosoftTeamsUser, m.MicrosoftTeamsUser != nil},
+		{gen.CommunicationIdentifierModelKindMicrosoftTeamsApp, m.MicrosoftTeamsApp != nil},
+		{gen.CommunicationIdentifierModelKindTeamsExtensionUser, m.TeamsExtensionUser != nil},
 	} {
-		if present {
-			kinds = append(kinds, k)
+		if n.present {
+			kinds = append(kinds, n.kind)
 		}
 	}
 	switch {

@@ -252,19 +252,11 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, body []byte, bo
 		res.err = fmt.Errorf("reading the %d response: %w", resp.StatusCode, err)
 	}
 	// A server that echoes the credential (in an error body, say) must not
-	// get it into what the client returns or prints. (A 200's data is the
-	// caller's own; its error messages scrub what they quote.)
+	// get it into what the client returns or prints: the body of an error
+	// here, what is decoded from it and its headers in classify. (A 200's
+	// data is the caller's own; its error messages scrub what they quote.)
 	if resp.StatusCode != http.StatusOK {
 		res.body = scrub(res.body, res.credential)
-	}
-	if len(res.credential) >= 8 {
-		for k, vs := range resp.Header {
-			for i, v := range vs {
-				if strings.Contains(v, res.credential) {
-					resp.Header[k][i] = strings.ReplaceAll(v, res.credential, "REDACTED")
-				}
-			}
-		}
 	}
 	return res
 }
@@ -281,13 +273,19 @@ func sentCredential(authorization string) string {
 	return authorization
 }
 
-// scrub replaces every occurrence of secret in b with REDACTED. Secrets
-// shorter than 8 bytes are left alone: they would match by chance.
+// scrub replaces every occurrence of secret in b, as it is or JSON-escaped
+// (escapedForms), with REDACTED. Secrets shorter than 8 bytes are left
+// alone: they would match by chance.
 func scrub(b []byte, secret string) []byte {
-	if len(secret) < 8 || !bytes.Contains(b, []byte(secret)) {
+	if len(secret) < 8 {
 		return b
 	}
-	return bytes.ReplaceAll(b, []byte(secret), []byte("REDACTED"))
+	for _, form := range escapedForms(secret) {
+		if bytes.Contains(b, []byte(form)) {
+			b = bytes.ReplaceAll(b, []byte(form), []byte("REDACTED"))
+		}
+	}
+	return b
 }
 
 // stampHeaders is the request editor that sets, once per call, the headers
@@ -295,11 +293,11 @@ func scrub(b []byte, secret string) []byte {
 func (c *Client) stampHeaders(ctx context.Context, req *http.Request) error {
 	req.Header[wire.HeaderAccept] = c.accept
 	req.Header[wire.HeaderUserAgent] = c.userAgent
+	// Every call carries its operation (Do refuses a request without one);
+	// the header's storage comes with it.
 	if op := operationFrom(ctx); op != nil {
-		op.requestID[0] = uuid.NewString() // its storage comes with the operation
+		op.requestID[0] = uuid.NewString()
 		req.Header[wire.HeaderClientRequestID] = op.requestID[:]
-	} else {
-		req.Header[wire.HeaderClientRequestID] = []string{uuid.NewString()}
 	}
 	return nil
 }
