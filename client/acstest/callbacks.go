@@ -94,15 +94,11 @@ type callbacks struct {
 	pending      []callbackEvent
 	pendingParts int
 	wake         chan struct{}
-	done         []Delivery // bounded like the request log
-	doneBytes    int        // of bodies in done; those before bodyFrom are let go
-	bodyFrom     int
-	dropped      int
+	done         boundedLog[Delivery] // bounded like the request log
 	seq          int
 	idle         *sync.Cond // signalled when pending empties, and on close
 	inFlight     bool
 	closed       bool
-	maxRecord    int
 	transport    *http.Transport
 
 	ctx    context.Context
@@ -138,7 +134,7 @@ func (s *Server) Deliveries() []Delivery {
 	}
 	cb.mu.Lock()
 	defer cb.mu.Unlock()
-	kept := cb.done[max(0, len(cb.done)-cb.maxRecord):]
+	kept := cb.done.recent()
 	out := make([]Delivery, len(kept))
 	for i, d := range kept {
 		d.Body = bytes.Clone(d.Body)
@@ -180,9 +176,10 @@ func newCallbacks(url string, maxRecord int) *callbacks {
 		transport: tr,
 		http:      &http.Client{Timeout: callbackTimeout, Transport: tr},
 		wake:      make(chan struct{}, 1),
-		maxRecord: maxRecord,
-		ctx:       ctx,
-		cancel:    cancel,
+		done: boundedLog[Delivery]{max: maxRecord, maxBytes: maxRecordedCallbackBody,
+			body: func(d *Delivery) *[]byte { return &d.Body }},
+		ctx:    ctx,
+		cancel: cancel,
 	}
 	cb.idle = sync.NewCond(&cb.mu)
 	return cb
@@ -270,24 +267,7 @@ func (cb *callbacks) enqueue(ev callbackEvent) {
 // recordLocked adds a finished delivery to the log, bounded in count like
 // the request log and in the bytes of the bodies it keeps. cb.mu must be
 // held.
-func (cb *callbacks) recordLocked(d Delivery) {
-	if len(cb.done) >= 2*cb.maxRecord {
-		n := len(cb.done) - cb.maxRecord
-		for _, old := range cb.done[:n] {
-			cb.doneBytes -= len(old.Body)
-		}
-		cb.dropped += n
-		cb.bodyFrom = max(0, cb.bodyFrom-n)
-		cb.done = append([]Delivery(nil), cb.done[n:]...)
-	}
-	cb.done = append(cb.done, d)
-	cb.doneBytes += len(d.Body)
-	for cb.doneBytes > maxRecordedCallbackBody && cb.bodyFrom < len(cb.done) {
-		cb.doneBytes -= len(cb.done[cb.bodyFrom].Body)
-		cb.done[cb.bodyFrom].Body = nil
-		cb.bodyFrom++
-	}
-}
+func (cb *callbacks) recordLocked(d Delivery) { cb.done.add(d) }
 
 // close stops taking events: those waiting are recorded as not delivered,
 // and waiters are woken.

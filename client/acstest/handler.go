@@ -59,7 +59,7 @@ type Request struct {
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	kept := s.requests[max(0, len(s.requests)-s.maxRequests):]
+	kept := s.requests.recent()
 	out := make([]Request, len(kept))
 	for i, r := range kept {
 		r.Header = r.Header.Clone()
@@ -74,38 +74,17 @@ func (s *Server) Requests() []Request {
 func (s *Server) DroppedRequests() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.dropped + max(0, len(s.requests)-s.maxRequests)
+	return s.requests.lost()
 }
 
-// record adds a request to the log. The log keeps up to twice
-// Options.MaxRequests and then lets the older half go, so that recording
-// costs amortised O(1).
-//
-// The bodies it keeps are bounded too, to Options.MaxRequestBytes in all:
-// past it, the oldest bodies are let go (BodyDropped), so that a client
-// sending large signed bodies cannot make the log hold gigabytes.
+// record adds a request to the log: the most recent Options.MaxRequests
+// are kept, and at most Options.MaxRequestBytes of their bodies in all
+// (past it, the oldest bodies are let go and marked BodyDropped), so that a
+// client sending large signed bodies cannot make the log hold gigabytes.
 func (s *Server) record(rec Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.requests) >= 2*s.maxRequests {
-		n := len(s.requests) - s.maxRequests
-		for _, old := range s.requests[:n] {
-			s.logBytes -= len(old.Body)
-		}
-		s.dropped += n
-		s.bodyFrom = max(0, s.bodyFrom-n)
-		s.requests = append([]Request(nil), s.requests[n:]...)
-	}
-	s.requests = append(s.requests, rec)
-	s.logBytes += len(rec.Body)
-	for s.logBytes > s.maxRequestBytes && s.bodyFrom < len(s.requests) {
-		old := &s.requests[s.bodyFrom]
-		if old.Body != nil {
-			s.logBytes -= len(old.Body)
-			old.Body, old.BodyDropped = nil, true
-		}
-		s.bodyFrom++
-	}
+	s.requests.add(rec)
 }
 
 // answer is a response the server is about to send (or to replay).

@@ -258,14 +258,11 @@ type Server struct {
 
 	mu          sync.Mutex
 	calls       map[string]*call
-	requests    []Request
+	requests    boundedLog[Request]
 	maxRequests int
-	// logBytes is the size of the bodies in requests; bodies before
-	// bodyFrom have been let go.
-	logBytes, bodyFrom, maxRequestBytes int
-	dropped                             int
-	repeats                             repeatStore
-	executions                          map[string]int // per repeatability ID, forgotten with it
+	dropped     int
+	repeats     repeatStore
+	executions  map[string]int // per repeatability ID, forgotten with it
 	// totalExecutions counts every mute that ran.
 	totalExecutions int
 	faults          []Fault
@@ -317,10 +314,12 @@ func NewServer(opts *Options) (*Server, error) {
 	if s.maxRequests <= 0 {
 		s.maxRequests = 10_000
 	}
-	s.maxRequestBytes = opts.MaxRequestBytes
-	if s.maxRequestBytes <= 0 {
-		s.maxRequestBytes = 64 << 20
+	maxRequestBytes := opts.MaxRequestBytes
+	if maxRequestBytes <= 0 {
+		maxRequestBytes = 64 << 20
 	}
+	s.requests = boundedLog[Request]{max: s.maxRequests, maxBytes: maxRequestBytes,
+		body: func(r *Request) *[]byte { return &r.Body }, letGo: func(r *Request) { r.BodyDropped = true }}
 	readTimeout := opts.ReadTimeout
 	if readTimeout <= 0 {
 		readTimeout = 30 * time.Second
