@@ -260,7 +260,6 @@ type Server struct {
 	calls       map[string]*call
 	requests    boundedLog[Request]
 	maxRequests int
-	dropped     int
 	repeats     repeatStore
 	executions  map[string]int // per repeatability ID, forgotten with it
 	// totalExecutions counts every mute that ran.
