@@ -360,11 +360,7 @@ func NewServer(opts *Options) (*Server, error) {
 			return nil, err
 		}
 	}
-	v, err := newValidator()
-	if err != nil {
-		return nil, err
-	}
-	s.validator = v
+	s.validator = newValidator()
 
 	addr := opts.Addr
 	if addr == "" {
