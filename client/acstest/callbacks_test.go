@@ -326,13 +326,44 @@ func TestCallbacksCloseCleanly(t *testing.T) {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("Close took %v", d)
 	}
+	// No goroutine of the server's is left: none running its code, and no
+	// client connection of its callback transport. (Counting goroutines
+	// would also count other tests' servers winding down.)
+	leftover := func() string {
+		buf := make([]byte, 1<<20)
+		for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+			if strings.Contains(g, "acsmute/client/acstest.") || strings.Contains(g, "net/http.(*persistConn)") {
+				return g
+			}
+		}
+		return ""
+	}
 	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+	for leftover() != "" && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	if n := runtime.NumGoroutine(); n > before {
-		buf := make([]byte, 1<<16)
-		t.Errorf("%d goroutines after Close, %d before:\n%s", n, before, buf[:runtime.Stack(buf, true)])
+	if g := leftover(); g != "" {
+		t.Errorf("a goroutine is left after Close (%d goroutines, %d before):\n%s", runtime.NumGoroutine(), before, g)
+	}
+	// A receiver that answers, and stays up: the server's kept-alive
+	// connection to it is closed with the server.
+	answering := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer answering.Close()
+	srv2, err := acstest.NewServer(&acstest.Options{CallbackURL: answering.URL, Calls: map[string][]string{"call-1": {alice}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = srv2.SetMuted("call-1", alice, true)
+	if err := srv2.WaitForDeliveries(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv2.Close()
+	deadline = time.Now().Add(5 * time.Second)
+	for leftover() != "" && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if g := leftover(); g != "" {
+		t.Errorf("a goroutine is left after Close with the receiver up:\n%s", g)
 	}
 	// After Close nothing waits for ever, and new events are recorded as
 	// not delivered.
