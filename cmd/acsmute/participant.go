@@ -56,7 +56,12 @@ func runParticipant(ctx context.Context, args []string, e env) int {
 		printFailure(e, cmd, err)
 		return exitFailure
 	}
+	printParticipant(e, p)
+	return exitOK
+}
+
+// printParticipant writes a participant as one JSON line on stdout.
+func printParticipant(e env, p client.CallParticipant) {
 	b, _ := json.Marshal(participantOutput{RawID: p.Identifier.RawID(), Kind: string(p.Identifier.Kind()), IsMuted: p.IsMuted, IsOnHold: p.IsOnHold})
 	fmt.Fprintf(e.stdout, "%s\n", b)
-	return exitOK
 }

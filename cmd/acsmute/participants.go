@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 
 	"github.com/acsmute/acsmute/client"
 )
@@ -50,8 +48,7 @@ func runParticipants(ctx context.Context, args []string, e env) int {
 			printFailure(e, cmd, err)
 			return exitFailure
 		}
-		b, _ := json.Marshal(participantOutput{RawID: p.Identifier.RawID(), Kind: string(p.Identifier.Kind()), IsMuted: p.IsMuted, IsOnHold: p.IsOnHold})
-		fmt.Fprintf(e.stdout, "%s\n", b)
+		printParticipant(e, p)
 	}
 	return exitOK
 }
