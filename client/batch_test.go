@@ -125,9 +125,19 @@ func TestMuteParticipantsThrottleSlowsTheBatch(t *testing.T) {
 func TestMuteParticipantsContextEnds(t *testing.T) {
 	raws := callOf(50)
 	srv := acstest.Start(t, &acstest.Options{Calls: map[string][]string{"call-1": raws}})
-	srv.SetLatency(20 * time.Millisecond)
-	ctx, cancel := context.WithTimeout(context.Background(), 70*time.Millisecond)
+	srv.SetLatency(40 * time.Millisecond)
+	// End ctx once a third mute has executed: with two workers, the third
+	// starts only after a first answer came back, so some are muted
+	// however slow the machine, and most (50 at 40 ms each, two at a
+	// time, take a second) are not yet sent.
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	go func() {
+		for srv.TotalExecutions() < 3 && ctx.Err() == nil {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
 	start := time.Now()
 	out := srv.Client().MuteParticipants(ctx, "call-1", identifiers(raws), &client.MuteParticipantsOptions{Concurrency: 2})
 	if d := time.Since(start); d > 2*time.Second {
@@ -141,13 +151,13 @@ func TestMuteParticipantsContextEnds(t *testing.T) {
 			if m, _ := srv.IsMuted("call-1", raws[i]); !m {
 				t.Errorf("%s reported muted, is not", raws[i])
 			}
-		case errors.Is(o.Err, context.DeadlineExceeded):
+		case errors.Is(o.Err, context.Canceled):
 			ended++
 		default:
 			t.Errorf("outcome %d: %v", i, o.Err)
 		}
 	}
-	if muted == 0 || ended < 40 || muted+ended != 50 {
+	if muted == 0 || ended < 25 || muted+ended != 50 {
 		t.Errorf("%d muted, %d ended by the context", muted, ended)
 	}
 	time.Sleep(50 * time.Millisecond)
