@@ -281,7 +281,9 @@ func TestContextEndsWhileWaiting(t *testing.T) {
 	}{{503, true}, {429, false}} {
 		srv := newRecorder(t, answer(tt.status, `{"error":{"code":"Busy","message":"busy"}}`))
 		c := newKeyClient(t, srv.URL, &client.ClientOptions{Retry: client.RetryOptions{RetryDelay: time.Minute, MaxRetryDelay: time.Minute}})
-		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		// Long enough for the first attempt's answer to arrive even on a
+		// loaded machine; the retry's minute-long wait is what it ends.
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 		_, err := c.MuteParticipant(ctx, "call", acsUser, nil)
 		cancel()
 		muteErr(t, err, 1, tt.unknown)
