@@ -82,10 +82,16 @@ apidiff:
 release-check:
 	@bash .ci/release-check '$(VERSION)'
 
-## bench: run the benchmarks BENCHCOUNT times and compare the client with the net/http baseline (benchstat).
+## bench: run the benchmarks in BENCHCOUNT interleaved rounds (client and baseline side by side in each)
+## and compare the client with the net/http baseline (benchstat).
 bench:
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
-	$(GO) test ./client/ -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) | tee "$$tmp/all.txt"; \
+	$(GO) test -c -o "$$tmp/client.test" ./client/ || exit 1; \
+	for i in $$(seq $(BENCHCOUNT)); do \
+		"$$tmp/client.test" -test.run '^$$' -test.bench . -test.benchmem -test.count 1 > "$$tmp/round.txt"; \
+		rc=$$?; cat "$$tmp/round.txt"; [ $$rc -eq 0 ] || exit $$rc; \
+		cat "$$tmp/round.txt" >> "$$tmp/all.txt"; \
+	done; \
 	grep -v '^BenchmarkBaseline' "$$tmp/all.txt" | sed 's/^BenchmarkMuteParticipant/BenchmarkRoundTrip/' > "$$tmp/client.txt"; \
 	grep -v '^BenchmarkMuteParticipant' "$$tmp/all.txt" | sed 's/^BenchmarkBaselineNetHTTP/BenchmarkRoundTrip/' > "$$tmp/baseline.txt"; \
 	echo; echo "== client (acsmute) against the hand-written net/http baseline"; \

@@ -32,9 +32,10 @@ const signedHeaders = "x-ms-date;host;x-ms-content-sha256"
 // A KeyCredential is safe for concurrent use. Its String, GoString and
 // Format output never contain the key.
 type KeyCredential struct {
-	// pool holds HMAC states keyed with the access key, reused across
-	// calls. It is a pointer so that a copied KeyCredential value prints
-	// nothing of the key either.
+	// pool holds signers (an HMAC state keyed with the access key and a
+	// buffer for the string to sign), reused across calls. It is a pointer
+	// so that a copied KeyCredential value prints nothing of the key
+	// either.
 	pool *sync.Pool
 }
 
@@ -49,7 +50,9 @@ func NewKeyCredential(accessKey string) (*KeyCredential, error) {
 	if err != nil {
 		return nil, invalid("access key is not valid base64")
 	}
-	return &KeyCredential{pool: &sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}}, nil
+	return &KeyCredential{pool: &sync.Pool{New: func() any {
+		return &signer{mac: hmac.New(sha256.New, key), buf: make([]byte, 0, 512)}
+	}}}, nil
 }
 
 // String describes the credential without revealing the key.
@@ -85,10 +88,22 @@ func (c *KeyCredential) authorize(_ context.Context, req *http.Request, bodyHash
 
 const authorizationPrefix = "HMAC-SHA256 SignedHeaders=" + signedHeaders + "&Signature="
 
+// signer is what signing one request needs, pooled: the keyed HMAC state
+// and a buffer for the string to sign (which, handed to the hash through an
+// interface, would otherwise be allocated on every call).
+type signer struct {
+	mac hash.Hash
+	buf []byte
+}
+
+// maxPooledSignBuffer bounds the string-to-sign buffer a signer keeps, so
+// that one very long URL does not pin memory in the pool.
+const maxPooledSignBuffer = 4 << 10
+
 // authorization returns the Authorization header value for a request.
 func (c *KeyCredential) authorization(method, pathAndQuery, date, host, bodyHash string) string {
-	var buf [512]byte
-	b := append(buf[:0], method...)
+	s := c.pool.Get().(*signer)
+	b := append(s.buf[:0], method...)
 	b = append(b, '\n')
 	b = append(b, pathAndQuery...)
 	b = append(b, '\n')
@@ -98,12 +113,14 @@ func (c *KeyCredential) authorization(method, pathAndQuery, date, host, bodyHash
 	b = append(b, ';')
 	b = append(b, bodyHash...)
 
-	mac := c.pool.Get().(hash.Hash)
-	mac.Reset()
-	mac.Write(b)
+	s.mac.Reset()
+	s.mac.Write(b)
 	var sum [sha256.Size]byte
-	mac.Sum(sum[:0])
-	c.pool.Put(mac)
+	s.mac.Sum(sum[:0])
+	if cap(b) <= maxPooledSignBuffer {
+		s.buf = b[:0]
+	}
+	c.pool.Put(s)
 
 	var out [128]byte // the prefix (71 bytes) and the base64 of 32 bytes (44)
 	o := append(out[:0], authorizationPrefix...)

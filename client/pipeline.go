@@ -10,6 +10,7 @@ import (
 	"net/http/httptrace"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -156,6 +157,10 @@ func readAtMost(r io.Reader, n, limit int64) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(r, limit))
 }
 
+// requestBody returns a request body reading b, of a type net/http
+// recognises as in memory.
+func requestBody(b []byte) io.ReadCloser { return io.NopCloser(bytes.NewReader(b)) }
+
 // readBody is an answer's body the pipeline has read: the generated parser
 // takes its bytes (Bytes) instead of reading them a second time.
 type readBody struct {
@@ -209,7 +214,9 @@ type connTrace struct {
 // one sets the same fixed headers and its own date and signature, and the
 // previous attempt is over before the next begins.
 func (c *Client) attempt(ctx context.Context, req *http.Request, body []byte, bodyHash string) attemptResult {
-	if c.retry.TryTimeout > 0 {
+	if d, ok := ctx.Deadline(); c.retry.TryTimeout > 0 && (!ok || time.Until(d) > c.retry.TryTimeout) {
+		// Only when the caller's own deadline does not come first: a
+		// timer and a cancellable context per attempt are not free.
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.retry.TryTimeout)
 		defer cancel()
@@ -237,8 +244,12 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, body []byte, bo
 	tr.hooks.GotConn = func(httptrace.GotConnInfo) { tr.gotConn.Store(true) }
 	r := req.WithContext(httptrace.WithClientTrace(ctx, &tr.hooks))
 	if body != nil {
-		r.Body = newReadBody(body)
-		r.GetBody = func() (io.ReadCloser, error) { return newReadBody(body), nil }
+		// An io.NopCloser around a *bytes.Reader, which net/http knows to
+		// be in memory: it then writes the headers and the body in one
+		// write. With any other body type it flushes the headers first,
+		// and the request leaves in two TCP segments (Go issue 22088).
+		r.Body = requestBody(body)
+		r.GetBody = func() (io.ReadCloser, error) { return requestBody(body), nil }
 	}
 	resp, err := c.http.Do(r) // #nosec G704 -- the URL is the caller's endpoint, built by the generated client: sending there is the point
 	if err != nil {
