@@ -309,10 +309,17 @@ func TestSilentServerIsBoundedByTryTimeout(t *testing.T) {
 	defer close(release)
 	c := newKeyClient(t, srv.URL, &client.ClientOptions{Retry: client.RetryOptions{MaxRetries: 1, TryTimeout: 50 * time.Millisecond}})
 	client.UseClock(c, client.NewFakeClock(time.Now()))
-	_, err := c.MuteParticipant(context.Background(), "call", acsUser, nil)
-	muteErr(t, err, 2, true)
-	if !errors.Is(err, context.DeadlineExceeded) || hits.Load() != 2 {
-		t.Errorf("error = %v after %d requests", err, hits.Load())
+	// The caller's context has no deadline, or one later than TryTimeout:
+	// either way each attempt ends after TryTimeout.
+	long, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, ctx := range []context.Context{context.Background(), long} {
+		hits.Store(0)
+		_, err := c.MuteParticipant(ctx, "call", acsUser, nil)
+		muteErr(t, err, 2, true)
+		if !errors.Is(err, context.DeadlineExceeded) || hits.Load() != 2 {
+			t.Errorf("error = %v after %d requests", err, hits.Load())
+		}
 	}
 }
 
