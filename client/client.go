@@ -68,6 +68,7 @@ type Client struct {
 	accept, userAgent []string
 	logger            *slog.Logger
 	clock             clock
+	dates             *httpDates // Repeatability-First-Sent values
 	// netHTTP: requests go straight to net/http's *http.Transport, whose
 	// connection trace tells "never sent" reliably.
 	netHTTP bool
@@ -133,6 +134,7 @@ func NewClient(endpoint string, cred Credential, opts *ClientOptions) (*Client, 
 		accept:    []string{"application/json"},
 		logger:    opts.Logger,
 		clock:     realClock{},
+		dates:     &httpDates{},
 	}
 	// The generated client builds each request (URL, parameters, body) and
 	// parses each success; the pipeline sends and retries, and stampHeaders

@@ -2,6 +2,8 @@ package client
 
 import (
 	"context"
+	"net/http"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,4 +34,27 @@ func (realClock) Sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// httpDates formats times as IMF-fixdates (http.TimeFormat), formatting
+// each second once: every call of a busy client within a second signs and
+// stamps the same date. The zero value is ready to use and safe for
+// concurrent use.
+type httpDates struct{ last atomic.Pointer[httpDate] }
+
+// httpDate is one second's IMF-fixdate.
+type httpDate struct {
+	unix int64
+	text string
+}
+
+// format returns t, in UTC and to the second, as an IMF-fixdate.
+func (d *httpDates) format(t time.Time) string {
+	unix := t.Unix()
+	if last := d.last.Load(); last != nil && last.unix == unix {
+		return last.text
+	}
+	text := t.UTC().Format(http.TimeFormat)
+	d.last.Store(&httpDate{unix: unix, text: text})
+	return text
 }

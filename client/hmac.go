@@ -37,6 +37,8 @@ type KeyCredential struct {
 	// so that a copied KeyCredential value prints nothing of the key
 	// either.
 	pool *sync.Pool
+	// dates formats x-ms-date values, each second once.
+	dates *httpDates
 }
 
 // NewKeyCredential returns a credential for the base64 access key found in
@@ -50,9 +52,12 @@ func NewKeyCredential(accessKey string) (*KeyCredential, error) {
 	if err != nil {
 		return nil, invalid("access key is not valid base64")
 	}
-	return &KeyCredential{pool: &sync.Pool{New: func() any {
-		return &signer{mac: hmac.New(sha256.New, key), buf: make([]byte, 0, 512)}
-	}}}, nil
+	return &KeyCredential{
+		pool: &sync.Pool{New: func() any {
+			return &signer{mac: hmac.New(sha256.New, key), buf: make([]byte, 0, 512)}
+		}},
+		dates: &httpDates{},
+	}, nil
 }
 
 // String describes the credential without revealing the key.
@@ -72,11 +77,10 @@ func (c KeyCredential) MarshalText() ([]byte, error) { return []byte(c.String())
 
 // authorize implements Credential.
 func (c *KeyCredential) authorize(_ context.Context, req *http.Request, bodyHash string, now time.Time) error {
-	if c == nil || c.pool == nil {
+	if c == nil || c.pool == nil || c.dates == nil {
 		return errors.New("the KeyCredential was not made by NewKeyCredential")
 	}
-	var dateBuf [32]byte // an IMF-fixdate is 29 bytes
-	date := string(now.UTC().AppendFormat(dateBuf[:0], http.TimeFormat))
+	date := c.dates.format(now)
 	vals := make([]string, 3) // one allocation for the three values
 	vals[0], vals[1] = date, bodyHash
 	vals[2] = c.authorization(req.Method, req.URL.RequestURI(), date, signingHost(req), bodyHash)

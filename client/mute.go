@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/google/uuid"
@@ -84,7 +83,7 @@ func (c *Client) MuteParticipant(ctx context.Context, callConnectionID string, p
 	if err := checkOperationContext(opts.OperationContext); err != nil {
 		return MuteParticipantResult{}, err
 	}
-	rep, err := newRepeatability(opts, c.clock.Now())
+	rep, err := newRepeatability(opts, c.clock.Now(), c.dates)
 	if err != nil {
 		return MuteParticipantResult{}, err
 	}
@@ -147,8 +146,8 @@ type repeatability struct {
 }
 
 // newRepeatability checks the caller's repeatability options, or makes new
-// values. Its only errors are input errors.
-func newRepeatability(opts *MuteParticipantOptions, now time.Time) (repeatability, error) {
+// values, formatting the date with dates. Its only errors are input errors.
+func newRepeatability(opts *MuteParticipantOptions, now time.Time, dates *httpDates) (repeatability, error) {
 	var r repeatability
 	if opts.RepeatabilityRequestID == "" {
 		// uuid.New cannot fail: since Go 1.24 crypto/rand never returns an
@@ -173,6 +172,6 @@ func newRepeatability(opts *MuteParticipantOptions, now time.Time) (repeatabilit
 		return r, invalid("RepeatabilityFirstSent must be between years 1 and 9999")
 	}
 	r.firstSent = r.firstSent.UTC().Truncate(time.Second)
-	r.firstSentHeader = r.firstSent.Format(http.TimeFormat)
+	r.firstSentHeader = dates.format(r.firstSent)
 	return r, nil
 }
