@@ -88,7 +88,7 @@ bench:
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	$(GO) test -c -o "$$tmp/client.test" ./client/ || exit 1; \
 	for i in $$(seq $(BENCHCOUNT)); do \
-		"$$tmp/client.test" -test.run '^$$' -test.bench . -test.benchmem -test.count 1 > "$$tmp/round.txt"; \
+		(cd client && "$$tmp/client.test" -test.run '^$$' -test.bench . -test.benchmem -test.count 1) > "$$tmp/round.txt"; \
 		rc=$$?; cat "$$tmp/round.txt"; [ $$rc -eq 0 ] || exit $$rc; \
 		cat "$$tmp/round.txt" >> "$$tmp/all.txt"; \
 	done; \
