@@ -104,6 +104,15 @@ type signer struct {
 // that one very long URL does not pin memory in the pool.
 const maxPooledSignBuffer = 4 << 10
 
+// keptBuffer is the buffer a signer keeps after using used in place of
+// old: used, emptied, unless it grew past maxPooledSignBuffer.
+func keptBuffer(used, old []byte) []byte {
+	if cap(used) > maxPooledSignBuffer {
+		return old[:0]
+	}
+	return used[:0]
+}
+
 // authorization returns the Authorization header value for a request.
 func (c *KeyCredential) authorization(method, pathAndQuery, date, host, bodyHash string) string {
 	s := c.pool.Get().(*signer)
@@ -121,9 +130,7 @@ func (c *KeyCredential) authorization(method, pathAndQuery, date, host, bodyHash
 	s.mac.Write(b)
 	var sum [sha256.Size]byte
 	s.mac.Sum(sum[:0])
-	if cap(b) <= maxPooledSignBuffer {
-		s.buf = b[:0]
-	}
+	s.buf = keptBuffer(b, s.buf)
 	c.pool.Put(s)
 
 	var out [128]byte // the prefix (71 bytes) and the base64 of 32 bytes (44)
