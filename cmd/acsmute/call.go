@@ -216,6 +216,16 @@ func cliMessage(err error) string {
 	).Replace(err.Error())
 }
 
+// callFailed reports a call's error and returns the exit code: bad input
+// (nothing sent) is a usage error, anything else a failure.
+func callFailed(e env, cmd string, err error) int {
+	if errors.Is(err, client.ErrInvalidInput) {
+		return usageError(e, cmd, "%s", cliMessage(err))
+	}
+	printFailure(e, cmd, err)
+	return exitFailure
+}
+
 // printFailure writes a failed call to stderr on one line; for an unknown
 // mute outcome, a second line says how to resolve it.
 func printFailure(e env, cmd string, err error) {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -121,11 +120,7 @@ func runMute(ctx context.Context, args []string, e env) int {
 	defer cancel()
 	res, err := c.MuteParticipant(ctx, *cf.call, who, opts)
 	if err != nil {
-		if errors.Is(err, client.ErrInvalidInput) {
-			return usageError(e, cmd, "%s", cliMessage(err))
-		}
-		printFailure(e, cmd, err)
-		return exitFailure
+		return callFailed(e, cmd, err)
 	}
 	out := muteOutput{
 		OperationContext:       res.OperationContext,

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/acsmute/acsmute/client"
@@ -50,11 +49,7 @@ func runParticipant(ctx context.Context, args []string, e env) int {
 	defer cancel()
 	p, err := c.GetParticipant(ctx, *cf.call, who, nil)
 	if err != nil {
-		if errors.Is(err, client.ErrInvalidInput) {
-			return usageError(e, cmd, "%s", cliMessage(err))
-		}
-		printFailure(e, cmd, err)
-		return exitFailure
+		return callFailed(e, cmd, err)
 	}
 	printParticipant(e, p)
 	return exitOK

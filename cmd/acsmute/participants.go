@@ -1,11 +1,6 @@
 package main
 
-import (
-	"context"
-	"errors"
-
-	"github.com/acsmute/acsmute/client"
-)
+import "context"
 
 const participantsUsage = `Usage: acsmute participants --call ID [flags]
 
@@ -42,11 +37,7 @@ func runParticipants(ctx context.Context, args []string, e env) int {
 	defer cancel()
 	for p, err := range c.ListParticipants(ctx, *cf.call, nil) {
 		if err != nil {
-			if errors.Is(err, client.ErrInvalidInput) {
-				return usageError(e, cmd, "%s", cliMessage(err))
-			}
-			printFailure(e, cmd, err)
-			return exitFailure
+			return callFailed(e, cmd, err)
 		}
 		printParticipant(e, p)
 	}
