@@ -471,15 +471,7 @@ func TestExpectationsFileMatchesPublishedVersions(t *testing.T) {
 	if _, err := os.Stat(upstreamDir); err != nil {
 		t.Skipf("Microsoft's published documents are not beside the checkout: %v", err)
 	}
-	f, err := os.Open("../drift-expected.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	e, err := drift.ParseExpectations(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := committedExpectations(t)
 	ctx := context.Background()
 	ours, _ := openapi.Load(ctx)
 	for _, v := range client.SupportedAPIVersions() {
@@ -502,15 +494,7 @@ func TestExpectationsFileMatchesPublishedVersions(t *testing.T) {
 // version differs from the whole document by exactly the lines
 // drift-expected.txt lists for that version.
 func TestExpectationsMatchSinceMarkers(t *testing.T) {
-	f, err := os.Open("../drift-expected.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	e, err := drift.ParseExpectations(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := committedExpectations(t)
 	ctx := context.Background()
 	ours, _ := openapi.Load(ctx)
 	for _, v := range client.SupportedAPIVersions() {
@@ -532,15 +516,7 @@ func TestExpectationsMatchSinceMarkers(t *testing.T) {
 // CI's drift loop covers exactly those: a line for a version nobody
 // compares could never be found stale.
 func TestExpectationsAndCICoverTheSupportedVersions(t *testing.T) {
-	f, err := os.Open("../drift-expected.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	e, err := drift.ParseExpectations(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := committedExpectations(t)
 	for v := range e {
 		if !slices.Contains(client.SupportedAPIVersions(), v) {
 			t.Errorf("drift-expected.txt has lines for %s, which the client does not speak", v)
@@ -554,4 +530,19 @@ func TestExpectationsAndCICoverTheSupportedVersions(t *testing.T) {
 	if !strings.Contains(string(ci), loop) {
 		t.Errorf(".ci/run has no drift loop %q", loop)
 	}
+}
+
+// committedExpectations reads openapi/drift-expected.txt.
+func committedExpectations(t *testing.T) drift.Expectations {
+	t.Helper()
+	f, err := os.Open("../drift-expected.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	e, err := drift.ParseExpectations(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
