@@ -298,15 +298,7 @@ func TestCallbackDelivery(t *testing.T) {
 // Close leaves no goroutine behind, even with a receiver that never
 // answers; the keys are served without consuming injected faults.
 func TestCallbacksCloseCleanly(t *testing.T) {
-	block := make(chan struct{})
-	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-block:
-		case <-r.Context().Done():
-		}
-	}))
-	defer silent.Close()
-	defer close(block)
+	silent := silentReceiver(t)
 	before := runtime.NumGoroutine()
 	srv, err := acstest.NewServer(&acstest.Options{CallbackURL: silent.URL, Calls: map[string][]string{"call-1": {alice}}})
 	if err != nil {
@@ -415,15 +407,7 @@ func TestCallbackEventsOfALargeCall(t *testing.T) {
 	for i := range raws {
 		raws[i] = "8:acs:res_u" + itoa(i)
 	}
-	block := make(chan struct{})
-	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-block:
-		case <-r.Context().Done():
-		}
-	}))
-	defer silent.Close()
-	defer close(block)
+	silent := silentReceiver(t)
 	srv := acstest.Start(t, &acstest.Options{CallbackURL: silent.URL, Calls: map[string][]string{"call-1": raws}})
 	for _, raw := range raws {
 		_ = srv.SetMuted("call-1", raw, true)
@@ -460,4 +444,20 @@ func BenchmarkSetMutedWithCallbacks(b *testing.B) {
 		_ = srv.SetMuted("call-1", raws[i%len(raws)], i%2 == 0)
 		i++
 	}
+}
+
+// silentReceiver is a callback receiver that never answers; it lets go of
+// its requests when the test ends.
+func silentReceiver(t *testing.T) *httptest.Server {
+	t.Helper()
+	block := make(chan struct{})
+	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-block:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(silent.Close)
+	t.Cleanup(func() { close(block) })
+	return silent
 }
