@@ -61,17 +61,7 @@ func BenchmarkMuteParticipant(b *testing.B) {
 func BenchmarkMuteParticipantParallel(b *testing.B) {
 	srv := benchServer(b)
 	c := benchClient(b, srv)
-	ctx := context.Background()
-	opts := &client.MuteParticipantOptions{OperationContext: "bench"}
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if _, err := c.MuteParticipant(ctx, benchCall, benchUser, opts); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
+	muteInParallel(b, c)
 }
 
 // tlsBenchServer is benchServer over TLS with HTTP/2, as the service speaks.
@@ -97,17 +87,7 @@ func BenchmarkMuteParticipantTLS(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx := context.Background()
-	opts := &client.MuteParticipantOptions{OperationContext: "bench"}
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if _, err := c.MuteParticipant(ctx, benchCall, benchUser, opts); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
+	muteInParallel(b, c)
 }
 
 // BenchmarkBaselineNetHTTPTLS is the hand-written baseline over the same
@@ -117,16 +97,7 @@ func BenchmarkBaselineNetHTTPTLS(b *testing.B) {
 	bl := newBaseline(b, srv)
 	bl.hc = srv.Client()
 	bl.host = strings.TrimPrefix(srv.URL, "https://")
-	ctx := context.Background()
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if err := bl.do(ctx); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
+	bl.doInParallel(b)
 }
 
 // baseline is the same request written by hand with net/http: the same body
@@ -195,6 +166,26 @@ func BenchmarkBaselineNetHTTP(b *testing.B) {
 
 func BenchmarkBaselineNetHTTPParallel(b *testing.B) {
 	bl := newBaseline(b, benchServer(b))
+	bl.doInParallel(b)
+}
+
+// muteInParallel mutes with c from every benchmark goroutine.
+func muteInParallel(b *testing.B, c *client.Client) {
+	ctx := context.Background()
+	opts := &client.MuteParticipantOptions{OperationContext: "bench"}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := c.MuteParticipant(ctx, benchCall, benchUser, opts); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// doInParallel sends the baseline request from every benchmark goroutine.
+func (bl *baseline) doInParallel(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
