@@ -296,12 +296,8 @@ func TestRefreshOn401(t *testing.T) {
 // failure, callers wait a little (as long as their context allows).
 func TestFailingProviderBacksOff(t *testing.T) {
 	var calls atomic.Int64
-	cred, _ := client.NewTokenCredential(client.TokenProviderFunc(func(context.Context) (client.AccessToken, error) {
-		calls.Add(1)
-		return client.AccessToken{}, errors.New("token service down")
-	}), nil)
 	srv := newRecorder(t)
-	c, _ := client.NewClient(srv.URL, cred, nil)
+	c := failingProviderClient(t, srv.URL, &calls)
 	for range 20 {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 		_, err := c.MuteParticipant(ctx, "call", acsUser, nil)
@@ -383,12 +379,8 @@ func TestBadVerbsRevealNoSecret(t *testing.T) {
 // Callers waiting out a back-off together ask the provider once.
 func TestBackOffHerd(t *testing.T) {
 	var calls atomic.Int64
-	cred, _ := client.NewTokenCredential(client.TokenProviderFunc(func(context.Context) (client.AccessToken, error) {
-		calls.Add(1)
-		return client.AccessToken{}, errors.New("token service down")
-	}), nil)
 	srv := newRecorder(t)
-	c, _ := client.NewClient(srv.URL, cred, nil)
+	c := failingProviderClient(t, srv.URL, &calls)
 	// One failure starts the back-off.
 	_, _ = c.MuteParticipant(context.Background(), "call", acsUser, nil)
 	before := calls.Load()
@@ -494,4 +486,22 @@ func TestReplacedDefaultTransport(t *testing.T) {
 	if _, err := newKeyClient(t, srv.URL, nil).MuteParticipant(context.Background(), "call", acsUser, nil); err != nil {
 		t.Errorf("the client's own transport: %v", err)
 	}
+}
+
+// failingProviderClient returns a client of endpoint whose token provider
+// always fails with "token service down", counting its calls.
+func failingProviderClient(t *testing.T, endpoint string, calls *atomic.Int64) *client.Client {
+	t.Helper()
+	cred, err := client.NewTokenCredential(client.TokenProviderFunc(func(context.Context) (client.AccessToken, error) {
+		calls.Add(1)
+		return client.AccessToken{}, errors.New("token service down")
+	}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.NewClient(endpoint, cred, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
