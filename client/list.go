@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -132,11 +131,10 @@ func (c *Client) listPage(ctx context.Context, callConnectionID string, next *ur
 	if err != nil {
 		return nil, "", op.ended(err)
 	}
-	var present struct {
-		Value json.RawMessage `json:"value"`
-	}
-	if resp.JSON200 == nil || json.Unmarshal(resp.Body, &present) != nil || len(present.Value) == 0 || string(present.Value) == "null" {
-		// value is required: a page without it is not an empty call.
+	if resp.JSON200 == nil || resp.JSON200.Value == nil {
+		// value is required: a page without it (or with null) is not an
+		// empty call. The generated parser leaves the slice nil then, and
+		// makes it empty for [].
 		return nil, "", op.fail(false, errors.New("the service answered 200 without a JSON page of participants (value)"))
 	}
 	items := make([]CallParticipant, 0, len(resp.JSON200.Value))
