@@ -16,7 +16,6 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/google/uuid"
 
-	"github.com/acsmute/acsmute/client"
 	"github.com/acsmute/acsmute/gen"
 	"github.com/acsmute/acsmute/openapi/wire"
 )
@@ -220,12 +219,11 @@ func (ev callbackEvent) body() ([]byte, error) {
 		Participants:     &[]gen.CallParticipant{},
 	}
 	for _, p := range ev.parts {
-		id, err := client.ParseRawID(p.rawID)
+		wp, err := wireParticipant(p.rawID, p.muted, ev.version)
 		if err != nil { // AddCall accepts only valid raw IDs
 			continue
 		}
-		muted, onHold := p.muted, false
-		*data.Participants = append(*data.Participants, gen.CallParticipant{Identifier: wireIdentifier(id, ev.version), IsMuted: &muted, IsOnHold: &onHold})
+		*data.Participants = append(*data.Participants, wp)
 	}
 	return json.Marshal([]map[string]any{{
 		"id":              ev.d.EventID,

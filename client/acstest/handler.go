@@ -366,12 +366,22 @@ func (s *Server) participant(rt route) answer {
 	if !ok {
 		return errorAnswer(http.StatusNotFound, "ParticipantNotFound", "participant %q is not in call connection %q", rawID, callID)
 	}
-	id, err := client.ParseRawID(rawID)
+	wp, err := wireParticipant(rawID, muted, rt.version)
 	if err != nil { // AddCall accepts only valid raw IDs
 		return errorAnswer(http.StatusInternalServerError, "InternalError", "the participant's raw ID is not valid")
 	}
+	return jsonAnswer(http.StatusOK, wp)
+}
+
+// wireParticipant is a participant as the service answers it in version:
+// its identifier in the version's form, never on hold.
+func wireParticipant(rawID string, muted bool, version string) (gen.CallParticipant, error) {
+	id, err := client.ParseRawID(rawID)
+	if err != nil {
+		return gen.CallParticipant{}, err
+	}
 	onHold := false
-	return jsonAnswer(http.StatusOK, gen.CallParticipant{Identifier: wireIdentifier(id, rt.version), IsMuted: &muted, IsOnHold: &onHold})
+	return gen.CallParticipant{Identifier: wireIdentifier(id, version), IsMuted: &muted, IsOnHold: &onHold}, nil
 }
 
 // paramAfter is the query parameter of the emulator's nextLinks: the join
@@ -408,12 +418,11 @@ func (s *Server) participantsPage(r *http.Request, rt route) answer {
 			more = true
 			break
 		}
-		id, err := client.ParseRawID(rawID)
+		wp, err := wireParticipant(rawID, c.participants[rawID], rt.version)
 		if err != nil { // AddCall accepts only valid raw IDs
 			return errorAnswer(http.StatusInternalServerError, "InternalError", "a participant's raw ID is not valid")
 		}
-		muted, onHold := c.participants[rawID], false
-		page.Value = append(page.Value, gen.CallParticipant{Identifier: wireIdentifier(id, rt.version), IsMuted: &muted, IsOnHold: &onHold})
+		page.Value = append(page.Value, wp)
 		last = c.joined[rawID]
 	}
 	if more {
