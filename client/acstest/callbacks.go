@@ -106,18 +106,25 @@ type callbacks struct {
 
 // signing is the emulator's RSA key for callback tokens, made on first use.
 type signing struct {
-	once sync.Once
-	key  *rsa.PrivateKey
-	kid  string
-	err  error
+	once   sync.Once
+	key    *rsa.PrivateKey
+	kid    string
+	signer jose.Signer // RS256 with key, kid in the header
+	err    error
 }
 
-func (g *signing) get() (*rsa.PrivateKey, string, error) {
+// get returns the key, its ID and a signer of tokens with it, made once.
+func (g *signing) get() (*rsa.PrivateKey, string, jose.Signer, error) {
 	g.once.Do(func() {
 		g.key, g.err = rsa.GenerateKey(rand.Reader, 2048)
+		if g.err != nil {
+			return
+		}
 		g.kid = uuid.NewString()
+		g.signer, g.err = jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: g.key},
+			(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", g.kid))
 	})
-	return g.key, g.kid, g.err
+	return g.key, g.kid, g.signer, g.err
 }
 
 // ResourceID returns the ID of the emulated Communication Services
@@ -242,7 +249,7 @@ func (cb *callbacks) enqueue(ev callbackEvent) {
 	ev.d.Seq = cb.seq
 	if cb.closed {
 		ev.d.Err = "not delivered: the server closed"
-		cb.recordLocked(ev.d)
+		cb.done.add(ev.d)
 		cb.mu.Unlock()
 		return
 	}
@@ -253,7 +260,7 @@ func (cb *callbacks) enqueue(ev callbackEvent) {
 		cb.pending = cb.pending[1:]
 		cb.pendingParts -= len(lost.parts)
 		lost.d.Err = "dropped: too many events were waiting"
-		cb.recordLocked(lost.d)
+		cb.done.add(lost.d)
 	}
 	cb.mu.Unlock()
 	select {
@@ -261,11 +268,6 @@ func (cb *callbacks) enqueue(ev callbackEvent) {
 	default:
 	}
 }
-
-// recordLocked adds a finished delivery to the log, bounded in count like
-// the request log and in the bytes of the bodies it keeps. cb.mu must be
-// held.
-func (cb *callbacks) recordLocked(d Delivery) { cb.done.add(d) }
 
 // close stops taking events: those waiting are recorded as not delivered,
 // and waiters are woken.
@@ -275,12 +277,11 @@ func (cb *callbacks) close() {
 	cb.closed = true
 	for _, ev := range cb.pending {
 		ev.d.Err = "not delivered: the server closed"
-		cb.recordLocked(ev.d)
+		cb.done.add(ev.d)
 	}
 	cb.pending, cb.pendingParts = nil, 0
 	cb.idle.Broadcast()
 	cb.mu.Unlock()
-	cb.transport.CloseIdleConnections()
 }
 
 // run posts queued events until the server closes.
@@ -308,7 +309,7 @@ func (s *Server) runCallbacks() {
 
 		cb.mu.Lock()
 		cb.inFlight = false
-		cb.recordLocked(d)
+		cb.done.add(d)
 		cb.mu.Unlock()
 		if cb.ctx.Err() != nil {
 			return
@@ -368,12 +369,7 @@ func (s *Server) post(ev callbackEvent) Delivery {
 // issuer the server's URL, audience its resource ID, valid for 5 minutes by
 // the server's clock.
 func (s *Server) callbackToken() (string, error) {
-	key, kid, err := s.signing.get()
-	if err != nil {
-		return "", err
-	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: key},
-		(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", kid))
+	_, _, signer, err := s.signing.get()
 	if err != nil {
 		return "", err
 	}
@@ -401,7 +397,7 @@ func (s *Server) keysAnswer(r *http.Request) (answer, bool) {
 			"id_token_signing_alg_values_supported": []string{"RS256"},
 		}), true
 	}
-	key, kid, err := s.signing.get()
+	key, kid, _, err := s.signing.get()
 	if err != nil {
 		return errorAnswer(http.StatusInternalServerError, "InternalError", "%s", fmt.Sprint(err)), true
 	}
