@@ -135,9 +135,12 @@ func parseEvent(raw json.RawMessage) (Event, error) {
 	if err := json.Unmarshal(raw, &ce); err != nil {
 		return Event{}, fmt.Errorf("not a CloudEvent object: %w", jsonProblem(err))
 	}
-	for name, v := range map[string]*string{"id": ce.ID, "source": ce.Source, "type": ce.Type, "specversion": ce.SpecVersion} {
-		if v == nil || *v == "" {
-			return Event{}, fmt.Errorf("it has no %s", name)
+	for _, f := range [...]struct {
+		name string
+		v    *string
+	}{{"id", ce.ID}, {"source", ce.Source}, {"type", ce.Type}, {"specversion", ce.SpecVersion}} {
+		if f.v == nil || *f.v == "" {
+			return Event{}, fmt.Errorf("it has no %s", f.name)
 		}
 	}
 	if *ce.SpecVersion != "1.0" {
@@ -164,7 +167,7 @@ func (e Event) ParticipantsUpdated() (ParticipantsUpdated, error) {
 	if e.Type != TypeParticipantsUpdated {
 		return ParticipantsUpdated{}, fmt.Errorf("callback: the event is of type %q, not %s", truncate(e.Type, 64), TypeParticipantsUpdated)
 	}
-	if len(bytes.TrimSpace(e.Data)) == 0 || bytes.Equal(bytes.TrimSpace(e.Data), []byte("null")) {
+	if d := bytes.TrimSpace(e.Data); len(d) == 0 || bytes.Equal(d, []byte("null")) {
 		return ParticipantsUpdated{}, errors.New("callback: the ParticipantsUpdated event has no data")
 	}
 	// The generated type reads the event's fields; the participants are
