@@ -32,7 +32,11 @@ func (p pipeline) Do(req *http.Request) (*http.Response, error) {
 		return nil, errors.New("acsmute: internal error: a request without an operation")
 	}
 	var body []byte
-	if req.Body != nil && req.Body != http.NoBody {
+	if b, ok := req.Body.(interface{ Bytes() []byte }); ok {
+		// The generated builder's body (a *bytes.Buffer, which net/http
+		// wraps in an io.NopCloser): its bytes, without a copy.
+		body = b.Bytes()
+	} else if req.Body != nil && req.Body != http.NoBody {
 		var err error
 		body, err = readAll(req.Body, req.ContentLength)
 		_ = req.Body.Close()
@@ -248,7 +252,7 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, body []byte, bo
 		// be in memory: it then writes the headers and the body in one
 		// write. With any other body type it flushes the headers first,
 		// and the request leaves in two TCP segments (Go issue 22088).
-		r.Body = requestBody(body)
+		r.Body, r.ContentLength = requestBody(body), int64(len(body))
 		r.GetBody = func() (io.ReadCloser, error) { return requestBody(body), nil }
 	}
 	resp, err := c.http.Do(r) // #nosec G704 -- the URL is the caller's endpoint, built by the generated client: sending there is the point

@@ -11,7 +11,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
@@ -80,8 +82,46 @@ type CallParticipant struct {
 	IsOnHold *bool `json:"isOnHold,omitempty"`
 }
 
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
+func (v *CallParticipant) appendJSON(b []byte) ([]byte, error) {
+	var err error
+	sep := byte('{')
+	if v.Identifier != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "identifier")
+		b = append(b, ':')
+		if b, err = v.Identifier.appendJSON(b); err != nil {
+			return b, err
+		}
+	}
+	if v.IsMuted != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "isMuted")
+		b = append(b, ':')
+		b = strconv.AppendBool(b, (*v.IsMuted))
+	}
+	if v.IsOnHold != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "isOnHold")
+		b = append(b, ':')
+		b = strconv.AppendBool(b, (*v.IsOnHold))
+	}
+	if sep == '{' {
+		b = append(b, '{')
+	}
+	return append(b, '}'), err
+}
+
 // CommunicationCloudEnvironmentModel The Microsoft cloud an identity lives in.
 type CommunicationCloudEnvironmentModel string
+
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
+func (v *CommunicationCloudEnvironmentModel) appendJSON(b []byte) ([]byte, error) {
+	return appendJSONString(b, string(*v)), nil
+}
 
 // CommunicationError What went wrong, as a machine-readable code and a human-readable message.
 type CommunicationError struct {
@@ -101,10 +141,38 @@ type CommunicationError struct {
 	Target *string `json:"target,omitempty"`
 }
 
+// appendJSON appends to b the JSON encoding of v, by json.Marshal.
+func (v *CommunicationError) appendJSON(b []byte) ([]byte, error) {
+	j, err := json.Marshal(v)
+	if err != nil {
+		return b, err
+	}
+	return append(b, j...), nil
+}
+
 // CommunicationErrorResponse Envelope of every error the service returns.
 type CommunicationErrorResponse struct {
 	// Error What went wrong, as a machine-readable code and a human-readable message.
 	Error CommunicationError `json:"error"`
+}
+
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
+func (v *CommunicationErrorResponse) appendJSON(b []byte) ([]byte, error) {
+	var err error
+	sep := byte('{')
+	{
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "error")
+		b = append(b, ':')
+		if b, err = v.Error.appendJSON(b); err != nil {
+			return b, err
+		}
+	}
+	if sep == '{' {
+		b = append(b, '{')
+	}
+	return append(b, '}'), err
 }
 
 // CommunicationIdentifierModel A participant. Besides kind and rawId, at most one of the nested identifier objects is present, and it matches kind.
@@ -131,13 +199,106 @@ type CommunicationIdentifierModel struct {
 	TeamsExtensionUser *TeamsExtensionUserIdentifierModel `json:"teamsExtensionUser,omitempty"`
 }
 
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
+func (v *CommunicationIdentifierModel) appendJSON(b []byte) ([]byte, error) {
+	var err error
+	sep := byte('{')
+	if v.CommunicationUser != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "communicationUser")
+		b = append(b, ':')
+		if b, err = v.CommunicationUser.appendJSON(b); err != nil {
+			return b, err
+		}
+	}
+	if v.Kind != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "kind")
+		b = append(b, ':')
+		if b, err = v.Kind.appendJSON(b); err != nil {
+			return b, err
+		}
+	}
+	if v.MicrosoftTeamsApp != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "microsoftTeamsApp")
+		b = append(b, ':')
+		if b, err = v.MicrosoftTeamsApp.appendJSON(b); err != nil {
+			return b, err
+		}
+	}
+	if v.MicrosoftTeamsUser != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "microsoftTeamsUser")
+		b = append(b, ':')
+		if b, err = v.MicrosoftTeamsUser.appendJSON(b); err != nil {
+			return b, err
+		}
+	}
+	if v.PhoneNumber != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "phoneNumber")
+		b = append(b, ':')
+		if b, err = v.PhoneNumber.appendJSON(b); err != nil {
+			return b, err
+		}
+	}
+	if v.RawId != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "rawId")
+		b = append(b, ':')
+		b = appendJSONString(b, (*v.RawId))
+	}
+	if v.TeamsExtensionUser != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "teamsExtensionUser")
+		b = append(b, ':')
+		if b, err = v.TeamsExtensionUser.appendJSON(b); err != nil {
+			return b, err
+		}
+	}
+	if sep == '{' {
+		b = append(b, '{')
+	}
+	return append(b, '}'), err
+}
+
 // CommunicationIdentifierModelKind Which of the identifier shapes a CommunicationIdentifierModel carries.
 type CommunicationIdentifierModelKind string
+
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
+func (v *CommunicationIdentifierModelKind) appendJSON(b []byte) ([]byte, error) {
+	return appendJSONString(b, string(*v)), nil
+}
 
 // CommunicationUserIdentifierModel A user identity created in a Communication Services resource.
 type CommunicationUserIdentifierModel struct {
 	// Id The user's full identifier, starting with "8:acs:" or a sibling prefix.
 	Id string `json:"id"`
+}
+
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
+func (v *CommunicationUserIdentifierModel) appendJSON(b []byte) ([]byte, error) {
+	var err error
+	sep := byte('{')
+	{
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "id")
+		b = append(b, ':')
+		b = appendJSONString(b, v.Id)
+	}
+	if sep == '{' {
+		b = append(b, '{')
+	}
+	return append(b, '}'), err
 }
 
 // GetParticipantsResponse One page of a call's participants.
@@ -149,6 +310,43 @@ type GetParticipantsResponse struct {
 	Value []CallParticipant `json:"value"`
 }
 
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
+func (v *GetParticipantsResponse) appendJSON(b []byte) ([]byte, error) {
+	var err error
+	sep := byte('{')
+	if v.NextLink != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "nextLink")
+		b = append(b, ':')
+		b = appendJSONString(b, (*v.NextLink))
+	}
+	{
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "value")
+		b = append(b, ':')
+		if s := v.Value; s == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i := range s {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				if b, err = s[i].appendJSON(b); err != nil {
+					return b, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if sep == '{' {
+		b = append(b, '{')
+	}
+	return append(b, '}'), err
+}
+
 // MicrosoftTeamsAppIdentifierModel A Microsoft Teams application, such as a bot.
 type MicrosoftTeamsAppIdentifierModel struct {
 	// AppId The application's ID.
@@ -156,6 +354,32 @@ type MicrosoftTeamsAppIdentifierModel struct {
 
 	// Cloud The Microsoft cloud an identity lives in.
 	Cloud *CommunicationCloudEnvironmentModel `json:"cloud,omitempty"`
+}
+
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
+func (v *MicrosoftTeamsAppIdentifierModel) appendJSON(b []byte) ([]byte, error) {
+	var err error
+	sep := byte('{')
+	{
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "appId")
+		b = append(b, ':')
+		b = appendJSONString(b, v.AppId)
+	}
+	if v.Cloud != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "cloud")
+		b = append(b, ':')
+		if b, err = v.Cloud.appendJSON(b); err != nil {
+			return b, err
+		}
+	}
+	if sep == '{' {
+		b = append(b, '{')
+	}
+	return append(b, '}'), err
 }
 
 // MicrosoftTeamsUserIdentifierModel A Microsoft Teams user.
@@ -170,6 +394,39 @@ type MicrosoftTeamsUserIdentifierModel struct {
 	UserId string `json:"userId"`
 }
 
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
+func (v *MicrosoftTeamsUserIdentifierModel) appendJSON(b []byte) ([]byte, error) {
+	var err error
+	sep := byte('{')
+	if v.Cloud != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "cloud")
+		b = append(b, ':')
+		if b, err = v.Cloud.appendJSON(b); err != nil {
+			return b, err
+		}
+	}
+	if v.IsAnonymous != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "isAnonymous")
+		b = append(b, ':')
+		b = strconv.AppendBool(b, (*v.IsAnonymous))
+	}
+	{
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "userId")
+		b = append(b, ':')
+		b = appendJSONString(b, v.UserId)
+	}
+	if sep == '{' {
+		b = append(b, '{')
+	}
+	return append(b, '}'), err
+}
+
 // MuteParticipantsRequest Body of a mute request.
 type MuteParticipantsRequest struct {
 	// OperationContext Free text from the caller, echoed in the result and in the events that follow, to tie them to this request.
@@ -179,10 +436,64 @@ type MuteParticipantsRequest struct {
 	TargetParticipants []CommunicationIdentifierModel `json:"targetParticipants"`
 }
 
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
+func (v *MuteParticipantsRequest) appendJSON(b []byte) ([]byte, error) {
+	var err error
+	sep := byte('{')
+	if v.OperationContext != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "operationContext")
+		b = append(b, ':')
+		b = appendJSONString(b, (*v.OperationContext))
+	}
+	{
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "targetParticipants")
+		b = append(b, ':')
+		if s := v.TargetParticipants; s == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i := range s {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				if b, err = s[i].appendJSON(b); err != nil {
+					return b, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if sep == '{' {
+		b = append(b, '{')
+	}
+	return append(b, '}'), err
+}
+
 // MuteParticipantsResult Body of a successful mute.
 type MuteParticipantsResult struct {
 	// OperationContext The operationContext that the request carried.
 	OperationContext *string `json:"operationContext,omitempty"`
+}
+
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
+func (v *MuteParticipantsResult) appendJSON(b []byte) ([]byte, error) {
+	var err error
+	sep := byte('{')
+	if v.OperationContext != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "operationContext")
+		b = append(b, ':')
+		b = appendJSONString(b, (*v.OperationContext))
+	}
+	if sep == '{' {
+		b = append(b, '{')
+	}
+	return append(b, '}'), err
 }
 
 // ParticipantsUpdated The data of a Microsoft.Communication.ParticipantsUpdated event, which the service posts to the call's callback URL (in a CloudEvent) whenever the call's participants or their state change: every participant, with isMuted.
@@ -206,6 +517,73 @@ type ParticipantsUpdated struct {
 	ServerCallId *string `json:"serverCallId,omitempty"`
 }
 
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
+func (v *ParticipantsUpdated) appendJSON(b []byte) ([]byte, error) {
+	var err error
+	sep := byte('{')
+	if v.CallConnectionId != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "callConnectionId")
+		b = append(b, ':')
+		b = appendJSONString(b, (*v.CallConnectionId))
+	}
+	if v.CorrelationId != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "correlationId")
+		b = append(b, ':')
+		b = appendJSONString(b, (*v.CorrelationId))
+	}
+	if v.Participants != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "participants")
+		b = append(b, ':')
+		if s := (*v.Participants); s == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i := range s {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				if b, err = s[i].appendJSON(b); err != nil {
+					return b, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.ResultInformation != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "resultInformation")
+		b = append(b, ':')
+		if b, err = v.ResultInformation.appendJSON(b); err != nil {
+			return b, err
+		}
+	}
+	if v.SequenceNumber != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "sequenceNumber")
+		b = append(b, ':')
+		b = strconv.AppendInt(b, int64((*v.SequenceNumber)), 10)
+	}
+	if v.ServerCallId != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "serverCallId")
+		b = append(b, ':')
+		b = appendJSONString(b, (*v.ServerCallId))
+	}
+	if sep == '{' {
+		b = append(b, '{')
+	}
+	return append(b, '}'), err
+}
+
 // PhoneNumberIdentifierModel A telephone participant.
 type PhoneNumberIdentifierModel struct {
 	// AssertedId Tells apart several connections of the same number to one call; the part of the raw ID after the last "_".
@@ -216,6 +594,37 @@ type PhoneNumberIdentifierModel struct {
 
 	// Value The number, usually in E.164 form such as "+15551234567"; "anonymous" for a withheld number; followed by "_" and the asserted ID when the same number is in the call more than once.
 	Value string `json:"value"`
+}
+
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
+func (v *PhoneNumberIdentifierModel) appendJSON(b []byte) ([]byte, error) {
+	var err error
+	sep := byte('{')
+	if v.AssertedId != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "assertedId")
+		b = append(b, ':')
+		b = appendJSONString(b, (*v.AssertedId))
+	}
+	if v.IsAnonymous != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "isAnonymous")
+		b = append(b, ':')
+		b = strconv.AppendBool(b, (*v.IsAnonymous))
+	}
+	{
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "value")
+		b = append(b, ':')
+		b = appendJSONString(b, v.Value)
+	}
+	if sep == '{' {
+		b = append(b, '{')
+	}
+	return append(b, '}'), err
 }
 
 // ResultInformation The result an event reports, for troubleshooting.
@@ -236,6 +645,55 @@ type ResultInformation struct {
 	SubCode *int32 `json:"subCode,omitempty"`
 }
 
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
+func (v *ResultInformation) appendJSON(b []byte) ([]byte, error) {
+	var err error
+	sep := byte('{')
+	if v.Code != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "code")
+		b = append(b, ':')
+		b = strconv.AppendInt(b, int64((*v.Code)), 10)
+	}
+	if v.Message != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "message")
+		b = append(b, ':')
+		b = appendJSONString(b, (*v.Message))
+	}
+	if v.Q850Details != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "q850Details")
+		b = append(b, ':')
+		if b, err = v.Q850Details.appendJSON(b); err != nil {
+			return b, err
+		}
+	}
+	if v.SipDetails != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "sipDetails")
+		b = append(b, ':')
+		if b, err = v.SipDetails.appendJSON(b); err != nil {
+			return b, err
+		}
+	}
+	if v.SubCode != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "subCode")
+		b = append(b, ':')
+		b = strconv.AppendInt(b, int64((*v.SubCode)), 10)
+	}
+	if sep == '{' {
+		b = append(b, '{')
+	}
+	return append(b, '}'), err
+}
+
 // SipDiagnosticInfo A diagnostic code and message from the telephony (SIP) side of the call.
 type SipDiagnosticInfo struct {
 	// Code The diagnostic code.
@@ -243,6 +701,30 @@ type SipDiagnosticInfo struct {
 
 	// Message What the code means.
 	Message *string `json:"message,omitempty"`
+}
+
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
+func (v *SipDiagnosticInfo) appendJSON(b []byte) ([]byte, error) {
+	var err error
+	sep := byte('{')
+	if v.Code != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "code")
+		b = append(b, ':')
+		b = strconv.AppendInt(b, int64((*v.Code)), 10)
+	}
+	if v.Message != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "message")
+		b = append(b, ':')
+		b = appendJSONString(b, (*v.Message))
+	}
+	if sep == '{' {
+		b = append(b, '{')
+	}
+	return append(b, '}'), err
 }
 
 // TeamsExtensionUserIdentifierModel A Microsoft Teams Phone user reached through a Communication Services resource that extends their Teams Phone setup.
@@ -258,6 +740,46 @@ type TeamsExtensionUserIdentifierModel struct {
 
 	// UserId The user's Entra ID object ID.
 	UserId string `json:"userId"`
+}
+
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
+func (v *TeamsExtensionUserIdentifierModel) appendJSON(b []byte) ([]byte, error) {
+	var err error
+	sep := byte('{')
+	if v.Cloud != nil {
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "cloud")
+		b = append(b, ':')
+		if b, err = v.Cloud.appendJSON(b); err != nil {
+			return b, err
+		}
+	}
+	{
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "resourceId")
+		b = append(b, ':')
+		b = appendJSONString(b, v.ResourceId)
+	}
+	{
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "tenantId")
+		b = append(b, ':')
+		b = appendJSONString(b, v.TenantId)
+	}
+	{
+		b = append(b, sep)
+		sep = ','
+		b = appendJSONString(b, "userId")
+		b = append(b, ':')
+		b = appendJSONString(b, v.UserId)
+	}
+	if sep == '{' {
+		b = append(b, '{')
+	}
+	return append(b, '}'), err
 }
 
 // CallConnectionGetParticipantsParams defines parameters for CallConnectionGetParticipants.
@@ -286,6 +808,123 @@ type CallConnectionMuteParams struct {
 
 // CallConnectionMuteJSONRequestBody defines body for CallConnectionMute for application/json ContentType.
 type CallConnectionMuteJSONRequestBody = MuteParticipantsRequest
+
+// The canonical forms of the operations' header parameter names, for the
+// request builders' fast path (http.Header.Set would work them out on every
+// call).
+var (
+	headerCallConnectionMute0 = http.CanonicalHeaderKey("Repeatability-Request-ID")
+	headerCallConnectionMute1 = http.CanonicalHeaderKey("Repeatability-First-Sent")
+)
+
+// writePath writes format to sb without its leading "/", with each %s
+// replaced by the next of args and each %% by %: what fmt.Sprintf would
+// give for the path formats of the request builders, without reflection.
+func writePath(sb *strings.Builder, format string, args ...string) {
+	format = format[1:]
+	for {
+		i := strings.IndexByte(format, '%')
+		if i < 0 || i+1 == len(format) {
+			sb.WriteString(format)
+			return
+		}
+		sb.WriteString(format[:i])
+		switch format[i+1] {
+		case 's':
+			if len(args) > 0 {
+				sb.WriteString(args[0])
+				args = args[1:]
+			}
+		default:
+			sb.WriteByte(format[i+1])
+		}
+		format = format[i+2:]
+	}
+}
+
+// marshalJSON returns what json.Marshal returns for *v: by its appendJSON
+// method (typedef.tmpl), without reflection, when it has one.
+func marshalJSON(v any) ([]byte, error) {
+	if a, ok := v.(interface{ appendJSON([]byte) ([]byte, error) }); ok {
+		return a.appendJSON(make([]byte, 0, 512))
+	}
+	return json.Marshal(v)
+}
+
+// appendJSONString appends s to b as a JSON string, escaped as json.Marshal
+// escapes it: quotation mark, reverse solidus and control characters; <, >
+// and & (HTML escaping); U+2028 and U+2029; and each byte of invalid UTF-8
+// as U+FFFD.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// memoryBody is a request body in memory whose bytes a sender (acsmute's
+// pipeline) can take with Bytes instead of reading and copying them.
+type memoryBody struct {
+	bytes.Reader
+	b []byte
+}
+
+func newMemoryBody(b []byte) *memoryBody {
+	r := &memoryBody{b: b}
+	r.Reset(b)
+	return r
+}
+
+// Bytes returns the whole body, however much of it was read.
+func (r *memoryBody) Bytes() []byte { return r.b }
+
+// Close does nothing.
+func (r *memoryBody) Close() error { return nil }
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -400,11 +1039,10 @@ type ClientInterface interface {
 //
 // Corresponds with GET /calling/callConnections/{callConnectionId}/participants (the `CallConnectionGetParticipants` operationId).
 func (c *Client) CallConnectionGetParticipants(ctx context.Context, callConnectionId string, params *CallConnectionGetParticipantsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCallConnectionGetParticipantsRequest(c.Server, callConnectionId, params)
+	req, err := newCallConnectionGetParticipantsRequest(ctx, c.Server, callConnectionId, params)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
 	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
 		return nil, err
 	}
@@ -417,11 +1055,10 @@ func (c *Client) CallConnectionGetParticipants(ctx context.Context, callConnecti
 //
 // Corresponds with GET /calling/callConnections/{callConnectionId}/participants/{participantRawId} (the `CallConnectionGetParticipant` operationId).
 func (c *Client) CallConnectionGetParticipant(ctx context.Context, callConnectionId string, participantRawId string, params *CallConnectionGetParticipantParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCallConnectionGetParticipantRequest(c.Server, callConnectionId, participantRawId, params)
+	req, err := newCallConnectionGetParticipantRequest(ctx, c.Server, callConnectionId, participantRawId, params)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
 	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
 		return nil, err
 	}
@@ -436,11 +1073,10 @@ func (c *Client) CallConnectionGetParticipant(ctx context.Context, callConnectio
 //
 // Corresponds with POST /calling/callConnections/{callConnectionId}/participants:mute (the `CallConnectionMute` operationId).
 func (c *Client) CallConnectionMuteWithBody(ctx context.Context, callConnectionId string, params *CallConnectionMuteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCallConnectionMuteRequestWithBody(c.Server, callConnectionId, params, contentType, body)
+	req, err := newCallConnectionMuteRequestWithBody(ctx, c.Server, callConnectionId, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
 	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
 		return nil, err
 	}
@@ -455,11 +1091,10 @@ func (c *Client) CallConnectionMuteWithBody(ctx context.Context, callConnectionI
 //
 // Corresponds with POST /calling/callConnections/{callConnectionId}/participants:mute (the `CallConnectionMute` operationId).
 func (c *Client) CallConnectionMute(ctx context.Context, callConnectionId string, params *CallConnectionMuteParams, body CallConnectionMuteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCallConnectionMuteRequest(c.Server, callConnectionId, params, body)
+	req, err := newCallConnectionMuteRequest(ctx, c.Server, callConnectionId, params, body)
 	if err != nil {
 		return nil, err
 	}
-	req = req.WithContext(ctx)
 	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
 		return nil, err
 	}
@@ -468,6 +1103,10 @@ func (c *Client) CallConnectionMute(ctx context.Context, callConnectionId string
 
 // NewCallConnectionGetParticipantsRequest constructs an http.Request for the CallConnectionGetParticipants method
 func NewCallConnectionGetParticipantsRequest(server string, callConnectionId string, params *CallConnectionGetParticipantsParams) (*http.Request, error) {
+	return newCallConnectionGetParticipantsRequest(context.Background(), server, callConnectionId, params)
+}
+
+func newCallConnectionGetParticipantsRequest(ctx context.Context, server string, callConnectionId string, params *CallConnectionGetParticipantsParams) (*http.Request, error) {
 	var err error
 
 	// The fast path: the same URL as oapi-codegen's builder, parsed once.
@@ -475,7 +1114,7 @@ func NewCallConnectionGetParticipantsRequest(server string, callConnectionId str
 		var sb strings.Builder
 		sb.Grow(len(server) + 256)
 		sb.WriteString(server)
-		sb.WriteString(fmt.Sprintf("/calling/callConnections/%s/participants", url.PathEscape(callConnectionId))[1:])
+		writePath(&sb, "/calling/callConnections/%s/participants", url.PathEscape(callConnectionId))
 
 		if params != nil {
 			sep := byte('?')
@@ -487,7 +1126,7 @@ func NewCallConnectionGetParticipantsRequest(server string, callConnectionId str
 
 		}
 
-		req, err := http.NewRequest(http.MethodGet, sb.String(), nil)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, sb.String(), nil)
 		if err != nil {
 			return nil, err
 		}
@@ -540,7 +1179,7 @@ func NewCallConnectionGetParticipantsRequest(server string, callConnectionId str
 		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -550,6 +1189,10 @@ func NewCallConnectionGetParticipantsRequest(server string, callConnectionId str
 
 // NewCallConnectionGetParticipantRequest constructs an http.Request for the CallConnectionGetParticipant method
 func NewCallConnectionGetParticipantRequest(server string, callConnectionId string, participantRawId string, params *CallConnectionGetParticipantParams) (*http.Request, error) {
+	return newCallConnectionGetParticipantRequest(context.Background(), server, callConnectionId, participantRawId, params)
+}
+
+func newCallConnectionGetParticipantRequest(ctx context.Context, server string, callConnectionId string, participantRawId string, params *CallConnectionGetParticipantParams) (*http.Request, error) {
 	var err error
 
 	// The fast path: the same URL as oapi-codegen's builder, parsed once.
@@ -557,7 +1200,7 @@ func NewCallConnectionGetParticipantRequest(server string, callConnectionId stri
 		var sb strings.Builder
 		sb.Grow(len(server) + 256)
 		sb.WriteString(server)
-		sb.WriteString(fmt.Sprintf("/calling/callConnections/%s/participants/%s", url.PathEscape(callConnectionId), url.PathEscape(participantRawId))[1:])
+		writePath(&sb, "/calling/callConnections/%s/participants/%s", url.PathEscape(callConnectionId), url.PathEscape(participantRawId))
 
 		if params != nil {
 			sep := byte('?')
@@ -569,7 +1212,7 @@ func NewCallConnectionGetParticipantRequest(server string, callConnectionId stri
 
 		}
 
-		req, err := http.NewRequest(http.MethodGet, sb.String(), nil)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, sb.String(), nil)
 		if err != nil {
 			return nil, err
 		}
@@ -629,7 +1272,7 @@ func NewCallConnectionGetParticipantRequest(server string, callConnectionId stri
 		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -639,17 +1282,29 @@ func NewCallConnectionGetParticipantRequest(server string, callConnectionId stri
 
 // NewCallConnectionMuteRequest calls the generic CallConnectionMute builder with application/json body
 func NewCallConnectionMuteRequest(server string, callConnectionId string, params *CallConnectionMuteParams, body CallConnectionMuteJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
+	return newCallConnectionMuteRequest(context.Background(), server, callConnectionId, params, body)
+}
+
+func newCallConnectionMuteRequest(ctx context.Context, server string, callConnectionId string, params *CallConnectionMuteParams, body CallConnectionMuteJSONRequestBody) (*http.Request, error) {
+	buf, err := marshalJSON(&body)
 	if err != nil {
 		return nil, err
 	}
-	bodyReader = bytes.NewReader(buf)
-	return NewCallConnectionMuteRequestWithBody(server, callConnectionId, params, "application/json", bodyReader)
+	req, err := newCallConnectionMuteRequestWithBody(ctx, server, callConnectionId, params, "application/json", newMemoryBody(buf))
+	if err != nil {
+		return nil, err
+	}
+	req.ContentLength = int64(len(buf))
+	req.GetBody = func() (io.ReadCloser, error) { return newMemoryBody(buf), nil }
+	return req, nil
 }
 
 // NewCallConnectionMuteRequestWithBody constructs an http.Request for the CallConnectionMute method, with any body, and a specified content type
 func NewCallConnectionMuteRequestWithBody(server string, callConnectionId string, params *CallConnectionMuteParams, contentType string, body io.Reader) (*http.Request, error) {
+	return newCallConnectionMuteRequestWithBody(context.Background(), server, callConnectionId, params, contentType, body)
+}
+
+func newCallConnectionMuteRequestWithBody(ctx context.Context, server string, callConnectionId string, params *CallConnectionMuteParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	// The fast path: the same URL as oapi-codegen's builder, parsed once.
@@ -657,7 +1312,7 @@ func NewCallConnectionMuteRequestWithBody(server string, callConnectionId string
 		var sb strings.Builder
 		sb.Grow(len(server) + 256)
 		sb.WriteString(server)
-		sb.WriteString(fmt.Sprintf("/calling/callConnections/%s/participants:mute", url.PathEscape(callConnectionId))[1:])
+		writePath(&sb, "/calling/callConnections/%s/participants:mute", url.PathEscape(callConnectionId))
 
 		if params != nil {
 			sep := byte('?')
@@ -669,7 +1324,7 @@ func NewCallConnectionMuteRequestWithBody(server string, callConnectionId string
 
 		}
 
-		req, err := http.NewRequest(http.MethodPost, sb.String(), body)
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, sb.String(), body)
 		if err != nil {
 			return nil, err
 		}
@@ -679,13 +1334,13 @@ func NewCallConnectionMuteRequestWithBody(server string, callConnectionId string
 
 			if params.RepeatabilityRequestID != nil {
 
-				req.Header.Set("Repeatability-Request-ID", params.RepeatabilityRequestID.String())
+				req.Header[headerCallConnectionMute0] = []string{params.RepeatabilityRequestID.String()}
 
 			}
 
 			if params.RepeatabilityFirstSent != nil {
 
-				req.Header.Set("Repeatability-First-Sent", *params.RepeatabilityFirstSent)
+				req.Header[headerCallConnectionMute1] = []string{*params.RepeatabilityFirstSent}
 
 			}
 
@@ -739,7 +1394,7 @@ func NewCallConnectionMuteRequestWithBody(server string, callConnectionId string
 		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
