@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"math/rand/v2"
+	"net/http"
 	"reflect"
 	"strings"
 	"testing"
@@ -183,4 +184,87 @@ func FuzzGeneratedBodyEncoding(f *testing.F) {
 			t.Fatalf("the builder wrote\n%s\njson.Marshal writes\n%s", got, want)
 		}
 	})
+}
+
+// parsedMute is what the generated parser makes of a 200 with body.
+func parsedMute(t testing.TB, body []byte) (*gen.MuteParticipantsResult, error) {
+	t.Helper()
+	res, err := gen.ParseCallConnectionMuteResponse(&http.Response{
+		StatusCode: http.StatusOK,
+		Header:     http.Header{"Content-Type": {"application/json"}},
+		Body:       io.NopCloser(bytes.NewReader(body)),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res.JSON200, nil
+}
+
+// checkParsedLikeUnmarshal fails unless the parser reads body as
+// json.Unmarshal does: the same value, or an error from both.
+func checkParsedLikeUnmarshal(t *testing.T, body []byte) {
+	t.Helper()
+	got, err := parsedMute(t, body)
+	var want gen.MuteParticipantsResult
+	wantErr := json.Unmarshal(body, &want)
+	switch {
+	case (err != nil) != (wantErr != nil):
+		t.Fatalf("%q: the parser's error is %v, json.Unmarshal's %v", body, err, wantErr)
+	case err == nil && !reflect.DeepEqual(*got, want):
+		g, _ := json.Marshal(got)
+		w, _ := json.Marshal(want)
+		t.Fatalf("%q: the parser read %s, json.Unmarshal %s", body, g, w)
+	}
+}
+
+var resultBodies = []string{
+	`{"operationContext":"bench"}`, " \t\r\n{ \"operationContext\" : \"a b\" } \n", `{}`, `{ }`, "",
+	`{"operationContext":null}`, `{"OperationContext":"x"}`, `{"operationcontext":"x"}`, `{"operationContext":"a\"b"}`,
+	`{"operationContext":"a\u00e9"}`, "{\"operationContext\":\"\xff\"}", "{\"operationContext\":\"a\tb\"}",
+	`{"operationContext":"a","operationContext":"b"}`, `{"operationContext":"a","OPERATIONCONTEXT":"b"}`,
+	`{"operationContext":"a"}x`, `{"operationContext":"a",}`, `{"operationContext":true}`, `{"operationContext":1}`,
+	`{"other":"x","operationContext":"y"}`, `{"operationContext":"x","other":{"a":[1,2]}}`, `[]`, `"x"`, `{"operationContext":"a"`,
+	`{"operationContext" "a"}`, `{"operationContext":"é 🎙️"}`, `{"operationContext":truex}`, `{,}`, `{"a":true,"b":false}`,
+}
+
+func TestGeneratedResultDecodingIsJSONUnmarshal(t *testing.T) {
+	for _, body := range resultBodies {
+		checkParsedLikeUnmarshal(t, []byte(body))
+	}
+}
+
+func FuzzGeneratedResultDecoding(f *testing.F) {
+	for _, body := range resultBodies {
+		f.Add([]byte(body))
+	}
+	f.Fuzz(checkParsedLikeUnmarshal)
+}
+
+// heldBody is a response body that holds its bytes, as the pipeline's do.
+type heldBody struct{ b []byte }
+
+func (h heldBody) Read([]byte) (int, error) { return 0, io.EOF }
+func (h heldBody) Close() error             { return nil }
+func (h heldBody) Bytes() []byte            { return h.b }
+
+// TestGeneratedResultDecodingSkipsUnmarshal holds the parser of a plain
+// result to what its generated decoder allocates: the parser's response,
+// the result, and the string with its pointer. json.Unmarshal alone takes
+// more.
+func TestGeneratedResultDecodingSkipsUnmarshal(t *testing.T) {
+	body := []byte(`{"operationContext":"bench"}`)
+	resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: heldBody{body}}
+	allocs := testing.AllocsPerRun(100, func() {
+		res, err := gen.ParseCallConnectionMuteResponse(resp)
+		if err != nil || *res.JSON200.OperationContext != "bench" {
+			t.Fatal(res, err)
+		}
+	})
+	unmarshal := testing.AllocsPerRun(100, func() {
+		var v gen.MuteParticipantsResult
+		_ = json.Unmarshal(body, &v)
+	})
+	if allocs > 4 {
+		t.Errorf("the parser makes %v allocations, want 4 (json.Unmarshal alone makes %v)", allocs, unmarshal)
+	}
 }

@@ -284,6 +284,25 @@ type CommunicationUserIdentifierModel struct {
 	Id string `json:"id"`
 }
 
+// decodeJSON sets v from data as json.Unmarshal would, and reports whether
+// it could: data must be an object of plain strings and booleans
+// (decodeFlatJSON) whose keys are v's properties, exactly.
+func (v *CommunicationUserIdentifierModel) decodeJSON(data []byte) bool {
+	return decodeFlatJSON(data, func(key, value []byte, isString bool) bool {
+		switch string(key) {
+		case "id":
+			if !isString {
+				return false
+			}
+			s := string(value)
+			v.Id = s
+		default:
+			return false
+		}
+		return true
+	})
+}
+
 // appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
 func (v *CommunicationUserIdentifierModel) appendJSON(b []byte) ([]byte, error) {
 	var err error
@@ -479,6 +498,25 @@ type MuteParticipantsResult struct {
 	OperationContext *string `json:"operationContext,omitempty"`
 }
 
+// decodeJSON sets v from data as json.Unmarshal would, and reports whether
+// it could: data must be an object of plain strings and booleans
+// (decodeFlatJSON) whose keys are v's properties, exactly.
+func (v *MuteParticipantsResult) decodeJSON(data []byte) bool {
+	return decodeFlatJSON(data, func(key, value []byte, isString bool) bool {
+		switch string(key) {
+		case "operationContext":
+			if !isString {
+				return false
+			}
+			s := string(value)
+			v.OperationContext = &s
+		default:
+			return false
+		}
+		return true
+	})
+}
+
 // appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
 func (v *MuteParticipantsResult) appendJSON(b []byte) ([]byte, error) {
 	var err error
@@ -594,6 +632,37 @@ type PhoneNumberIdentifierModel struct {
 
 	// Value The number, usually in E.164 form such as "+15551234567"; "anonymous" for a withheld number; followed by "_" and the asserted ID when the same number is in the call more than once.
 	Value string `json:"value"`
+}
+
+// decodeJSON sets v from data as json.Unmarshal would, and reports whether
+// it could: data must be an object of plain strings and booleans
+// (decodeFlatJSON) whose keys are v's properties, exactly.
+func (v *PhoneNumberIdentifierModel) decodeJSON(data []byte) bool {
+	return decodeFlatJSON(data, func(key, value []byte, isString bool) bool {
+		switch string(key) {
+		case "assertedId":
+			if !isString {
+				return false
+			}
+			s := string(value)
+			v.AssertedId = &s
+		case "isAnonymous":
+			if isString {
+				return false
+			}
+			b := value[0] == 't'
+			v.IsAnonymous = &b
+		case "value":
+			if !isString {
+				return false
+			}
+			s := string(value)
+			v.Value = s
+		default:
+			return false
+		}
+		return true
+	})
 }
 
 // appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
@@ -851,6 +920,14 @@ func marshalJSON(v any) ([]byte, error) {
 	return json.Marshal(v)
 }
 
+// jsonSafe tells the ASCII bytes that appendJSONString writes as they are.
+var jsonSafe = func() (safe [utf8.RuneSelf]bool) {
+	for c := range safe {
+		safe[c] = c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return safe
+}()
+
 // appendJSONString appends s to b as a JSON string, escaped as json.Marshal
 // escapes it: quotation mark, reverse solidus and control characters; <, >
 // and & (HTML escaping); U+2028 and U+2029; and each byte of invalid UTF-8
@@ -861,7 +938,7 @@ func appendJSONString(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if jsonSafe[c] {
 				i++
 				continue
 			}
@@ -1444,6 +1521,105 @@ func (c *Client) applyEditors(ctx context.Context, req *http.Request, additional
 	return nil
 }
 
+// decodeJSON returns a new T set from data by T's decodeJSON method and
+// true, or false when T has none or it cannot read data.
+func decodeJSON[T any](data []byte) (*T, bool) {
+	if _, ok := any((*T)(nil)).(interface{ decodeJSON([]byte) bool }); !ok {
+		return nil, false
+	}
+	dest := new(T)
+	if !any(dest).(interface{ decodeJSON([]byte) bool }).decodeJSON(data) {
+		return nil, false
+	}
+	return dest, true
+}
+
+// decodeFlatJSON reads data as a JSON object whose member values are all
+// strings without escapes or control characters, in valid UTF-8, or the
+// literals true and false, and calls set with each member's key and value
+// (a string without its quotes, with isString; or the literal), in order.
+// It reports whether data is wholly that and set accepted every member;
+// anything else is for json.Unmarshal to read, or refuse.
+func decodeFlatJSON(data []byte, set func(key, value []byte, isString bool) bool) bool {
+	i := skipJSONSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return false
+	}
+	i = skipJSONSpace(data, i+1)
+	if i < len(data) && data[i] == '}' {
+		return skipJSONSpace(data, i+1) == len(data)
+	}
+	for {
+		key, j, ok := plainJSONString(data, i)
+		if !ok {
+			return false
+		}
+		i = skipJSONSpace(data, j)
+		if i >= len(data) || data[i] != ':' {
+			return false
+		}
+		i = skipJSONSpace(data, i+1)
+		var value []byte
+		isString := false
+		switch rest := data[i:]; {
+		case len(rest) > 0 && rest[0] == '"':
+			if value, i, ok = plainJSONString(data, i); !ok {
+				return false
+			}
+			isString = true
+		case bytes.HasPrefix(rest, []byte("true")):
+			value, i = rest[:4], i+4
+		case bytes.HasPrefix(rest, []byte("false")):
+			value, i = rest[:5], i+5
+		default:
+			return false
+		}
+		if !set(key, value, isString) {
+			return false
+		}
+		i = skipJSONSpace(data, i)
+		if i >= len(data) {
+			return false
+		}
+		switch data[i] {
+		case ',':
+			i = skipJSONSpace(data, i+1)
+		case '}':
+			return skipJSONSpace(data, i+1) == len(data)
+		default:
+			return false
+		}
+	}
+}
+
+// skipJSONSpace returns the index of the first byte of data from i on that
+// is not JSON white space.
+func skipJSONSpace(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// plainJSONString reads the JSON string at data[i] if it has no escapes and
+// no control characters and is valid UTF-8: its contents, and the index
+// after its closing quote.
+func plainJSONString(data []byte, i int) ([]byte, int, bool) {
+	if i >= len(data) || data[i] != '"' {
+		return nil, i, false
+	}
+	for j := i + 1; j < len(data); j++ {
+		switch c := data[j]; {
+		case c == '"':
+			s := data[i+1 : j]
+			return s, j + 1, utf8.Valid(s)
+		case c < 0x20 || c == '\\':
+			return nil, i, false
+		}
+	}
+	return nil, i, false
+}
+
 // ClientWithResponses builds on ClientInterface to offer response payloads
 type ClientWithResponses struct {
 	ClientInterface
@@ -1736,20 +1912,31 @@ func ParseCallConnectionGetParticipantsResponse(rsp *http.Response) (*CallConnec
 		HTTPResponse: rsp,
 	}
 
-	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest GetParticipantsResponse
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
+	decoded := false
+	// The case of the switch below, read by decodeJSON when it can.
+	if strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200 {
+		if dest, ok := decodeJSON[GetParticipantsResponse](bodyBytes); ok {
+			response.JSON200 = dest
+			decoded = true
 		}
-		response.JSON200 = &dest
+	}
+	if !decoded {
+		switch {
+		case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+			var dest GetParticipantsResponse
+			if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+				return nil, err
+			}
+			response.JSON200 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest CommunicationErrorResponse
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
+		case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+			var dest CommunicationErrorResponse
+			if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+				return nil, err
+			}
+			response.JSONDefault = &dest
+
 		}
-		response.JSONDefault = &dest
 
 	}
 
@@ -1777,20 +1964,31 @@ func ParseCallConnectionGetParticipantResponse(rsp *http.Response) (*CallConnect
 		HTTPResponse: rsp,
 	}
 
-	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest CallParticipant
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
+	decoded := false
+	// The case of the switch below, read by decodeJSON when it can.
+	if strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200 {
+		if dest, ok := decodeJSON[CallParticipant](bodyBytes); ok {
+			response.JSON200 = dest
+			decoded = true
 		}
-		response.JSON200 = &dest
+	}
+	if !decoded {
+		switch {
+		case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+			var dest CallParticipant
+			if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+				return nil, err
+			}
+			response.JSON200 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest CommunicationErrorResponse
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
+		case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+			var dest CommunicationErrorResponse
+			if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+				return nil, err
+			}
+			response.JSONDefault = &dest
+
 		}
-		response.JSONDefault = &dest
 
 	}
 
@@ -1818,20 +2016,31 @@ func ParseCallConnectionMuteResponse(rsp *http.Response) (*CallConnectionMuteRes
 		HTTPResponse: rsp,
 	}
 
-	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest MuteParticipantsResult
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
+	decoded := false
+	// The case of the switch below, read by decodeJSON when it can.
+	if strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200 {
+		if dest, ok := decodeJSON[MuteParticipantsResult](bodyBytes); ok {
+			response.JSON200 = dest
+			decoded = true
 		}
-		response.JSON200 = &dest
+	}
+	if !decoded {
+		switch {
+		case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+			var dest MuteParticipantsResult
+			if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+				return nil, err
+			}
+			response.JSON200 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest CommunicationErrorResponse
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
+		case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+			var dest CommunicationErrorResponse
+			if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+				return nil, err
+			}
+			response.JSONDefault = &dest
+
 		}
-		response.JSONDefault = &dest
 
 	}
 
