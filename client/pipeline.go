@@ -87,7 +87,7 @@ func (c *Client) run(req *http.Request, body []byte, op *operation) (*http.Respo
 			c.logAttempt(ctx, op, res, 0)
 			// Media types are case-insensitive; the generated parser's
 			// test is not.
-			if ct := res.resp.Header.Get(wire.HeaderContentType); ct != "" {
+			if ct := res.resp.Header.Get(wire.HeaderContentType); strings.ToLower(ct) != ct {
 				res.resp.Header.Set(wire.HeaderContentType, strings.ToLower(ct))
 			}
 			if len(bytes.TrimSpace(res.body)) == 0 {

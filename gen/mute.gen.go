@@ -82,6 +82,13 @@ type CallParticipant struct {
 	IsOnHold *bool `json:"isOnHold,omitempty"`
 }
 
+// The JSON keys of CallParticipant's properties, each with its colon.
+var (
+	jsonKeyCallParticipant0 = string(appendJSONString(nil, "identifier")) + ":"
+	jsonKeyCallParticipant1 = string(appendJSONString(nil, "isMuted")) + ":"
+	jsonKeyCallParticipant2 = string(appendJSONString(nil, "isOnHold")) + ":"
+)
+
 // appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
 func (v *CallParticipant) appendJSON(b []byte) ([]byte, error) {
 	var err error
@@ -89,8 +96,7 @@ func (v *CallParticipant) appendJSON(b []byte) ([]byte, error) {
 	if v.Identifier != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "identifier")
-		b = append(b, ':')
+		b = append(b, jsonKeyCallParticipant0...)
 		if b, err = v.Identifier.appendJSON(b); err != nil {
 			return b, err
 		}
@@ -98,15 +104,13 @@ func (v *CallParticipant) appendJSON(b []byte) ([]byte, error) {
 	if v.IsMuted != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "isMuted")
-		b = append(b, ':')
+		b = append(b, jsonKeyCallParticipant1...)
 		b = strconv.AppendBool(b, (*v.IsMuted))
 	}
 	if v.IsOnHold != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "isOnHold")
-		b = append(b, ':')
+		b = append(b, jsonKeyCallParticipant2...)
 		b = strconv.AppendBool(b, (*v.IsOnHold))
 	}
 	if sep == '{' {
@@ -156,6 +160,11 @@ type CommunicationErrorResponse struct {
 	Error CommunicationError `json:"error"`
 }
 
+// The JSON keys of CommunicationErrorResponse's properties, each with its colon.
+var (
+	jsonKeyCommunicationErrorResponse0 = string(appendJSONString(nil, "error")) + ":"
+)
+
 // appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
 func (v *CommunicationErrorResponse) appendJSON(b []byte) ([]byte, error) {
 	var err error
@@ -163,8 +172,7 @@ func (v *CommunicationErrorResponse) appendJSON(b []byte) ([]byte, error) {
 	{
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "error")
-		b = append(b, ':')
+		b = append(b, jsonKeyCommunicationErrorResponse0...)
 		if b, err = v.Error.appendJSON(b); err != nil {
 			return b, err
 		}
@@ -199,6 +207,17 @@ type CommunicationIdentifierModel struct {
 	TeamsExtensionUser *TeamsExtensionUserIdentifierModel `json:"teamsExtensionUser,omitempty"`
 }
 
+// The JSON keys of CommunicationIdentifierModel's properties, each with its colon.
+var (
+	jsonKeyCommunicationIdentifierModel0 = string(appendJSONString(nil, "communicationUser")) + ":"
+	jsonKeyCommunicationIdentifierModel1 = string(appendJSONString(nil, "kind")) + ":"
+	jsonKeyCommunicationIdentifierModel2 = string(appendJSONString(nil, "microsoftTeamsApp")) + ":"
+	jsonKeyCommunicationIdentifierModel3 = string(appendJSONString(nil, "microsoftTeamsUser")) + ":"
+	jsonKeyCommunicationIdentifierModel4 = string(appendJSONString(nil, "phoneNumber")) + ":"
+	jsonKeyCommunicationIdentifierModel5 = string(appendJSONString(nil, "rawId")) + ":"
+	jsonKeyCommunicationIdentifierModel6 = string(appendJSONString(nil, "teamsExtensionUser")) + ":"
+)
+
 // appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
 func (v *CommunicationIdentifierModel) appendJSON(b []byte) ([]byte, error) {
 	var err error
@@ -206,8 +225,7 @@ func (v *CommunicationIdentifierModel) appendJSON(b []byte) ([]byte, error) {
 	if v.CommunicationUser != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "communicationUser")
-		b = append(b, ':')
+		b = append(b, jsonKeyCommunicationIdentifierModel0...)
 		if b, err = v.CommunicationUser.appendJSON(b); err != nil {
 			return b, err
 		}
@@ -215,8 +233,7 @@ func (v *CommunicationIdentifierModel) appendJSON(b []byte) ([]byte, error) {
 	if v.Kind != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "kind")
-		b = append(b, ':')
+		b = append(b, jsonKeyCommunicationIdentifierModel1...)
 		if b, err = v.Kind.appendJSON(b); err != nil {
 			return b, err
 		}
@@ -224,8 +241,7 @@ func (v *CommunicationIdentifierModel) appendJSON(b []byte) ([]byte, error) {
 	if v.MicrosoftTeamsApp != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "microsoftTeamsApp")
-		b = append(b, ':')
+		b = append(b, jsonKeyCommunicationIdentifierModel2...)
 		if b, err = v.MicrosoftTeamsApp.appendJSON(b); err != nil {
 			return b, err
 		}
@@ -233,8 +249,7 @@ func (v *CommunicationIdentifierModel) appendJSON(b []byte) ([]byte, error) {
 	if v.MicrosoftTeamsUser != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "microsoftTeamsUser")
-		b = append(b, ':')
+		b = append(b, jsonKeyCommunicationIdentifierModel3...)
 		if b, err = v.MicrosoftTeamsUser.appendJSON(b); err != nil {
 			return b, err
 		}
@@ -242,8 +257,7 @@ func (v *CommunicationIdentifierModel) appendJSON(b []byte) ([]byte, error) {
 	if v.PhoneNumber != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "phoneNumber")
-		b = append(b, ':')
+		b = append(b, jsonKeyCommunicationIdentifierModel4...)
 		if b, err = v.PhoneNumber.appendJSON(b); err != nil {
 			return b, err
 		}
@@ -251,15 +265,13 @@ func (v *CommunicationIdentifierModel) appendJSON(b []byte) ([]byte, error) {
 	if v.RawId != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "rawId")
-		b = append(b, ':')
+		b = append(b, jsonKeyCommunicationIdentifierModel5...)
 		b = appendJSONString(b, (*v.RawId))
 	}
 	if v.TeamsExtensionUser != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "teamsExtensionUser")
-		b = append(b, ':')
+		b = append(b, jsonKeyCommunicationIdentifierModel6...)
 		if b, err = v.TeamsExtensionUser.appendJSON(b); err != nil {
 			return b, err
 		}
@@ -303,6 +315,11 @@ func (v *CommunicationUserIdentifierModel) decodeJSON(data []byte) bool {
 	})
 }
 
+// The JSON keys of CommunicationUserIdentifierModel's properties, each with its colon.
+var (
+	jsonKeyCommunicationUserIdentifierModel0 = string(appendJSONString(nil, "id")) + ":"
+)
+
 // appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
 func (v *CommunicationUserIdentifierModel) appendJSON(b []byte) ([]byte, error) {
 	var err error
@@ -310,8 +327,7 @@ func (v *CommunicationUserIdentifierModel) appendJSON(b []byte) ([]byte, error) 
 	{
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "id")
-		b = append(b, ':')
+		b = append(b, jsonKeyCommunicationUserIdentifierModel0...)
 		b = appendJSONString(b, v.Id)
 	}
 	if sep == '{' {
@@ -329,6 +345,12 @@ type GetParticipantsResponse struct {
 	Value []CallParticipant `json:"value"`
 }
 
+// The JSON keys of GetParticipantsResponse's properties, each with its colon.
+var (
+	jsonKeyGetParticipantsResponse0 = string(appendJSONString(nil, "nextLink")) + ":"
+	jsonKeyGetParticipantsResponse1 = string(appendJSONString(nil, "value")) + ":"
+)
+
 // appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
 func (v *GetParticipantsResponse) appendJSON(b []byte) ([]byte, error) {
 	var err error
@@ -336,15 +358,13 @@ func (v *GetParticipantsResponse) appendJSON(b []byte) ([]byte, error) {
 	if v.NextLink != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "nextLink")
-		b = append(b, ':')
+		b = append(b, jsonKeyGetParticipantsResponse0...)
 		b = appendJSONString(b, (*v.NextLink))
 	}
 	{
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "value")
-		b = append(b, ':')
+		b = append(b, jsonKeyGetParticipantsResponse1...)
 		if s := v.Value; s == nil {
 			b = append(b, "null"...)
 		} else {
@@ -375,6 +395,12 @@ type MicrosoftTeamsAppIdentifierModel struct {
 	Cloud *CommunicationCloudEnvironmentModel `json:"cloud,omitempty"`
 }
 
+// The JSON keys of MicrosoftTeamsAppIdentifierModel's properties, each with its colon.
+var (
+	jsonKeyMicrosoftTeamsAppIdentifierModel0 = string(appendJSONString(nil, "appId")) + ":"
+	jsonKeyMicrosoftTeamsAppIdentifierModel1 = string(appendJSONString(nil, "cloud")) + ":"
+)
+
 // appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
 func (v *MicrosoftTeamsAppIdentifierModel) appendJSON(b []byte) ([]byte, error) {
 	var err error
@@ -382,15 +408,13 @@ func (v *MicrosoftTeamsAppIdentifierModel) appendJSON(b []byte) ([]byte, error) 
 	{
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "appId")
-		b = append(b, ':')
+		b = append(b, jsonKeyMicrosoftTeamsAppIdentifierModel0...)
 		b = appendJSONString(b, v.AppId)
 	}
 	if v.Cloud != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "cloud")
-		b = append(b, ':')
+		b = append(b, jsonKeyMicrosoftTeamsAppIdentifierModel1...)
 		if b, err = v.Cloud.appendJSON(b); err != nil {
 			return b, err
 		}
@@ -413,6 +437,13 @@ type MicrosoftTeamsUserIdentifierModel struct {
 	UserId string `json:"userId"`
 }
 
+// The JSON keys of MicrosoftTeamsUserIdentifierModel's properties, each with its colon.
+var (
+	jsonKeyMicrosoftTeamsUserIdentifierModel0 = string(appendJSONString(nil, "cloud")) + ":"
+	jsonKeyMicrosoftTeamsUserIdentifierModel1 = string(appendJSONString(nil, "isAnonymous")) + ":"
+	jsonKeyMicrosoftTeamsUserIdentifierModel2 = string(appendJSONString(nil, "userId")) + ":"
+)
+
 // appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
 func (v *MicrosoftTeamsUserIdentifierModel) appendJSON(b []byte) ([]byte, error) {
 	var err error
@@ -420,8 +451,7 @@ func (v *MicrosoftTeamsUserIdentifierModel) appendJSON(b []byte) ([]byte, error)
 	if v.Cloud != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "cloud")
-		b = append(b, ':')
+		b = append(b, jsonKeyMicrosoftTeamsUserIdentifierModel0...)
 		if b, err = v.Cloud.appendJSON(b); err != nil {
 			return b, err
 		}
@@ -429,15 +459,13 @@ func (v *MicrosoftTeamsUserIdentifierModel) appendJSON(b []byte) ([]byte, error)
 	if v.IsAnonymous != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "isAnonymous")
-		b = append(b, ':')
+		b = append(b, jsonKeyMicrosoftTeamsUserIdentifierModel1...)
 		b = strconv.AppendBool(b, (*v.IsAnonymous))
 	}
 	{
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "userId")
-		b = append(b, ':')
+		b = append(b, jsonKeyMicrosoftTeamsUserIdentifierModel2...)
 		b = appendJSONString(b, v.UserId)
 	}
 	if sep == '{' {
@@ -455,6 +483,12 @@ type MuteParticipantsRequest struct {
 	TargetParticipants []CommunicationIdentifierModel `json:"targetParticipants"`
 }
 
+// The JSON keys of MuteParticipantsRequest's properties, each with its colon.
+var (
+	jsonKeyMuteParticipantsRequest0 = string(appendJSONString(nil, "operationContext")) + ":"
+	jsonKeyMuteParticipantsRequest1 = string(appendJSONString(nil, "targetParticipants")) + ":"
+)
+
 // appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
 func (v *MuteParticipantsRequest) appendJSON(b []byte) ([]byte, error) {
 	var err error
@@ -462,15 +496,13 @@ func (v *MuteParticipantsRequest) appendJSON(b []byte) ([]byte, error) {
 	if v.OperationContext != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "operationContext")
-		b = append(b, ':')
+		b = append(b, jsonKeyMuteParticipantsRequest0...)
 		b = appendJSONString(b, (*v.OperationContext))
 	}
 	{
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "targetParticipants")
-		b = append(b, ':')
+		b = append(b, jsonKeyMuteParticipantsRequest1...)
 		if s := v.TargetParticipants; s == nil {
 			b = append(b, "null"...)
 		} else {
@@ -517,6 +549,11 @@ func (v *MuteParticipantsResult) decodeJSON(data []byte) bool {
 	})
 }
 
+// The JSON keys of MuteParticipantsResult's properties, each with its colon.
+var (
+	jsonKeyMuteParticipantsResult0 = string(appendJSONString(nil, "operationContext")) + ":"
+)
+
 // appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
 func (v *MuteParticipantsResult) appendJSON(b []byte) ([]byte, error) {
 	var err error
@@ -524,8 +561,7 @@ func (v *MuteParticipantsResult) appendJSON(b []byte) ([]byte, error) {
 	if v.OperationContext != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "operationContext")
-		b = append(b, ':')
+		b = append(b, jsonKeyMuteParticipantsResult0...)
 		b = appendJSONString(b, (*v.OperationContext))
 	}
 	if sep == '{' {
@@ -555,6 +591,16 @@ type ParticipantsUpdated struct {
 	ServerCallId *string `json:"serverCallId,omitempty"`
 }
 
+// The JSON keys of ParticipantsUpdated's properties, each with its colon.
+var (
+	jsonKeyParticipantsUpdated0 = string(appendJSONString(nil, "callConnectionId")) + ":"
+	jsonKeyParticipantsUpdated1 = string(appendJSONString(nil, "correlationId")) + ":"
+	jsonKeyParticipantsUpdated2 = string(appendJSONString(nil, "participants")) + ":"
+	jsonKeyParticipantsUpdated3 = string(appendJSONString(nil, "resultInformation")) + ":"
+	jsonKeyParticipantsUpdated4 = string(appendJSONString(nil, "sequenceNumber")) + ":"
+	jsonKeyParticipantsUpdated5 = string(appendJSONString(nil, "serverCallId")) + ":"
+)
+
 // appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
 func (v *ParticipantsUpdated) appendJSON(b []byte) ([]byte, error) {
 	var err error
@@ -562,22 +608,19 @@ func (v *ParticipantsUpdated) appendJSON(b []byte) ([]byte, error) {
 	if v.CallConnectionId != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "callConnectionId")
-		b = append(b, ':')
+		b = append(b, jsonKeyParticipantsUpdated0...)
 		b = appendJSONString(b, (*v.CallConnectionId))
 	}
 	if v.CorrelationId != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "correlationId")
-		b = append(b, ':')
+		b = append(b, jsonKeyParticipantsUpdated1...)
 		b = appendJSONString(b, (*v.CorrelationId))
 	}
 	if v.Participants != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "participants")
-		b = append(b, ':')
+		b = append(b, jsonKeyParticipantsUpdated2...)
 		if s := (*v.Participants); s == nil {
 			b = append(b, "null"...)
 		} else {
@@ -596,8 +639,7 @@ func (v *ParticipantsUpdated) appendJSON(b []byte) ([]byte, error) {
 	if v.ResultInformation != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "resultInformation")
-		b = append(b, ':')
+		b = append(b, jsonKeyParticipantsUpdated3...)
 		if b, err = v.ResultInformation.appendJSON(b); err != nil {
 			return b, err
 		}
@@ -605,15 +647,13 @@ func (v *ParticipantsUpdated) appendJSON(b []byte) ([]byte, error) {
 	if v.SequenceNumber != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "sequenceNumber")
-		b = append(b, ':')
+		b = append(b, jsonKeyParticipantsUpdated4...)
 		b = strconv.AppendInt(b, int64((*v.SequenceNumber)), 10)
 	}
 	if v.ServerCallId != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "serverCallId")
-		b = append(b, ':')
+		b = append(b, jsonKeyParticipantsUpdated5...)
 		b = appendJSONString(b, (*v.ServerCallId))
 	}
 	if sep == '{' {
@@ -665,6 +705,13 @@ func (v *PhoneNumberIdentifierModel) decodeJSON(data []byte) bool {
 	})
 }
 
+// The JSON keys of PhoneNumberIdentifierModel's properties, each with its colon.
+var (
+	jsonKeyPhoneNumberIdentifierModel0 = string(appendJSONString(nil, "assertedId")) + ":"
+	jsonKeyPhoneNumberIdentifierModel1 = string(appendJSONString(nil, "isAnonymous")) + ":"
+	jsonKeyPhoneNumberIdentifierModel2 = string(appendJSONString(nil, "value")) + ":"
+)
+
 // appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
 func (v *PhoneNumberIdentifierModel) appendJSON(b []byte) ([]byte, error) {
 	var err error
@@ -672,22 +719,19 @@ func (v *PhoneNumberIdentifierModel) appendJSON(b []byte) ([]byte, error) {
 	if v.AssertedId != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "assertedId")
-		b = append(b, ':')
+		b = append(b, jsonKeyPhoneNumberIdentifierModel0...)
 		b = appendJSONString(b, (*v.AssertedId))
 	}
 	if v.IsAnonymous != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "isAnonymous")
-		b = append(b, ':')
+		b = append(b, jsonKeyPhoneNumberIdentifierModel1...)
 		b = strconv.AppendBool(b, (*v.IsAnonymous))
 	}
 	{
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "value")
-		b = append(b, ':')
+		b = append(b, jsonKeyPhoneNumberIdentifierModel2...)
 		b = appendJSONString(b, v.Value)
 	}
 	if sep == '{' {
@@ -714,6 +758,15 @@ type ResultInformation struct {
 	SubCode *int32 `json:"subCode,omitempty"`
 }
 
+// The JSON keys of ResultInformation's properties, each with its colon.
+var (
+	jsonKeyResultInformation0 = string(appendJSONString(nil, "code")) + ":"
+	jsonKeyResultInformation1 = string(appendJSONString(nil, "message")) + ":"
+	jsonKeyResultInformation2 = string(appendJSONString(nil, "q850Details")) + ":"
+	jsonKeyResultInformation3 = string(appendJSONString(nil, "sipDetails")) + ":"
+	jsonKeyResultInformation4 = string(appendJSONString(nil, "subCode")) + ":"
+)
+
 // appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
 func (v *ResultInformation) appendJSON(b []byte) ([]byte, error) {
 	var err error
@@ -721,22 +774,19 @@ func (v *ResultInformation) appendJSON(b []byte) ([]byte, error) {
 	if v.Code != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "code")
-		b = append(b, ':')
+		b = append(b, jsonKeyResultInformation0...)
 		b = strconv.AppendInt(b, int64((*v.Code)), 10)
 	}
 	if v.Message != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "message")
-		b = append(b, ':')
+		b = append(b, jsonKeyResultInformation1...)
 		b = appendJSONString(b, (*v.Message))
 	}
 	if v.Q850Details != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "q850Details")
-		b = append(b, ':')
+		b = append(b, jsonKeyResultInformation2...)
 		if b, err = v.Q850Details.appendJSON(b); err != nil {
 			return b, err
 		}
@@ -744,8 +794,7 @@ func (v *ResultInformation) appendJSON(b []byte) ([]byte, error) {
 	if v.SipDetails != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "sipDetails")
-		b = append(b, ':')
+		b = append(b, jsonKeyResultInformation3...)
 		if b, err = v.SipDetails.appendJSON(b); err != nil {
 			return b, err
 		}
@@ -753,8 +802,7 @@ func (v *ResultInformation) appendJSON(b []byte) ([]byte, error) {
 	if v.SubCode != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "subCode")
-		b = append(b, ':')
+		b = append(b, jsonKeyResultInformation4...)
 		b = strconv.AppendInt(b, int64((*v.SubCode)), 10)
 	}
 	if sep == '{' {
@@ -772,6 +820,12 @@ type SipDiagnosticInfo struct {
 	Message *string `json:"message,omitempty"`
 }
 
+// The JSON keys of SipDiagnosticInfo's properties, each with its colon.
+var (
+	jsonKeySipDiagnosticInfo0 = string(appendJSONString(nil, "code")) + ":"
+	jsonKeySipDiagnosticInfo1 = string(appendJSONString(nil, "message")) + ":"
+)
+
 // appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
 func (v *SipDiagnosticInfo) appendJSON(b []byte) ([]byte, error) {
 	var err error
@@ -779,15 +833,13 @@ func (v *SipDiagnosticInfo) appendJSON(b []byte) ([]byte, error) {
 	if v.Code != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "code")
-		b = append(b, ':')
+		b = append(b, jsonKeySipDiagnosticInfo0...)
 		b = strconv.AppendInt(b, int64((*v.Code)), 10)
 	}
 	if v.Message != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "message")
-		b = append(b, ':')
+		b = append(b, jsonKeySipDiagnosticInfo1...)
 		b = appendJSONString(b, (*v.Message))
 	}
 	if sep == '{' {
@@ -811,6 +863,14 @@ type TeamsExtensionUserIdentifierModel struct {
 	UserId string `json:"userId"`
 }
 
+// The JSON keys of TeamsExtensionUserIdentifierModel's properties, each with its colon.
+var (
+	jsonKeyTeamsExtensionUserIdentifierModel0 = string(appendJSONString(nil, "cloud")) + ":"
+	jsonKeyTeamsExtensionUserIdentifierModel1 = string(appendJSONString(nil, "resourceId")) + ":"
+	jsonKeyTeamsExtensionUserIdentifierModel2 = string(appendJSONString(nil, "tenantId")) + ":"
+	jsonKeyTeamsExtensionUserIdentifierModel3 = string(appendJSONString(nil, "userId")) + ":"
+)
+
 // appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
 func (v *TeamsExtensionUserIdentifierModel) appendJSON(b []byte) ([]byte, error) {
 	var err error
@@ -818,8 +878,7 @@ func (v *TeamsExtensionUserIdentifierModel) appendJSON(b []byte) ([]byte, error)
 	if v.Cloud != nil {
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "cloud")
-		b = append(b, ':')
+		b = append(b, jsonKeyTeamsExtensionUserIdentifierModel0...)
 		if b, err = v.Cloud.appendJSON(b); err != nil {
 			return b, err
 		}
@@ -827,22 +886,19 @@ func (v *TeamsExtensionUserIdentifierModel) appendJSON(b []byte) ([]byte, error)
 	{
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "resourceId")
-		b = append(b, ':')
+		b = append(b, jsonKeyTeamsExtensionUserIdentifierModel1...)
 		b = appendJSONString(b, v.ResourceId)
 	}
 	{
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "tenantId")
-		b = append(b, ':')
+		b = append(b, jsonKeyTeamsExtensionUserIdentifierModel2...)
 		b = appendJSONString(b, v.TenantId)
 	}
 	{
 		b = append(b, sep)
 		sep = ','
-		b = appendJSONString(b, "userId")
-		b = append(b, ':')
+		b = append(b, jsonKeyTeamsExtensionUserIdentifierModel3...)
 		b = appendJSONString(b, v.UserId)
 	}
 	if sep == '{' {
