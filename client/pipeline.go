@@ -37,8 +37,13 @@ func (p pipeline) Do(req *http.Request) (*http.Response, error) {
 		// wraps in an io.NopCloser): its bytes, without a copy.
 		body = b.Bytes()
 	} else if req.Body != nil && req.Body != http.NoBody {
+		// A request's ContentLength of 0 with a body means unknown.
+		n := req.ContentLength
+		if n == 0 {
+			n = -1
+		}
 		var err error
-		body, err = readAll(req.Body, req.ContentLength)
+		body, err = readAll(req.Body, n)
 		_ = req.Body.Close()
 		if err != nil {
 			return nil, op.fail(false, fmt.Errorf("reading the request body: %w", err))
