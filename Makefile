@@ -54,6 +54,8 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParseRawID$$' -fuzztime=$(FUZZTIME) ./client/
 	$(GO) test -run='^$$' -fuzz='^FuzzParseConnectionString$$' -fuzztime=$(FUZZTIME) ./client/
 	$(GO) test -run='^$$' -fuzz='^FuzzResponseErrorBody$$' -fuzztime=$(FUZZTIME) ./client/
+	$(GO) test -run='^$$' -fuzz='^FuzzFastRequestBuilder$$' -fuzztime=$(FUZZTIME) ./client/
+	$(GO) test -run='^$$' -fuzz='^FuzzFastRequestBuilderServer$$' -fuzztime=$(FUZZTIME) ./client/
 	$(GO) test -run='^$$' -fuzz='^FuzzGeneratedBodyEncoding$$' -fuzztime=$(FUZZTIME) ./client/
 	$(GO) test -run='^$$' -fuzz='^FuzzGeneratedResultDecoding$$' -fuzztime=$(FUZZTIME) ./client/
 	$(GO) test -run='^$$' -fuzz='^FuzzEmulatorRequest$$' -fuzztime=$(FUZZTIME) ./client/acstest/

@@ -18,7 +18,7 @@ import (
 // path resolved against the server URL, then parsed again by
 // http.NewRequest), for comparison with the fast path of
 // openapi/templates/client.tmpl.
-func referenceURL(t *testing.T, server, pathFormat string, pathParams []string, apiVersion string) string {
+func referenceURL(t *testing.T, server, pathFormat string, pathParams []string, apiVersion string) (string, error) {
 	t.Helper()
 	args := make([]any, len(pathParams))
 	for i, p := range pathParams {
@@ -30,7 +30,7 @@ func referenceURL(t *testing.T, server, pathFormat string, pathParams []string, 
 	}
 	serverURL, err := url.Parse(server)
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	path := "." + strings.ReplaceAll(pathFormat, "%s", "\x00")
 	for _, a := range args {
@@ -38,7 +38,7 @@ func referenceURL(t *testing.T, server, pathFormat string, pathParams []string, 
 	}
 	u, err := serverURL.Parse(path)
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	q, err := runtime.StyleParamWithOptions("form", true, "api-version", apiVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string"})
 	if err != nil {
@@ -47,35 +47,43 @@ func referenceURL(t *testing.T, server, pathFormat string, pathParams []string, 
 	u.RawQuery = q
 	req, err := http.NewRequest(http.MethodGet, u.String(), nil)
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
-	return req.URL.String()
+	return req.URL.String(), nil
 }
 
+// sameURL fails unless the fast path's request (or error) is what
+// oapi-codegen's own construction gives.
+func sameURL(t *testing.T, what string, got *http.Request, err error, want string, wantErr error) {
+	t.Helper()
+	switch {
+	case (err != nil) != (wantErr != nil):
+		t.Fatalf("%s: fast path error %v, oapi-codegen's %v", what, err, wantErr)
+	case err == nil && got.URL.String() != want:
+		t.Fatalf("%s:\n fast %s\n want %s", what, got.URL, want)
+	}
+}
+
+const fastServer = "https://r.communication.azure.com/"
+
 func checkFastPath(t *testing.T, callID, rawID, apiVersion string) {
-	const server = "https://r.communication.azure.com/"
+	checkFastPathOn(t, fastServer, callID, rawID, apiVersion)
+}
+
+func checkFastPathOn(t *testing.T, server, callID, rawID, apiVersion string) {
 	get, err := gen.NewCallConnectionGetParticipantRequest(server, callID, rawID, &gen.CallConnectionGetParticipantParams{ApiVersion: apiVersion})
-	if err != nil {
-		t.Fatalf("%q %q: %v", callID, rawID, err)
-	}
-	if want := referenceURL(t, server, "/calling/callConnections/%s/participants/%s", []string{callID, rawID}, apiVersion); get.URL.String() != want {
-		t.Fatalf("get participant %q %q:\n fast %s\n want %s", callID, rawID, get.URL, want)
-	}
+	want, wantErr := referenceURL(t, server, "/calling/callConnections/%s/participants/%s", []string{callID, rawID}, apiVersion)
+	sameURL(t, "get participant "+server+" "+callID+" "+rawID, get, err, want, wantErr)
 	list, err := gen.NewCallConnectionGetParticipantsRequest(server, callID, &gen.CallConnectionGetParticipantsParams{ApiVersion: apiVersion})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := referenceURL(t, server, "/calling/callConnections/%s/participants", []string{callID}, apiVersion); list.URL.String() != want {
-		t.Fatalf("list %q:\n fast %s\n want %s", callID, list.URL, want)
-	}
+	want, wantErr = referenceURL(t, server, "/calling/callConnections/%s/participants", []string{callID}, apiVersion)
+	sameURL(t, "list "+server+" "+callID, list, err, want, wantErr)
 	id := uuid.New()
 	sent := time.Now().UTC().Format(http.TimeFormat)
 	mute, err := gen.NewCallConnectionMuteRequestWithBody(server, callID, &gen.CallConnectionMuteParams{ApiVersion: apiVersion, RepeatabilityRequestID: &id, RepeatabilityFirstSent: &sent}, "application/json", nil)
+	want, wantErr = referenceURL(t, server, "/calling/callConnections/%s/participants:mute", []string{callID}, apiVersion)
+	sameURL(t, "mute "+server+" "+callID, mute, err, want, wantErr)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if want := referenceURL(t, server, "/calling/callConnections/%s/participants:mute", []string{callID}, apiVersion); mute.URL.String() != want {
-		t.Fatalf("mute %q:\n fast %s\n want %s", callID, mute.URL, want)
+		return
 	}
 	wantID, _ := runtime.StyleParamWithOptions("simple", false, "Repeatability-Request-ID", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
 	if mute.Header.Get("Repeatability-Request-ID") != wantID || mute.Header.Get("Repeatability-First-Sent") != sent || mute.Header.Get("Content-Type") != "application/json" {
@@ -90,15 +98,30 @@ func TestFastRequestBuilder(t *testing.T) {
 		checkFastPath(t, s, s, "2024-09-15")
 	}
 	checkFastPath(t, "call", "8:acs:r_u", "2026-03-12&x=1 ")
+	// Dot segments, which resolving the path removes, and servers the path
+	// cannot simply be appended to.
+	for _, s := range []string{".", "..", "", "./x", "%2e%2e"} {
+		checkFastPath(t, s, s, "2024-09-15")
+	}
+	for _, server := range []string{"https://r.example/a/../", "https://r.example/./", "https://r.example/a?x=1/", "https://r.example/#f/", "https://r.example/a/.", "https://r.example", "https://r.example/x y/", "http://[::1]:8080/"} {
+		checkFastPathOn(t, server, "call", "8:acs:r_u", "2024-09-15")
+	}
 }
 
 func FuzzFastRequestBuilder(f *testing.F) {
 	f.Add("call-1", "8:acs:r_u", "2024-09-15")
 	f.Add("a b/c:d", "4:+1 555", "x&y=z")
+	f.Add("..", ".", "2024-09-15")
 	f.Fuzz(func(t *testing.T, callID, rawID, v string) {
-		if callID == "" || rawID == "" || callID == "." || callID == ".." || rawID == "." || rawID == ".." {
-			return // refused before any request is built
-		}
 		checkFastPath(t, callID, rawID, v)
+	})
+}
+
+func FuzzFastRequestBuilderServer(f *testing.F) {
+	for _, p := range []string{"", "a/", "a/../", "./", "a?b/", "#/", "x y/", "%2e%2e/", "a//b/", "a/..", "..;/"} {
+		f.Add(p)
+	}
+	f.Fuzz(func(t *testing.T, path string) {
+		checkFastPathOn(t, "https://r.communication.azure.com/"+path, "call", "8:acs:r_u", "2024-09-15")
 	})
 }

@@ -225,6 +225,7 @@ var resultBodies = []string{
 	`{"operationContext":"a"}x`, `{"operationContext":"a",}`, `{"operationContext":true}`, `{"operationContext":1}`,
 	`{"other":"x","operationContext":"y"}`, `{"operationContext":"x","other":{"a":[1,2]}}`, `[]`, `"x"`, `{"operationContext":"a"`,
 	`{"operationContext" "a"}`, `{"operationContext":"é 🎙️"}`, `{"operationContext":truex}`, `{,}`, `{"a":true,"b":false}`,
+	`{}x`, `{} }`, `{"operationContext":"a"} }`, `{"operationContext":"a"}{}`, "\ufeff{}", `{"operationContext":"a" , }`,
 }
 
 func TestGeneratedResultDecodingIsJSONUnmarshal(t *testing.T) {

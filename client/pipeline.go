@@ -32,11 +32,7 @@ func (p pipeline) Do(req *http.Request) (*http.Response, error) {
 		return nil, errors.New("acsmute: internal error: a request without an operation")
 	}
 	var body []byte
-	if b, ok := req.Body.(interface{ Bytes() []byte }); ok {
-		// The generated builder's body (a *bytes.Buffer, which net/http
-		// wraps in an io.NopCloser): its bytes, without a copy.
-		body = b.Bytes()
-	} else if req.Body != nil && req.Body != http.NoBody {
+	if req.Body != nil && req.Body != http.NoBody {
 		// A request's ContentLength of 0 with a body means unknown.
 		n := req.ContentLength
 		if n == 0 {

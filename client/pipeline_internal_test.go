@@ -13,9 +13,9 @@ import (
 )
 
 // TestPipelineReadsABodyOfAnyType sends, through the generated client's
-// WithBody method, a body the pipeline cannot take without reading (not the
-// generated builder's memoryBody): it must arrive whole, with its length,
-// on every attempt.
+// WithBody method, a body of a type neither net/http nor the pipeline knows,
+// so of unknown length: it must arrive whole, with its length, on every
+// attempt.
 func TestPipelineReadsABodyOfAnyType(t *testing.T) {
 	const body = `{"targetParticipants":[{"rawId":"8:acs:r_u"}]}`
 	var mu sync.Mutex

@@ -84,33 +84,34 @@ type CallParticipant struct {
 
 // The JSON keys of CallParticipant's properties, each with its colon.
 var (
-	jsonKeyCallParticipant0 = string(appendJSONString(nil, "identifier")) + ":"
-	jsonKeyCallParticipant1 = string(appendJSONString(nil, "isMuted")) + ":"
-	jsonKeyCallParticipant2 = string(appendJSONString(nil, "isOnHold")) + ":"
+	jsonKeyCallParticipant_0 = string(appendJSONString(nil, "identifier")) + ":"
+	jsonKeyCallParticipant_1 = string(appendJSONString(nil, "isMuted")) + ":"
+	jsonKeyCallParticipant_2 = string(appendJSONString(nil, "isOnHold")) + ":"
 )
 
-// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
-func (v *CallParticipant) appendJSON(b []byte) ([]byte, error) {
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it
+// (addr: v is addressable there, as json.Marshal reaches it).
+func (v *CallParticipant) appendJSON(b []byte, addr bool) ([]byte, error) {
 	var err error
 	sep := byte('{')
 	if v.Identifier != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyCallParticipant0...)
-		if b, err = v.Identifier.appendJSON(b); err != nil {
+		b = append(b, jsonKeyCallParticipant_0...)
+		if b, err = v.Identifier.appendJSON(b, true); err != nil {
 			return b, err
 		}
 	}
 	if v.IsMuted != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyCallParticipant1...)
+		b = append(b, jsonKeyCallParticipant_1...)
 		b = strconv.AppendBool(b, (*v.IsMuted))
 	}
 	if v.IsOnHold != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyCallParticipant2...)
+		b = append(b, jsonKeyCallParticipant_2...)
 		b = strconv.AppendBool(b, (*v.IsOnHold))
 	}
 	if sep == '{' {
@@ -123,7 +124,7 @@ func (v *CallParticipant) appendJSON(b []byte) ([]byte, error) {
 type CommunicationCloudEnvironmentModel string
 
 // appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
-func (v *CommunicationCloudEnvironmentModel) appendJSON(b []byte) ([]byte, error) {
+func (v *CommunicationCloudEnvironmentModel) appendJSON(b []byte, _ bool) ([]byte, error) {
 	return appendJSONString(b, string(*v)), nil
 }
 
@@ -145,9 +146,17 @@ type CommunicationError struct {
 	Target *string `json:"target,omitempty"`
 }
 
-// appendJSON appends to b the JSON encoding of v, by json.Marshal.
-func (v *CommunicationError) appendJSON(b []byte) ([]byte, error) {
-	j, err := json.Marshal(v)
+// appendJSON appends to b the JSON encoding of v, by json.Marshal: of v when
+// v is addressable where json.Marshal reaches it (so that methods with
+// pointer receivers count as they do there), of *v when not.
+func (v *CommunicationError) appendJSON(b []byte, addr bool) ([]byte, error) {
+	var j []byte
+	var err error
+	if addr {
+		j, err = json.Marshal(v)
+	} else {
+		j, err = json.Marshal(*v)
+	}
 	if err != nil {
 		return b, err
 	}
@@ -160,27 +169,21 @@ type CommunicationErrorResponse struct {
 	Error CommunicationError `json:"error"`
 }
 
-// The JSON keys of CommunicationErrorResponse's properties, each with its colon.
-var (
-	jsonKeyCommunicationErrorResponse0 = string(appendJSONString(nil, "error")) + ":"
-)
-
-// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
-func (v *CommunicationErrorResponse) appendJSON(b []byte) ([]byte, error) {
+// appendJSON appends to b the JSON encoding of v, by json.Marshal: of v when
+// v is addressable where json.Marshal reaches it (so that methods with
+// pointer receivers count as they do there), of *v when not.
+func (v *CommunicationErrorResponse) appendJSON(b []byte, addr bool) ([]byte, error) {
+	var j []byte
 	var err error
-	sep := byte('{')
-	{
-		b = append(b, sep)
-		sep = ','
-		b = append(b, jsonKeyCommunicationErrorResponse0...)
-		if b, err = v.Error.appendJSON(b); err != nil {
-			return b, err
-		}
+	if addr {
+		j, err = json.Marshal(v)
+	} else {
+		j, err = json.Marshal(*v)
 	}
-	if sep == '{' {
-		b = append(b, '{')
+	if err != nil {
+		return b, err
 	}
-	return append(b, '}'), err
+	return append(b, j...), nil
 }
 
 // CommunicationIdentifierModel A participant. Besides kind and rawId, at most one of the nested identifier objects is present, and it matches kind.
@@ -209,70 +212,71 @@ type CommunicationIdentifierModel struct {
 
 // The JSON keys of CommunicationIdentifierModel's properties, each with its colon.
 var (
-	jsonKeyCommunicationIdentifierModel0 = string(appendJSONString(nil, "communicationUser")) + ":"
-	jsonKeyCommunicationIdentifierModel1 = string(appendJSONString(nil, "kind")) + ":"
-	jsonKeyCommunicationIdentifierModel2 = string(appendJSONString(nil, "microsoftTeamsApp")) + ":"
-	jsonKeyCommunicationIdentifierModel3 = string(appendJSONString(nil, "microsoftTeamsUser")) + ":"
-	jsonKeyCommunicationIdentifierModel4 = string(appendJSONString(nil, "phoneNumber")) + ":"
-	jsonKeyCommunicationIdentifierModel5 = string(appendJSONString(nil, "rawId")) + ":"
-	jsonKeyCommunicationIdentifierModel6 = string(appendJSONString(nil, "teamsExtensionUser")) + ":"
+	jsonKeyCommunicationIdentifierModel_0 = string(appendJSONString(nil, "communicationUser")) + ":"
+	jsonKeyCommunicationIdentifierModel_1 = string(appendJSONString(nil, "kind")) + ":"
+	jsonKeyCommunicationIdentifierModel_2 = string(appendJSONString(nil, "microsoftTeamsApp")) + ":"
+	jsonKeyCommunicationIdentifierModel_3 = string(appendJSONString(nil, "microsoftTeamsUser")) + ":"
+	jsonKeyCommunicationIdentifierModel_4 = string(appendJSONString(nil, "phoneNumber")) + ":"
+	jsonKeyCommunicationIdentifierModel_5 = string(appendJSONString(nil, "rawId")) + ":"
+	jsonKeyCommunicationIdentifierModel_6 = string(appendJSONString(nil, "teamsExtensionUser")) + ":"
 )
 
-// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
-func (v *CommunicationIdentifierModel) appendJSON(b []byte) ([]byte, error) {
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it
+// (addr: v is addressable there, as json.Marshal reaches it).
+func (v *CommunicationIdentifierModel) appendJSON(b []byte, addr bool) ([]byte, error) {
 	var err error
 	sep := byte('{')
 	if v.CommunicationUser != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyCommunicationIdentifierModel0...)
-		if b, err = v.CommunicationUser.appendJSON(b); err != nil {
+		b = append(b, jsonKeyCommunicationIdentifierModel_0...)
+		if b, err = v.CommunicationUser.appendJSON(b, true); err != nil {
 			return b, err
 		}
 	}
 	if v.Kind != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyCommunicationIdentifierModel1...)
-		if b, err = v.Kind.appendJSON(b); err != nil {
+		b = append(b, jsonKeyCommunicationIdentifierModel_1...)
+		if b, err = v.Kind.appendJSON(b, true); err != nil {
 			return b, err
 		}
 	}
 	if v.MicrosoftTeamsApp != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyCommunicationIdentifierModel2...)
-		if b, err = v.MicrosoftTeamsApp.appendJSON(b); err != nil {
+		b = append(b, jsonKeyCommunicationIdentifierModel_2...)
+		if b, err = v.MicrosoftTeamsApp.appendJSON(b, true); err != nil {
 			return b, err
 		}
 	}
 	if v.MicrosoftTeamsUser != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyCommunicationIdentifierModel3...)
-		if b, err = v.MicrosoftTeamsUser.appendJSON(b); err != nil {
+		b = append(b, jsonKeyCommunicationIdentifierModel_3...)
+		if b, err = v.MicrosoftTeamsUser.appendJSON(b, true); err != nil {
 			return b, err
 		}
 	}
 	if v.PhoneNumber != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyCommunicationIdentifierModel4...)
-		if b, err = v.PhoneNumber.appendJSON(b); err != nil {
+		b = append(b, jsonKeyCommunicationIdentifierModel_4...)
+		if b, err = v.PhoneNumber.appendJSON(b, true); err != nil {
 			return b, err
 		}
 	}
 	if v.RawId != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyCommunicationIdentifierModel5...)
+		b = append(b, jsonKeyCommunicationIdentifierModel_5...)
 		b = appendJSONString(b, (*v.RawId))
 	}
 	if v.TeamsExtensionUser != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyCommunicationIdentifierModel6...)
-		if b, err = v.TeamsExtensionUser.appendJSON(b); err != nil {
+		b = append(b, jsonKeyCommunicationIdentifierModel_6...)
+		if b, err = v.TeamsExtensionUser.appendJSON(b, true); err != nil {
 			return b, err
 		}
 	}
@@ -286,7 +290,7 @@ func (v *CommunicationIdentifierModel) appendJSON(b []byte) ([]byte, error) {
 type CommunicationIdentifierModelKind string
 
 // appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
-func (v *CommunicationIdentifierModelKind) appendJSON(b []byte) ([]byte, error) {
+func (v *CommunicationIdentifierModelKind) appendJSON(b []byte, _ bool) ([]byte, error) {
 	return appendJSONString(b, string(*v)), nil
 }
 
@@ -317,17 +321,18 @@ func (v *CommunicationUserIdentifierModel) decodeJSON(data []byte) bool {
 
 // The JSON keys of CommunicationUserIdentifierModel's properties, each with its colon.
 var (
-	jsonKeyCommunicationUserIdentifierModel0 = string(appendJSONString(nil, "id")) + ":"
+	jsonKeyCommunicationUserIdentifierModel_0 = string(appendJSONString(nil, "id")) + ":"
 )
 
-// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
-func (v *CommunicationUserIdentifierModel) appendJSON(b []byte) ([]byte, error) {
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it
+// (addr: v is addressable there, as json.Marshal reaches it).
+func (v *CommunicationUserIdentifierModel) appendJSON(b []byte, addr bool) ([]byte, error) {
 	var err error
 	sep := byte('{')
 	{
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyCommunicationUserIdentifierModel0...)
+		b = append(b, jsonKeyCommunicationUserIdentifierModel_0...)
 		b = appendJSONString(b, v.Id)
 	}
 	if sep == '{' {
@@ -347,24 +352,25 @@ type GetParticipantsResponse struct {
 
 // The JSON keys of GetParticipantsResponse's properties, each with its colon.
 var (
-	jsonKeyGetParticipantsResponse0 = string(appendJSONString(nil, "nextLink")) + ":"
-	jsonKeyGetParticipantsResponse1 = string(appendJSONString(nil, "value")) + ":"
+	jsonKeyGetParticipantsResponse_0 = string(appendJSONString(nil, "nextLink")) + ":"
+	jsonKeyGetParticipantsResponse_1 = string(appendJSONString(nil, "value")) + ":"
 )
 
-// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
-func (v *GetParticipantsResponse) appendJSON(b []byte) ([]byte, error) {
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it
+// (addr: v is addressable there, as json.Marshal reaches it).
+func (v *GetParticipantsResponse) appendJSON(b []byte, addr bool) ([]byte, error) {
 	var err error
 	sep := byte('{')
 	if v.NextLink != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyGetParticipantsResponse0...)
+		b = append(b, jsonKeyGetParticipantsResponse_0...)
 		b = appendJSONString(b, (*v.NextLink))
 	}
 	{
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyGetParticipantsResponse1...)
+		b = append(b, jsonKeyGetParticipantsResponse_1...)
 		if s := v.Value; s == nil {
 			b = append(b, "null"...)
 		} else {
@@ -373,7 +379,7 @@ func (v *GetParticipantsResponse) appendJSON(b []byte) ([]byte, error) {
 				if i > 0 {
 					b = append(b, ',')
 				}
-				if b, err = s[i].appendJSON(b); err != nil {
+				if b, err = s[i].appendJSON(b, true); err != nil {
 					return b, err
 				}
 			}
@@ -397,25 +403,26 @@ type MicrosoftTeamsAppIdentifierModel struct {
 
 // The JSON keys of MicrosoftTeamsAppIdentifierModel's properties, each with its colon.
 var (
-	jsonKeyMicrosoftTeamsAppIdentifierModel0 = string(appendJSONString(nil, "appId")) + ":"
-	jsonKeyMicrosoftTeamsAppIdentifierModel1 = string(appendJSONString(nil, "cloud")) + ":"
+	jsonKeyMicrosoftTeamsAppIdentifierModel_0 = string(appendJSONString(nil, "appId")) + ":"
+	jsonKeyMicrosoftTeamsAppIdentifierModel_1 = string(appendJSONString(nil, "cloud")) + ":"
 )
 
-// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
-func (v *MicrosoftTeamsAppIdentifierModel) appendJSON(b []byte) ([]byte, error) {
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it
+// (addr: v is addressable there, as json.Marshal reaches it).
+func (v *MicrosoftTeamsAppIdentifierModel) appendJSON(b []byte, addr bool) ([]byte, error) {
 	var err error
 	sep := byte('{')
 	{
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyMicrosoftTeamsAppIdentifierModel0...)
+		b = append(b, jsonKeyMicrosoftTeamsAppIdentifierModel_0...)
 		b = appendJSONString(b, v.AppId)
 	}
 	if v.Cloud != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyMicrosoftTeamsAppIdentifierModel1...)
-		if b, err = v.Cloud.appendJSON(b); err != nil {
+		b = append(b, jsonKeyMicrosoftTeamsAppIdentifierModel_1...)
+		if b, err = v.Cloud.appendJSON(b, true); err != nil {
 			return b, err
 		}
 	}
@@ -439,33 +446,34 @@ type MicrosoftTeamsUserIdentifierModel struct {
 
 // The JSON keys of MicrosoftTeamsUserIdentifierModel's properties, each with its colon.
 var (
-	jsonKeyMicrosoftTeamsUserIdentifierModel0 = string(appendJSONString(nil, "cloud")) + ":"
-	jsonKeyMicrosoftTeamsUserIdentifierModel1 = string(appendJSONString(nil, "isAnonymous")) + ":"
-	jsonKeyMicrosoftTeamsUserIdentifierModel2 = string(appendJSONString(nil, "userId")) + ":"
+	jsonKeyMicrosoftTeamsUserIdentifierModel_0 = string(appendJSONString(nil, "cloud")) + ":"
+	jsonKeyMicrosoftTeamsUserIdentifierModel_1 = string(appendJSONString(nil, "isAnonymous")) + ":"
+	jsonKeyMicrosoftTeamsUserIdentifierModel_2 = string(appendJSONString(nil, "userId")) + ":"
 )
 
-// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
-func (v *MicrosoftTeamsUserIdentifierModel) appendJSON(b []byte) ([]byte, error) {
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it
+// (addr: v is addressable there, as json.Marshal reaches it).
+func (v *MicrosoftTeamsUserIdentifierModel) appendJSON(b []byte, addr bool) ([]byte, error) {
 	var err error
 	sep := byte('{')
 	if v.Cloud != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyMicrosoftTeamsUserIdentifierModel0...)
-		if b, err = v.Cloud.appendJSON(b); err != nil {
+		b = append(b, jsonKeyMicrosoftTeamsUserIdentifierModel_0...)
+		if b, err = v.Cloud.appendJSON(b, true); err != nil {
 			return b, err
 		}
 	}
 	if v.IsAnonymous != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyMicrosoftTeamsUserIdentifierModel1...)
+		b = append(b, jsonKeyMicrosoftTeamsUserIdentifierModel_1...)
 		b = strconv.AppendBool(b, (*v.IsAnonymous))
 	}
 	{
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyMicrosoftTeamsUserIdentifierModel2...)
+		b = append(b, jsonKeyMicrosoftTeamsUserIdentifierModel_2...)
 		b = appendJSONString(b, v.UserId)
 	}
 	if sep == '{' {
@@ -485,24 +493,25 @@ type MuteParticipantsRequest struct {
 
 // The JSON keys of MuteParticipantsRequest's properties, each with its colon.
 var (
-	jsonKeyMuteParticipantsRequest0 = string(appendJSONString(nil, "operationContext")) + ":"
-	jsonKeyMuteParticipantsRequest1 = string(appendJSONString(nil, "targetParticipants")) + ":"
+	jsonKeyMuteParticipantsRequest_0 = string(appendJSONString(nil, "operationContext")) + ":"
+	jsonKeyMuteParticipantsRequest_1 = string(appendJSONString(nil, "targetParticipants")) + ":"
 )
 
-// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
-func (v *MuteParticipantsRequest) appendJSON(b []byte) ([]byte, error) {
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it
+// (addr: v is addressable there, as json.Marshal reaches it).
+func (v *MuteParticipantsRequest) appendJSON(b []byte, addr bool) ([]byte, error) {
 	var err error
 	sep := byte('{')
 	if v.OperationContext != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyMuteParticipantsRequest0...)
+		b = append(b, jsonKeyMuteParticipantsRequest_0...)
 		b = appendJSONString(b, (*v.OperationContext))
 	}
 	{
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyMuteParticipantsRequest1...)
+		b = append(b, jsonKeyMuteParticipantsRequest_1...)
 		if s := v.TargetParticipants; s == nil {
 			b = append(b, "null"...)
 		} else {
@@ -511,7 +520,7 @@ func (v *MuteParticipantsRequest) appendJSON(b []byte) ([]byte, error) {
 				if i > 0 {
 					b = append(b, ',')
 				}
-				if b, err = s[i].appendJSON(b); err != nil {
+				if b, err = s[i].appendJSON(b, true); err != nil {
 					return b, err
 				}
 			}
@@ -551,17 +560,18 @@ func (v *MuteParticipantsResult) decodeJSON(data []byte) bool {
 
 // The JSON keys of MuteParticipantsResult's properties, each with its colon.
 var (
-	jsonKeyMuteParticipantsResult0 = string(appendJSONString(nil, "operationContext")) + ":"
+	jsonKeyMuteParticipantsResult_0 = string(appendJSONString(nil, "operationContext")) + ":"
 )
 
-// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
-func (v *MuteParticipantsResult) appendJSON(b []byte) ([]byte, error) {
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it
+// (addr: v is addressable there, as json.Marshal reaches it).
+func (v *MuteParticipantsResult) appendJSON(b []byte, addr bool) ([]byte, error) {
 	var err error
 	sep := byte('{')
 	if v.OperationContext != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyMuteParticipantsResult0...)
+		b = append(b, jsonKeyMuteParticipantsResult_0...)
 		b = appendJSONString(b, (*v.OperationContext))
 	}
 	if sep == '{' {
@@ -593,34 +603,35 @@ type ParticipantsUpdated struct {
 
 // The JSON keys of ParticipantsUpdated's properties, each with its colon.
 var (
-	jsonKeyParticipantsUpdated0 = string(appendJSONString(nil, "callConnectionId")) + ":"
-	jsonKeyParticipantsUpdated1 = string(appendJSONString(nil, "correlationId")) + ":"
-	jsonKeyParticipantsUpdated2 = string(appendJSONString(nil, "participants")) + ":"
-	jsonKeyParticipantsUpdated3 = string(appendJSONString(nil, "resultInformation")) + ":"
-	jsonKeyParticipantsUpdated4 = string(appendJSONString(nil, "sequenceNumber")) + ":"
-	jsonKeyParticipantsUpdated5 = string(appendJSONString(nil, "serverCallId")) + ":"
+	jsonKeyParticipantsUpdated_0 = string(appendJSONString(nil, "callConnectionId")) + ":"
+	jsonKeyParticipantsUpdated_1 = string(appendJSONString(nil, "correlationId")) + ":"
+	jsonKeyParticipantsUpdated_2 = string(appendJSONString(nil, "participants")) + ":"
+	jsonKeyParticipantsUpdated_3 = string(appendJSONString(nil, "resultInformation")) + ":"
+	jsonKeyParticipantsUpdated_4 = string(appendJSONString(nil, "sequenceNumber")) + ":"
+	jsonKeyParticipantsUpdated_5 = string(appendJSONString(nil, "serverCallId")) + ":"
 )
 
-// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
-func (v *ParticipantsUpdated) appendJSON(b []byte) ([]byte, error) {
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it
+// (addr: v is addressable there, as json.Marshal reaches it).
+func (v *ParticipantsUpdated) appendJSON(b []byte, addr bool) ([]byte, error) {
 	var err error
 	sep := byte('{')
 	if v.CallConnectionId != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyParticipantsUpdated0...)
+		b = append(b, jsonKeyParticipantsUpdated_0...)
 		b = appendJSONString(b, (*v.CallConnectionId))
 	}
 	if v.CorrelationId != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyParticipantsUpdated1...)
+		b = append(b, jsonKeyParticipantsUpdated_1...)
 		b = appendJSONString(b, (*v.CorrelationId))
 	}
 	if v.Participants != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyParticipantsUpdated2...)
+		b = append(b, jsonKeyParticipantsUpdated_2...)
 		if s := (*v.Participants); s == nil {
 			b = append(b, "null"...)
 		} else {
@@ -629,7 +640,7 @@ func (v *ParticipantsUpdated) appendJSON(b []byte) ([]byte, error) {
 				if i > 0 {
 					b = append(b, ',')
 				}
-				if b, err = s[i].appendJSON(b); err != nil {
+				if b, err = s[i].appendJSON(b, true); err != nil {
 					return b, err
 				}
 			}
@@ -639,21 +650,21 @@ func (v *ParticipantsUpdated) appendJSON(b []byte) ([]byte, error) {
 	if v.ResultInformation != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyParticipantsUpdated3...)
-		if b, err = v.ResultInformation.appendJSON(b); err != nil {
+		b = append(b, jsonKeyParticipantsUpdated_3...)
+		if b, err = v.ResultInformation.appendJSON(b, true); err != nil {
 			return b, err
 		}
 	}
 	if v.SequenceNumber != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyParticipantsUpdated4...)
+		b = append(b, jsonKeyParticipantsUpdated_4...)
 		b = strconv.AppendInt(b, int64((*v.SequenceNumber)), 10)
 	}
 	if v.ServerCallId != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyParticipantsUpdated5...)
+		b = append(b, jsonKeyParticipantsUpdated_5...)
 		b = appendJSONString(b, (*v.ServerCallId))
 	}
 	if sep == '{' {
@@ -707,31 +718,32 @@ func (v *PhoneNumberIdentifierModel) decodeJSON(data []byte) bool {
 
 // The JSON keys of PhoneNumberIdentifierModel's properties, each with its colon.
 var (
-	jsonKeyPhoneNumberIdentifierModel0 = string(appendJSONString(nil, "assertedId")) + ":"
-	jsonKeyPhoneNumberIdentifierModel1 = string(appendJSONString(nil, "isAnonymous")) + ":"
-	jsonKeyPhoneNumberIdentifierModel2 = string(appendJSONString(nil, "value")) + ":"
+	jsonKeyPhoneNumberIdentifierModel_0 = string(appendJSONString(nil, "assertedId")) + ":"
+	jsonKeyPhoneNumberIdentifierModel_1 = string(appendJSONString(nil, "isAnonymous")) + ":"
+	jsonKeyPhoneNumberIdentifierModel_2 = string(appendJSONString(nil, "value")) + ":"
 )
 
-// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
-func (v *PhoneNumberIdentifierModel) appendJSON(b []byte) ([]byte, error) {
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it
+// (addr: v is addressable there, as json.Marshal reaches it).
+func (v *PhoneNumberIdentifierModel) appendJSON(b []byte, addr bool) ([]byte, error) {
 	var err error
 	sep := byte('{')
 	if v.AssertedId != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyPhoneNumberIdentifierModel0...)
+		b = append(b, jsonKeyPhoneNumberIdentifierModel_0...)
 		b = appendJSONString(b, (*v.AssertedId))
 	}
 	if v.IsAnonymous != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyPhoneNumberIdentifierModel1...)
+		b = append(b, jsonKeyPhoneNumberIdentifierModel_1...)
 		b = strconv.AppendBool(b, (*v.IsAnonymous))
 	}
 	{
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyPhoneNumberIdentifierModel2...)
+		b = append(b, jsonKeyPhoneNumberIdentifierModel_2...)
 		b = appendJSONString(b, v.Value)
 	}
 	if sep == '{' {
@@ -760,49 +772,50 @@ type ResultInformation struct {
 
 // The JSON keys of ResultInformation's properties, each with its colon.
 var (
-	jsonKeyResultInformation0 = string(appendJSONString(nil, "code")) + ":"
-	jsonKeyResultInformation1 = string(appendJSONString(nil, "message")) + ":"
-	jsonKeyResultInformation2 = string(appendJSONString(nil, "q850Details")) + ":"
-	jsonKeyResultInformation3 = string(appendJSONString(nil, "sipDetails")) + ":"
-	jsonKeyResultInformation4 = string(appendJSONString(nil, "subCode")) + ":"
+	jsonKeyResultInformation_0 = string(appendJSONString(nil, "code")) + ":"
+	jsonKeyResultInformation_1 = string(appendJSONString(nil, "message")) + ":"
+	jsonKeyResultInformation_2 = string(appendJSONString(nil, "q850Details")) + ":"
+	jsonKeyResultInformation_3 = string(appendJSONString(nil, "sipDetails")) + ":"
+	jsonKeyResultInformation_4 = string(appendJSONString(nil, "subCode")) + ":"
 )
 
-// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
-func (v *ResultInformation) appendJSON(b []byte) ([]byte, error) {
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it
+// (addr: v is addressable there, as json.Marshal reaches it).
+func (v *ResultInformation) appendJSON(b []byte, addr bool) ([]byte, error) {
 	var err error
 	sep := byte('{')
 	if v.Code != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyResultInformation0...)
+		b = append(b, jsonKeyResultInformation_0...)
 		b = strconv.AppendInt(b, int64((*v.Code)), 10)
 	}
 	if v.Message != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyResultInformation1...)
+		b = append(b, jsonKeyResultInformation_1...)
 		b = appendJSONString(b, (*v.Message))
 	}
 	if v.Q850Details != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyResultInformation2...)
-		if b, err = v.Q850Details.appendJSON(b); err != nil {
+		b = append(b, jsonKeyResultInformation_2...)
+		if b, err = v.Q850Details.appendJSON(b, true); err != nil {
 			return b, err
 		}
 	}
 	if v.SipDetails != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyResultInformation3...)
-		if b, err = v.SipDetails.appendJSON(b); err != nil {
+		b = append(b, jsonKeyResultInformation_3...)
+		if b, err = v.SipDetails.appendJSON(b, true); err != nil {
 			return b, err
 		}
 	}
 	if v.SubCode != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyResultInformation4...)
+		b = append(b, jsonKeyResultInformation_4...)
 		b = strconv.AppendInt(b, int64((*v.SubCode)), 10)
 	}
 	if sep == '{' {
@@ -822,24 +835,25 @@ type SipDiagnosticInfo struct {
 
 // The JSON keys of SipDiagnosticInfo's properties, each with its colon.
 var (
-	jsonKeySipDiagnosticInfo0 = string(appendJSONString(nil, "code")) + ":"
-	jsonKeySipDiagnosticInfo1 = string(appendJSONString(nil, "message")) + ":"
+	jsonKeySipDiagnosticInfo_0 = string(appendJSONString(nil, "code")) + ":"
+	jsonKeySipDiagnosticInfo_1 = string(appendJSONString(nil, "message")) + ":"
 )
 
-// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
-func (v *SipDiagnosticInfo) appendJSON(b []byte) ([]byte, error) {
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it
+// (addr: v is addressable there, as json.Marshal reaches it).
+func (v *SipDiagnosticInfo) appendJSON(b []byte, addr bool) ([]byte, error) {
 	var err error
 	sep := byte('{')
 	if v.Code != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeySipDiagnosticInfo0...)
+		b = append(b, jsonKeySipDiagnosticInfo_0...)
 		b = strconv.AppendInt(b, int64((*v.Code)), 10)
 	}
 	if v.Message != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeySipDiagnosticInfo1...)
+		b = append(b, jsonKeySipDiagnosticInfo_1...)
 		b = appendJSONString(b, (*v.Message))
 	}
 	if sep == '{' {
@@ -865,40 +879,41 @@ type TeamsExtensionUserIdentifierModel struct {
 
 // The JSON keys of TeamsExtensionUserIdentifierModel's properties, each with its colon.
 var (
-	jsonKeyTeamsExtensionUserIdentifierModel0 = string(appendJSONString(nil, "cloud")) + ":"
-	jsonKeyTeamsExtensionUserIdentifierModel1 = string(appendJSONString(nil, "resourceId")) + ":"
-	jsonKeyTeamsExtensionUserIdentifierModel2 = string(appendJSONString(nil, "tenantId")) + ":"
-	jsonKeyTeamsExtensionUserIdentifierModel3 = string(appendJSONString(nil, "userId")) + ":"
+	jsonKeyTeamsExtensionUserIdentifierModel_0 = string(appendJSONString(nil, "cloud")) + ":"
+	jsonKeyTeamsExtensionUserIdentifierModel_1 = string(appendJSONString(nil, "resourceId")) + ":"
+	jsonKeyTeamsExtensionUserIdentifierModel_2 = string(appendJSONString(nil, "tenantId")) + ":"
+	jsonKeyTeamsExtensionUserIdentifierModel_3 = string(appendJSONString(nil, "userId")) + ":"
 )
 
-// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
-func (v *TeamsExtensionUserIdentifierModel) appendJSON(b []byte) ([]byte, error) {
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it
+// (addr: v is addressable there, as json.Marshal reaches it).
+func (v *TeamsExtensionUserIdentifierModel) appendJSON(b []byte, addr bool) ([]byte, error) {
 	var err error
 	sep := byte('{')
 	if v.Cloud != nil {
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyTeamsExtensionUserIdentifierModel0...)
-		if b, err = v.Cloud.appendJSON(b); err != nil {
+		b = append(b, jsonKeyTeamsExtensionUserIdentifierModel_0...)
+		if b, err = v.Cloud.appendJSON(b, true); err != nil {
 			return b, err
 		}
 	}
 	{
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyTeamsExtensionUserIdentifierModel1...)
+		b = append(b, jsonKeyTeamsExtensionUserIdentifierModel_1...)
 		b = appendJSONString(b, v.ResourceId)
 	}
 	{
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyTeamsExtensionUserIdentifierModel2...)
+		b = append(b, jsonKeyTeamsExtensionUserIdentifierModel_2...)
 		b = appendJSONString(b, v.TenantId)
 	}
 	{
 		b = append(b, sep)
 		sep = ','
-		b = append(b, jsonKeyTeamsExtensionUserIdentifierModel3...)
+		b = append(b, jsonKeyTeamsExtensionUserIdentifierModel_3...)
 		b = appendJSONString(b, v.UserId)
 	}
 	if sep == '{' {
@@ -934,13 +949,28 @@ type CallConnectionMuteParams struct {
 // CallConnectionMuteJSONRequestBody defines body for CallConnectionMute for application/json ContentType.
 type CallConnectionMuteJSONRequestBody = MuteParticipantsRequest
 
-// The canonical forms of the operations' header parameter names, for the
-// request builders' fast path (http.Header.Set would work them out on every
-// call).
+// The canonical forms of the operations' header parameter names, and their
+// query parameter names escaped, for the request builders' fast path (which
+// would otherwise work them out on every call).
 var (
-	headerCallConnectionMute0 = http.CanonicalHeaderKey("Repeatability-Request-ID")
-	headerCallConnectionMute1 = http.CanonicalHeaderKey("Repeatability-First-Sent")
+	queryCallConnectionGetParticipants_0 = runtime.DefaultQueryEncoder.EscapeQueryValue("api-version", false) + "="
+	queryCallConnectionGetParticipant_0  = runtime.DefaultQueryEncoder.EscapeQueryValue("api-version", false) + "="
+	headerCallConnectionMute_0           = http.CanonicalHeaderKey("Repeatability-Request-ID")
+	headerCallConnectionMute_1           = http.CanonicalHeaderKey("Repeatability-First-Sent")
+	queryCallConnectionMute_0            = runtime.DefaultQueryEncoder.EscapeQueryValue("api-version", false) + "="
 )
+
+// plainServer reports whether the request builders' fast path may append
+// to server as it is: it ends in "/" and has no query, fragment or dot
+// segment, which resolving the operation's path against it would change.
+func plainServer(server string) bool {
+	return strings.HasSuffix(server, "/") && !strings.ContainsAny(server, "?#") &&
+		!strings.Contains(server, "/./") && !strings.Contains(server, "/../")
+}
+
+// plainSegment reports whether a path parameter can be written in place
+// as it is: not a dot segment, which resolving the path would remove.
+func plainSegment(s string) bool { return s != "." && s != ".." }
 
 // writePath writes format to sb without its leading "/", with each %s
 // replaced by the next of args and each %% by %: what fmt.Sprintf would
@@ -969,11 +999,13 @@ func writePath(sb *strings.Builder, format string, args ...string) {
 
 // marshalJSON returns what json.Marshal returns for *v: by its appendJSON
 // method (typedef.tmpl), without reflection, when it has one.
-func marshalJSON(v any) ([]byte, error) {
-	if a, ok := v.(interface{ appendJSON([]byte) ([]byte, error) }); ok {
-		return a.appendJSON(make([]byte, 0, 512))
+func marshalJSON[T any](v *T) ([]byte, error) {
+	if a, ok := any(v).(interface {
+		appendJSON([]byte, bool) ([]byte, error)
+	}); ok {
+		return a.appendJSON(make([]byte, 0, 512), false)
 	}
-	return json.Marshal(v)
+	return json.Marshal(*v)
 }
 
 // jsonSafe tells the ASCII bytes that appendJSONString writes as they are.
@@ -1039,25 +1071,6 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, s[start:]...)
 	return append(b, '"')
 }
-
-// memoryBody is a request body in memory whose bytes a sender (acsmute's
-// pipeline) can take with Bytes instead of reading and copying them.
-type memoryBody struct {
-	bytes.Reader
-	b []byte
-}
-
-func newMemoryBody(b []byte) *memoryBody {
-	r := &memoryBody{b: b}
-	r.Reset(b)
-	return r
-}
-
-// Bytes returns the whole body, however much of it was read.
-func (r *memoryBody) Bytes() []byte { return r.b }
-
-// Close does nothing.
-func (r *memoryBody) Close() error { return nil }
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -1243,7 +1256,7 @@ func newCallConnectionGetParticipantsRequest(ctx context.Context, server string,
 	var err error
 
 	// The fast path: the same URL as oapi-codegen's builder, parsed once.
-	if strings.HasSuffix(server, "/") {
+	if plainServer(server) && plainSegment(callConnectionId) {
 		var sb strings.Builder
 		sb.Grow(len(server) + 256)
 		sb.WriteString(server)
@@ -1254,7 +1267,7 @@ func newCallConnectionGetParticipantsRequest(ctx context.Context, server string,
 
 			sb.WriteByte(sep)
 			sep = '&'
-			sb.WriteString("api-version=")
+			sb.WriteString(queryCallConnectionGetParticipants_0)
 			sb.WriteString(runtime.DefaultQueryEncoder.EscapeQueryValue(params.ApiVersion, false))
 
 		}
@@ -1329,7 +1342,7 @@ func newCallConnectionGetParticipantRequest(ctx context.Context, server string, 
 	var err error
 
 	// The fast path: the same URL as oapi-codegen's builder, parsed once.
-	if strings.HasSuffix(server, "/") {
+	if plainServer(server) && plainSegment(callConnectionId) && plainSegment(participantRawId) {
 		var sb strings.Builder
 		sb.Grow(len(server) + 256)
 		sb.WriteString(server)
@@ -1340,7 +1353,7 @@ func newCallConnectionGetParticipantRequest(ctx context.Context, server string, 
 
 			sb.WriteByte(sep)
 			sep = '&'
-			sb.WriteString("api-version=")
+			sb.WriteString(queryCallConnectionGetParticipant_0)
 			sb.WriteString(runtime.DefaultQueryEncoder.EscapeQueryValue(params.ApiVersion, false))
 
 		}
@@ -1423,13 +1436,7 @@ func newCallConnectionMuteRequest(ctx context.Context, server string, callConnec
 	if err != nil {
 		return nil, err
 	}
-	req, err := newCallConnectionMuteRequestWithBody(ctx, server, callConnectionId, params, "application/json", newMemoryBody(buf))
-	if err != nil {
-		return nil, err
-	}
-	req.ContentLength = int64(len(buf))
-	req.GetBody = func() (io.ReadCloser, error) { return newMemoryBody(buf), nil }
-	return req, nil
+	return newCallConnectionMuteRequestWithBody(ctx, server, callConnectionId, params, "application/json", bytes.NewReader(buf))
 }
 
 // NewCallConnectionMuteRequestWithBody constructs an http.Request for the CallConnectionMute method, with any body, and a specified content type
@@ -1441,7 +1448,7 @@ func newCallConnectionMuteRequestWithBody(ctx context.Context, server string, ca
 	var err error
 
 	// The fast path: the same URL as oapi-codegen's builder, parsed once.
-	if strings.HasSuffix(server, "/") {
+	if plainServer(server) && plainSegment(callConnectionId) {
 		var sb strings.Builder
 		sb.Grow(len(server) + 256)
 		sb.WriteString(server)
@@ -1452,7 +1459,7 @@ func newCallConnectionMuteRequestWithBody(ctx context.Context, server string, ca
 
 			sb.WriteByte(sep)
 			sep = '&'
-			sb.WriteString("api-version=")
+			sb.WriteString(queryCallConnectionMute_0)
 			sb.WriteString(runtime.DefaultQueryEncoder.EscapeQueryValue(params.ApiVersion, false))
 
 		}
@@ -1467,13 +1474,13 @@ func newCallConnectionMuteRequestWithBody(ctx context.Context, server string, ca
 
 			if params.RepeatabilityRequestID != nil {
 
-				req.Header[headerCallConnectionMute0] = []string{params.RepeatabilityRequestID.String()}
+				req.Header[headerCallConnectionMute_0] = []string{params.RepeatabilityRequestID.String()}
 
 			}
 
 			if params.RepeatabilityFirstSent != nil {
 
-				req.Header[headerCallConnectionMute1] = []string{*params.RepeatabilityFirstSent}
+				req.Header[headerCallConnectionMute_1] = []string{*params.RepeatabilityFirstSent}
 
 			}
 
