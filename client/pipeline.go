@@ -88,8 +88,9 @@ func (c *Client) run(req *http.Request, body []byte, op *operation) (*http.Respo
 			c.logAttempt(ctx, op, res, 0)
 			// Media types are case-insensitive; the generated parser's
 			// test is not.
-			if ct := res.resp.Header.Get(wire.HeaderContentType); strings.ToLower(ct) != ct {
-				res.resp.Header.Set(wire.HeaderContentType, strings.ToLower(ct))
+			ct := res.resp.Header.Get(wire.HeaderContentType)
+			if lower := strings.ToLower(ct); lower != ct {
+				res.resp.Header.Set(wire.HeaderContentType, lower)
 			}
 			if len(bytes.TrimSpace(res.body)) == 0 {
 				// A 200 with no body is a success with no result; the
