@@ -1584,14 +1584,18 @@ func (c *Client) applyEditors(ctx context.Context, req *http.Request, additional
 	return nil
 }
 
+// flatDecoder is a type with typedef.tmpl's decodeJSON method.
+type flatDecoder interface{ decodeJSON([]byte) bool }
+
 // decodeJSON returns a new T set from data by T's decodeJSON method and
-// true, or false when T has none or it cannot read data.
+// true, or false when T has none (told without allocating one) or it
+// cannot read data.
 func decodeJSON[T any](data []byte) (*T, bool) {
-	if _, ok := any((*T)(nil)).(interface{ decodeJSON([]byte) bool }); !ok {
+	if _, ok := any((*T)(nil)).(flatDecoder); !ok {
 		return nil, false
 	}
 	dest := new(T)
-	if !any(dest).(interface{ decodeJSON([]byte) bool }).decodeJSON(data) {
+	if !any(dest).(flatDecoder).decodeJSON(data) {
 		return nil, false
 	}
 	return dest, true
