@@ -63,7 +63,10 @@ type Client struct {
 	api      *gen.ClientWithResponses
 	cred     Credential
 	http     *http.Client
-	retry    RetryOptions
+	// transport is http's transport when http has neither a jar nor a
+	// timeout, and so adds nothing to it: send then skips http. Otherwise nil.
+	transport *http.Transport
+	retry     RetryOptions
 	// Header values every request shares; nothing modifies them.
 	accept, userAgent []string
 	logger            *slog.Logger
@@ -123,12 +126,19 @@ func NewClient(endpoint string, cred Credential, opts *ClientOptions) (*Client, 
 		tr = http.DefaultTransport // which a program may have replaced
 	}
 	_, netHTTP := tr.(*http.Transport)
+	// http.Client adds nothing to its transport's work without a jar or a
+	// timeout: send skips it.
+	direct, _ := hc.Transport.(*http.Transport)
+	if hc.Jar != nil || hc.Timeout != 0 {
+		direct = nil
+	}
 	c := &Client{
 		netHTTP:   netHTTP,
 		endpoint:  ep,
 		version:   version,
 		cred:      cred,
 		http:      hc,
+		transport: direct,
 		retry:     retry,
 		userAgent: []string{ua},
 		accept:    []string{"application/json"},

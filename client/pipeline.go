@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -257,7 +258,7 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, body []byte, bo
 		r.Body, r.ContentLength = requestBody(body), int64(len(body))
 		r.GetBody = func() (io.ReadCloser, error) { return requestBody(body), nil }
 	}
-	resp, err := c.http.Do(r) // #nosec G704 -- the URL is the caller's endpoint, built by the generated client: sending there is the point
+	resp, err := c.send(r)
 	if err != nil {
 		res.err = err
 		return res
@@ -276,6 +277,32 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, body []byte, bo
 		res.body = scrub(res.body, res.credential)
 	}
 	return res
+}
+
+// send sends r once. When the http.Client would add nothing to its
+// transport's work (no cookie jar, no timeout, and redirects are never
+// followed), r goes straight to the transport: http.Client would only copy
+// the headers, for redirects, on every call. Errors are then wrapped as
+// http.Client wraps them.
+func (c *Client) send(r *http.Request) (*http.Response, error) {
+	if c.transport == nil {
+		return c.http.Do(r) // #nosec G704 -- the URL is the caller's endpoint, built by the generated client: sending there is the point
+	}
+	resp, err := c.transport.RoundTrip(r) // #nosec G704 -- as above
+	if err != nil {
+		// The endpoint has no user information to strip from the URL.
+		return nil, &url.Error{Op: urlErrorOp(r.Method), URL: r.URL.String(), Err: err}
+	}
+	return resp, nil
+}
+
+// urlErrorOp is the Op of the *url.Error http.Client returns: the method,
+// capitalised ("Post").
+func urlErrorOp(method string) string {
+	if method == "" {
+		return "Get"
+	}
+	return method[:1] + strings.ToLower(method[1:])
 }
 
 // sentCredential is the secret part of an Authorization value: the bearer
