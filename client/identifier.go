@@ -372,8 +372,19 @@ func checkRawID(rawID string) error {
 	if !utf8.ValidString(rawID) {
 		return invalid("raw ID is not valid UTF-8")
 	}
-	for i, r := range rawID {
-		if unicode.IsSpace(r) || unicode.IsControl(r) {
+	for i := 0; i < len(rawID); i++ {
+		c := rawID[i]
+		if c >= utf8.RuneSelf {
+			// Beyond ASCII, Unicode says what is a space or a control.
+			for j, r := range rawID[i:] {
+				if unicode.IsSpace(r) || unicode.IsControl(r) {
+					return invalidf("raw ID has a space or control character at byte %d", i+j)
+				}
+			}
+			break
+		}
+		// The ASCII spaces and controls.
+		if c <= ' ' || c == 0x7f {
 			return invalidf("raw ID has a space or control character at byte %d", i)
 		}
 	}

@@ -2,8 +2,11 @@ package client_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/acsmute/acsmute/client"
 )
@@ -97,6 +100,29 @@ func TestPhoneNumberParts(t *testing.T) {
 		p := client.PhoneNumberIdentifier{PhoneNumber: tt.number}
 		if p.IsAnonymous() != tt.anonymous || p.AssertedID() != tt.asserted {
 			t.Errorf("%q: anonymous=%v asserted=%q, want %v %q", tt.number, p.IsAnonymous(), p.AssertedID(), tt.anonymous, tt.asserted)
+		}
+	}
+}
+
+// A raw ID with a space or control character is refused, whatever the
+// character: every one of the Basic Multilingual Plane and a sample of the
+// others, placed after ASCII and after another non-ASCII character.
+func TestParseRawIDSpacesAndControls(t *testing.T) {
+	check := func(prefix string, r rune) {
+		raw := prefix + string(r) + "b"
+		_, err := client.ParseRawID(raw)
+		want := unicode.IsSpace(r) || unicode.IsControl(r)
+		if got := err != nil && strings.Contains(err.Error(), fmt.Sprintf("space or control character at byte %d", len(prefix))); got != want {
+			t.Errorf("ParseRawID(%q) error = %v; want a space or control error: %v", raw, err, want)
+		}
+	}
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if r > 0xffff {
+			r += 96
+		}
+		if utf8.ValidRune(r) {
+			check("8:acs:a", r)
+			check("8:acs:é", r)
 		}
 	}
 }
