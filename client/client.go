@@ -32,7 +32,9 @@ type ClientOptions struct {
 	// copy that never follows redirects (a 3xx answer is returned as a
 	// *ResponseError), whatever CheckRedirect says; the value passed is not
 	// modified. Its Timeout, if any, bounds each attempt; prefer
-	// Retry.TryTimeout.
+	// Retry.TryTimeout. Without a Jar or a Timeout, which are all an
+	// http.Client adds to an *http.Transport, requests go straight to
+	// that transport.
 	HTTPClient *http.Client
 
 	// Retry configures retries of failed attempts.
