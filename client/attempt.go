@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/acsmute/acsmute/openapi/wire"
@@ -54,6 +55,9 @@ func classify(r attemptResult, op *operation) outcome {
 		case tlsVerificationFailed(r.err) && !r.gotConn():
 			// A handshake that failed verification: nothing was sent.
 			// (After the handshake, a bad record is a broken answer.)
+			return outcome{kind: outcomeFinal, err: r.err}
+		case unreadableRedirect(r.err):
+			// A 3xx answer, which speaks for this attempt as any 3xx does.
 			return outcome{kind: outcomeFinal, err: r.err}
 		case neverSent(r):
 			return outcome{kind: outcomeRetry, err: r.err}
@@ -145,6 +149,15 @@ func neverSent(r attemptResult) bool {
 	}
 	var opErr *net.OpError
 	return errors.As(r.err, &opErr) && opErr.Op == "dial"
+}
+
+// unreadableRedirect reports whether err is http.Client's report of a
+// redirect whose Location it could not parse (it does so before asking
+// CheckRedirect, and drops the answer). Sent straight to the transport,
+// such an answer is the 3xx *ResponseError it is.
+func unreadableRedirect(err error) bool {
+	var ue *url.Error
+	return errors.As(err, &ue) && ue.Err != nil && strings.HasPrefix(ue.Err.Error(), "failed to parse Location header ")
 }
 
 // tlsVerificationFailed reports whether err is a TLS failure that retrying

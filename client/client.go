@@ -32,9 +32,9 @@ type ClientOptions struct {
 	// copy that never follows redirects (a 3xx answer is returned as a
 	// *ResponseError), whatever CheckRedirect says; the value passed is not
 	// modified. Its Timeout, if any, bounds each attempt; prefer
-	// Retry.TryTimeout. Without a Jar or a Timeout, which are all an
-	// http.Client adds to an *http.Transport, requests go straight to
-	// that transport.
+	// Retry.TryTimeout. Without a Jar or a Timeout, requests go straight
+	// to its Transport when that is an *http.Transport, with the same
+	// errors as through the http.Client.
 	HTTPClient *http.Client
 
 	// Retry configures retries of failed attempts.

@@ -3,6 +3,7 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -260,14 +261,14 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, body []byte, bo
 	}
 	resp, err := c.send(r)
 	if err != nil {
-		res.err = err
+		res.err = scrubError(err, res.credential)
 		return res
 	}
 	res.resp = resp
 	res.body, err = readAtMost(resp.Body, resp.ContentLength, maxResponseBody+1)
 	_ = resp.Body.Close()
 	if err != nil {
-		res.err = fmt.Errorf("reading the %d response: %w", resp.StatusCode, err)
+		res.err = scrubError(fmt.Errorf("reading the %d response: %w", resp.StatusCode, err), res.credential)
 	}
 	// A server that echoes the credential (in an error body, say) must not
 	// get it into what the client returns or prints: the body of an error
@@ -290,10 +291,31 @@ func (c *Client) send(r *http.Request) (*http.Response, error) {
 	}
 	resp, err := c.transport.RoundTrip(r) // #nosec G704 -- as above
 	if err != nil {
+		if tlsErr, ok := err.(tls.RecordHeaderError); ok && string(tlsErr.RecordHeader[:]) == "HTTP/" {
+			err = http.ErrSchemeMismatch // as http.Client says it
+		}
 		// The endpoint has no user information to strip from the URL.
 		return nil, &url.Error{Op: urlErrorOp(r.Method), URL: r.URL.String(), Err: err}
 	}
 	return resp, nil
+}
+
+// scrubError returns err, unless its text quotes secret: net/http quotes
+// what a server sent in some errors (a malformed header line, a Location
+// it cannot parse), and a server can echo the request's credential there.
+// Such an error becomes one with the same text, secret replaced, and no
+// chain behind it, since the chain quotes it too; a *url.Error keeps its
+// type, Op and URL.
+func scrubError(err error, secret string) error {
+	msg := err.Error()
+	clean := string(scrub([]byte(msg), secret))
+	if clean == msg {
+		return err
+	}
+	if ue, ok := err.(*url.Error); ok && ue.Err != nil {
+		return &url.Error{Op: ue.Op, URL: ue.URL, Err: errors.New(string(scrub([]byte(ue.Err.Error()), secret)))}
+	}
+	return errors.New(clean)
 }
 
 // urlErrorOp is the Op of the *url.Error http.Client returns: the method,
