@@ -291,7 +291,8 @@ func (c *Client) send(r *http.Request) (*http.Response, error) {
 	}
 	resp, err := c.transport.RoundTrip(r) // #nosec G704 -- as above
 	if err != nil {
-		if tlsErr, ok := err.(tls.RecordHeaderError); ok && string(tlsErr.RecordHeader[:]) == "HTTP/" {
+		var tlsErr tls.RecordHeaderError
+		if errors.As(err, &tlsErr) && string(tlsErr.RecordHeader[:]) == "HTTP/" {
 			err = http.ErrSchemeMismatch // as http.Client says it
 		}
 		// The endpoint has no user information to strip from the URL.
@@ -312,7 +313,9 @@ func scrubError(err error, secret string) error {
 	if clean == msg {
 		return err
 	}
-	if ue, ok := err.(*url.Error); ok && ue.Err != nil {
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Err != nil && ue.Error() == msg {
+		// err is the *url.Error, nothing around it.
 		return &url.Error{Op: ue.Op, URL: ue.URL, Err: errors.New(string(scrub([]byte(ue.Err.Error()), secret)))}
 	}
 	return errors.New(clean)
