@@ -21,9 +21,8 @@ import (
 	"github.com/acsmute/acsmute/client"
 )
 
-// With its own HTTP client, the Client hands requests straight to the
-// transport; its failures read as http.Client's would: a *url.Error with
-// the method and the URL, around the transport's error.
+// Straight to the transport, failures read as http.Client's would: a
+// *url.Error with the method and the URL, around the transport's error.
 func TestTransportErrorsReadAsHTTPClientErrors(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -31,22 +30,22 @@ func TestTransportErrorsReadAsHTTPClientErrors(t *testing.T) {
 	}
 	endpoint := "http://" + ln.Addr().String()
 	_ = ln.Close() // connections are refused from now on
-	noRetry := client.RetryOptions{MaxRetries: -1}
-	direct := newKeyClient(t, endpoint, &client.ClientOptions{Retry: noRetry})
-	// A timeout makes the Client go through http.Client.
-	through := newKeyClient(t, endpoint, &client.ClientOptions{Retry: noRetry, HTTPClient: &http.Client{Transport: client.NewTransport(), Timeout: time.Hour}})
-	var got [2]*url.Error
-	for i, c := range []*client.Client{direct, through} {
-		_, err := c.MuteParticipant(context.Background(), "call", acsUser, nil)
-		if !errors.As(err, &got[i]) {
-			t.Fatalf("error %v has no *url.Error", err)
+	key, _ := client.NewKeyCredential(fakeKey)
+	var logs bytes.Buffer
+	got := map[string]*url.Error{}
+	for name, c := range bothPaths(t, endpoint, key, client.RetryOptions{MaxRetries: -1}, &logs) {
+		var ue *url.Error
+		if _, err := c.MuteParticipant(context.Background(), "call", acsUser, nil); !errors.As(err, &ue) {
+			t.Fatalf("%s: error %v has no *url.Error", name, err)
 		}
+		got[name] = ue
 	}
-	if got[0].Error() != got[1].Error() {
-		t.Errorf("straight to the transport: %q\nthrough http.Client:      %q", got[0], got[1])
+	direct, through := got["straight to the transport"], got["through http.Client"]
+	if direct.Error() != through.Error() {
+		t.Errorf("straight to the transport: %q\nthrough http.Client:      %q", direct, through)
 	}
-	if got[0].Op != "Post" || !strings.HasPrefix(got[0].URL, endpoint+"/calling/callConnections/call/participants:mute?") {
-		t.Errorf("Op %q, URL %q", got[0].Op, got[0].URL)
+	if direct.Op != "Post" || !strings.HasPrefix(direct.URL, endpoint+"/calling/callConnections/call/participants:mute?") {
+		t.Errorf("Op %q, URL %q", direct.Op, direct.URL)
 	}
 }
 
@@ -156,13 +155,11 @@ func TestTransportErrorsDoNotQuoteTheCredential(t *testing.T) {
 			if len(secret) < 16 {
 				t.Fatalf("%s: the server saw Authorization %q", name, auth)
 			}
-			{
-				if strings.Contains(err.Error()+logs.String(), secret) {
-					t.Errorf("%s: %q in the error or the log: %v\n%s", name, secret, err, logs.String())
-				}
-				if path := findString(reflect.ValueOf(err), secret, map[uintptr]bool{}, "err", 0); path != "" {
-					t.Errorf("%s: %q reachable at %s", name, secret, path)
-				}
+			if strings.Contains(err.Error()+logs.String(), secret) {
+				t.Errorf("%s: %q in the error or the log: %v\n%s", name, secret, err, logs.String())
+			}
+			if path := findString(reflect.ValueOf(err), secret, map[uintptr]bool{}, "err", 0); path != "" {
+				t.Errorf("%s: %q reachable at %s", name, secret, path)
 			}
 		}
 	}
