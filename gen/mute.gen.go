@@ -70,6 +70,115 @@ func (e CommunicationIdentifierModelKind) Valid() bool {
 	}
 }
 
+// Defines values for PlaySourceType.
+const (
+	PlaySourceTypeFile PlaySourceType = "file"
+	PlaySourceTypeSsml PlaySourceType = "ssml"
+	PlaySourceTypeText PlaySourceType = "text"
+)
+
+// Valid indicates whether the value is a known member of the PlaySourceType enum.
+func (e PlaySourceType) Valid() bool {
+	switch e {
+	case PlaySourceTypeFile:
+		return true
+	case PlaySourceTypeSsml:
+		return true
+	case PlaySourceTypeText:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for VoiceKind.
+const (
+	VoiceKindFemale VoiceKind = "female"
+	VoiceKindMale   VoiceKind = "male"
+)
+
+// Valid indicates whether the value is a known member of the VoiceKind enum.
+func (e VoiceKind) Valid() bool {
+	switch e {
+	case VoiceKindFemale:
+		return true
+	case VoiceKindMale:
+		return true
+	default:
+		return false
+	}
+}
+
+// CallDisconnected The data of a Microsoft.Communication.CallDisconnected event: the call connection has ended, and no request on it will succeed any more.
+type CallDisconnected struct {
+	// CallConnectionId The call connection the event is about.
+	CallConnectionId *string `json:"callConnectionId,omitempty"`
+
+	// CorrelationId Identifier to correlate the event with the call in the service's logs.
+	CorrelationId *string `json:"correlationId,omitempty"`
+
+	// OperationContext The operationContext the call was created with, if any.
+	OperationContext *string `json:"operationContext,omitempty"`
+
+	// ResultInformation The result an event reports, for troubleshooting.
+	ResultInformation *ResultInformation `json:"resultInformation,omitempty"`
+
+	// ServerCallId The server's identifier of the call.
+	ServerCallId *string `json:"serverCallId,omitempty"`
+}
+
+// The JSON keys of CallDisconnected's properties, each with its colon.
+var (
+	jsonKeyCallDisconnected_0 = string(appendJSONString(nil, "callConnectionId")) + ":"
+	jsonKeyCallDisconnected_1 = string(appendJSONString(nil, "correlationId")) + ":"
+	jsonKeyCallDisconnected_2 = string(appendJSONString(nil, "operationContext")) + ":"
+	jsonKeyCallDisconnected_3 = string(appendJSONString(nil, "resultInformation")) + ":"
+	jsonKeyCallDisconnected_4 = string(appendJSONString(nil, "serverCallId")) + ":"
+)
+
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it
+// (addr: v is addressable there, as json.Marshal reaches it).
+func (v *CallDisconnected) appendJSON(b []byte, addr bool) ([]byte, error) {
+	var err error
+	sep := byte('{')
+	if v.CallConnectionId != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyCallDisconnected_0...)
+		b = appendJSONString(b, (*v.CallConnectionId))
+	}
+	if v.CorrelationId != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyCallDisconnected_1...)
+		b = appendJSONString(b, (*v.CorrelationId))
+	}
+	if v.OperationContext != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyCallDisconnected_2...)
+		b = appendJSONString(b, (*v.OperationContext))
+	}
+	if v.ResultInformation != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyCallDisconnected_3...)
+		if b, err = v.ResultInformation.appendJSON(b, true); err != nil {
+			return b, err
+		}
+	}
+	if v.ServerCallId != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyCallDisconnected_4...)
+		b = appendJSONString(b, (*v.ServerCallId))
+	}
+	if sep == '{' {
+		b = append(b, '{')
+	}
+	return append(b, '}'), err
+}
+
 // CallParticipant One participant of a call and its state.
 type CallParticipant struct {
 	// Identifier A participant. Besides kind and rawId, at most one of the nested identifier objects is present, and it matches kind.
@@ -341,6 +450,53 @@ func (v *CommunicationUserIdentifierModel) appendJSON(b []byte, addr bool) ([]by
 	return append(b, '}'), err
 }
 
+// FileSource An audio file the service fetches.
+type FileSource struct {
+	// Uri Where the service fetches the audio file from.
+	Uri string `json:"uri"`
+}
+
+// decodeJSON sets v from data as json.Unmarshal would, and reports whether
+// it could: data must be an object of plain strings and booleans
+// (decodeFlatJSON) whose keys are v's properties, exactly.
+func (v *FileSource) decodeJSON(data []byte) bool {
+	return decodeFlatJSON(data, func(key, value []byte, isString bool) bool {
+		switch string(key) {
+		case "uri":
+			if !isString {
+				return false
+			}
+			s := string(value)
+			v.Uri = s
+		default:
+			return false
+		}
+		return true
+	})
+}
+
+// The JSON keys of FileSource's properties, each with its colon.
+var (
+	jsonKeyFileSource_0 = string(appendJSONString(nil, "uri")) + ":"
+)
+
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it
+// (addr: v is addressable there, as json.Marshal reaches it).
+func (v *FileSource) appendJSON(b []byte, addr bool) ([]byte, error) {
+	var err error
+	sep := byte('{')
+	{
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyFileSource_0...)
+		b = appendJSONString(b, v.Uri)
+	}
+	if sep == '{' {
+		b = append(b, '{')
+	}
+	return append(b, '}'), err
+}
+
 // GetParticipantsResponse One page of a call's participants.
 type GetParticipantsResponse struct {
 	// NextLink The URL of the next page; absent on the last page.
@@ -384,6 +540,138 @@ func (v *GetParticipantsResponse) appendJSON(b []byte, addr bool) ([]byte, error
 				}
 			}
 			b = append(b, ']')
+		}
+	}
+	if sep == '{' {
+		b = append(b, '{')
+	}
+	return append(b, '}'), err
+}
+
+// HoldFailed The data of a Microsoft.Communication.HoldFailed event: a hold the service answered could not be carried out (for example, its prompt could not be played).
+type HoldFailed struct {
+	// CallConnectionId The call connection the event is about.
+	CallConnectionId *string `json:"callConnectionId,omitempty"`
+
+	// CorrelationId Identifier to correlate the event with the call in the service's logs.
+	CorrelationId *string `json:"correlationId,omitempty"`
+
+	// OperationContext The operationContext of the hold request the event is about.
+	OperationContext *string `json:"operationContext,omitempty"`
+
+	// ResultInformation The result an event reports, for troubleshooting.
+	ResultInformation *ResultInformation `json:"resultInformation,omitempty"`
+
+	// ServerCallId The server's identifier of the call.
+	ServerCallId *string `json:"serverCallId,omitempty"`
+}
+
+// The JSON keys of HoldFailed's properties, each with its colon.
+var (
+	jsonKeyHoldFailed_0 = string(appendJSONString(nil, "callConnectionId")) + ":"
+	jsonKeyHoldFailed_1 = string(appendJSONString(nil, "correlationId")) + ":"
+	jsonKeyHoldFailed_2 = string(appendJSONString(nil, "operationContext")) + ":"
+	jsonKeyHoldFailed_3 = string(appendJSONString(nil, "resultInformation")) + ":"
+	jsonKeyHoldFailed_4 = string(appendJSONString(nil, "serverCallId")) + ":"
+)
+
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it
+// (addr: v is addressable there, as json.Marshal reaches it).
+func (v *HoldFailed) appendJSON(b []byte, addr bool) ([]byte, error) {
+	var err error
+	sep := byte('{')
+	if v.CallConnectionId != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyHoldFailed_0...)
+		b = appendJSONString(b, (*v.CallConnectionId))
+	}
+	if v.CorrelationId != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyHoldFailed_1...)
+		b = appendJSONString(b, (*v.CorrelationId))
+	}
+	if v.OperationContext != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyHoldFailed_2...)
+		b = appendJSONString(b, (*v.OperationContext))
+	}
+	if v.ResultInformation != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyHoldFailed_3...)
+		if b, err = v.ResultInformation.appendJSON(b, true); err != nil {
+			return b, err
+		}
+	}
+	if v.ServerCallId != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyHoldFailed_4...)
+		b = appendJSONString(b, (*v.ServerCallId))
+	}
+	if sep == '{' {
+		b = append(b, '{')
+	}
+	return append(b, '}'), err
+}
+
+// HoldRequest Body of a hold request.
+type HoldRequest struct {
+	// OperationCallbackUri Where the service posts the events about this request, instead of the callback URI the call was created or answered with.
+	OperationCallbackUri *string `json:"operationCallbackUri,omitempty"`
+
+	// OperationContext Free text from the caller, echoed in the events about this request, to tie them to it.
+	OperationContext *string `json:"operationContext,omitempty"`
+
+	// PlaySourceInfo Audio for the service to play: an audio file, or text or SSML spoken by the speech service. Besides kind, the nested source of that kind is present.
+	PlaySourceInfo *PlaySource `json:"playSourceInfo,omitempty"`
+
+	// TargetParticipant A participant. Besides kind and rawId, at most one of the nested identifier objects is present, and it matches kind.
+	TargetParticipant CommunicationIdentifierModel `json:"targetParticipant"`
+}
+
+// The JSON keys of HoldRequest's properties, each with its colon.
+var (
+	jsonKeyHoldRequest_0 = string(appendJSONString(nil, "operationCallbackUri")) + ":"
+	jsonKeyHoldRequest_1 = string(appendJSONString(nil, "operationContext")) + ":"
+	jsonKeyHoldRequest_2 = string(appendJSONString(nil, "playSourceInfo")) + ":"
+	jsonKeyHoldRequest_3 = string(appendJSONString(nil, "targetParticipant")) + ":"
+)
+
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it
+// (addr: v is addressable there, as json.Marshal reaches it).
+func (v *HoldRequest) appendJSON(b []byte, addr bool) ([]byte, error) {
+	var err error
+	sep := byte('{')
+	if v.OperationCallbackUri != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyHoldRequest_0...)
+		b = appendJSONString(b, (*v.OperationCallbackUri))
+	}
+	if v.OperationContext != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyHoldRequest_1...)
+		b = appendJSONString(b, (*v.OperationContext))
+	}
+	if v.PlaySourceInfo != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyHoldRequest_2...)
+		if b, err = v.PlaySourceInfo.appendJSON(b, true); err != nil {
+			return b, err
+		}
+	}
+	{
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyHoldRequest_3...)
+		if b, err = v.TargetParticipant.appendJSON(b, addr); err != nil {
+			return b, err
 		}
 	}
 	if sep == '{' {
@@ -752,6 +1040,351 @@ func (v *PhoneNumberIdentifierModel) appendJSON(b []byte, addr bool) ([]byte, er
 	return append(b, '}'), err
 }
 
+// PlaySource Audio for the service to play: an audio file, or text or SSML spoken by the speech service. Besides kind, the nested source of that kind is present.
+type PlaySource struct {
+	// File An audio file the service fetches.
+	File *FileSource `json:"file,omitempty"`
+
+	// Kind Which kind of source a PlaySource holds.
+	Kind PlaySourceType `json:"kind"`
+
+	// PlaySourceCacheId A key under which the service may cache the media, to play it again without fetching it.
+	PlaySourceCacheId *string `json:"playSourceCacheId,omitempty"`
+
+	// Ssml Speech Synthesis Markup Language for the speech service to speak.
+	Ssml *SsmlSource `json:"ssml,omitempty"`
+
+	// Text Text for the speech service to speak.
+	Text *TextSource `json:"text,omitempty"`
+}
+
+// The JSON keys of PlaySource's properties, each with its colon.
+var (
+	jsonKeyPlaySource_0 = string(appendJSONString(nil, "file")) + ":"
+	jsonKeyPlaySource_1 = string(appendJSONString(nil, "kind")) + ":"
+	jsonKeyPlaySource_2 = string(appendJSONString(nil, "playSourceCacheId")) + ":"
+	jsonKeyPlaySource_3 = string(appendJSONString(nil, "ssml")) + ":"
+	jsonKeyPlaySource_4 = string(appendJSONString(nil, "text")) + ":"
+)
+
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it
+// (addr: v is addressable there, as json.Marshal reaches it).
+func (v *PlaySource) appendJSON(b []byte, addr bool) ([]byte, error) {
+	var err error
+	sep := byte('{')
+	if v.File != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyPlaySource_0...)
+		if b, err = v.File.appendJSON(b, true); err != nil {
+			return b, err
+		}
+	}
+	{
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyPlaySource_1...)
+		if b, err = v.Kind.appendJSON(b, addr); err != nil {
+			return b, err
+		}
+	}
+	if v.PlaySourceCacheId != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyPlaySource_2...)
+		b = appendJSONString(b, (*v.PlaySourceCacheId))
+	}
+	if v.Ssml != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyPlaySource_3...)
+		if b, err = v.Ssml.appendJSON(b, true); err != nil {
+			return b, err
+		}
+	}
+	if v.Text != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyPlaySource_4...)
+		if b, err = v.Text.appendJSON(b, true); err != nil {
+			return b, err
+		}
+	}
+	if sep == '{' {
+		b = append(b, '{')
+	}
+	return append(b, '}'), err
+}
+
+// PlaySourceType Which kind of source a PlaySource holds.
+type PlaySourceType string
+
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
+func (v *PlaySourceType) appendJSON(b []byte, _ bool) ([]byte, error) {
+	return appendJSONString(b, string(*v)), nil
+}
+
+// RemoveParticipantFailed The data of a Microsoft.Communication.RemoveParticipantFailed event: the service accepted a remove request but could not carry it out.
+type RemoveParticipantFailed struct {
+	// CallConnectionId The call connection the event is about.
+	CallConnectionId *string `json:"callConnectionId,omitempty"`
+
+	// CorrelationId Identifier to correlate the event with the call in the service's logs.
+	CorrelationId *string `json:"correlationId,omitempty"`
+
+	// OperationContext The operationContext of the remove request the event answers.
+	OperationContext *string `json:"operationContext,omitempty"`
+
+	// Participant A participant. Besides kind and rawId, at most one of the nested identifier objects is present, and it matches kind.
+	Participant *CommunicationIdentifierModel `json:"participant,omitempty"`
+
+	// ResultInformation The result an event reports, for troubleshooting.
+	ResultInformation *ResultInformation `json:"resultInformation,omitempty"`
+
+	// ServerCallId The server's identifier of the call.
+	ServerCallId *string `json:"serverCallId,omitempty"`
+}
+
+// The JSON keys of RemoveParticipantFailed's properties, each with its colon.
+var (
+	jsonKeyRemoveParticipantFailed_0 = string(appendJSONString(nil, "callConnectionId")) + ":"
+	jsonKeyRemoveParticipantFailed_1 = string(appendJSONString(nil, "correlationId")) + ":"
+	jsonKeyRemoveParticipantFailed_2 = string(appendJSONString(nil, "operationContext")) + ":"
+	jsonKeyRemoveParticipantFailed_3 = string(appendJSONString(nil, "participant")) + ":"
+	jsonKeyRemoveParticipantFailed_4 = string(appendJSONString(nil, "resultInformation")) + ":"
+	jsonKeyRemoveParticipantFailed_5 = string(appendJSONString(nil, "serverCallId")) + ":"
+)
+
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it
+// (addr: v is addressable there, as json.Marshal reaches it).
+func (v *RemoveParticipantFailed) appendJSON(b []byte, addr bool) ([]byte, error) {
+	var err error
+	sep := byte('{')
+	if v.CallConnectionId != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyRemoveParticipantFailed_0...)
+		b = appendJSONString(b, (*v.CallConnectionId))
+	}
+	if v.CorrelationId != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyRemoveParticipantFailed_1...)
+		b = appendJSONString(b, (*v.CorrelationId))
+	}
+	if v.OperationContext != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyRemoveParticipantFailed_2...)
+		b = appendJSONString(b, (*v.OperationContext))
+	}
+	if v.Participant != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyRemoveParticipantFailed_3...)
+		if b, err = v.Participant.appendJSON(b, true); err != nil {
+			return b, err
+		}
+	}
+	if v.ResultInformation != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyRemoveParticipantFailed_4...)
+		if b, err = v.ResultInformation.appendJSON(b, true); err != nil {
+			return b, err
+		}
+	}
+	if v.ServerCallId != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyRemoveParticipantFailed_5...)
+		b = appendJSONString(b, (*v.ServerCallId))
+	}
+	if sep == '{' {
+		b = append(b, '{')
+	}
+	return append(b, '}'), err
+}
+
+// RemoveParticipantRequest Body of a remove request.
+type RemoveParticipantRequest struct {
+	// OperationCallbackUri Where the service posts the outcome event, instead of the callback URI the call was created or answered with.
+	OperationCallbackUri *string `json:"operationCallbackUri,omitempty"`
+
+	// OperationContext Free text from the caller, echoed in the answer and in the outcome event, which is how the event is tied to this request.
+	OperationContext *string `json:"operationContext,omitempty"`
+
+	// ParticipantToRemove A participant. Besides kind and rawId, at most one of the nested identifier objects is present, and it matches kind.
+	ParticipantToRemove CommunicationIdentifierModel `json:"participantToRemove"`
+}
+
+// The JSON keys of RemoveParticipantRequest's properties, each with its colon.
+var (
+	jsonKeyRemoveParticipantRequest_0 = string(appendJSONString(nil, "operationCallbackUri")) + ":"
+	jsonKeyRemoveParticipantRequest_1 = string(appendJSONString(nil, "operationContext")) + ":"
+	jsonKeyRemoveParticipantRequest_2 = string(appendJSONString(nil, "participantToRemove")) + ":"
+)
+
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it
+// (addr: v is addressable there, as json.Marshal reaches it).
+func (v *RemoveParticipantRequest) appendJSON(b []byte, addr bool) ([]byte, error) {
+	var err error
+	sep := byte('{')
+	if v.OperationCallbackUri != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyRemoveParticipantRequest_0...)
+		b = appendJSONString(b, (*v.OperationCallbackUri))
+	}
+	if v.OperationContext != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyRemoveParticipantRequest_1...)
+		b = appendJSONString(b, (*v.OperationContext))
+	}
+	{
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyRemoveParticipantRequest_2...)
+		if b, err = v.ParticipantToRemove.appendJSON(b, addr); err != nil {
+			return b, err
+		}
+	}
+	if sep == '{' {
+		b = append(b, '{')
+	}
+	return append(b, '}'), err
+}
+
+// RemoveParticipantResponse Body of an accepted remove request.
+type RemoveParticipantResponse struct {
+	// OperationContext The operationContext that the request carried.
+	OperationContext *string `json:"operationContext,omitempty"`
+}
+
+// decodeJSON sets v from data as json.Unmarshal would, and reports whether
+// it could: data must be an object of plain strings and booleans
+// (decodeFlatJSON) whose keys are v's properties, exactly.
+func (v *RemoveParticipantResponse) decodeJSON(data []byte) bool {
+	return decodeFlatJSON(data, func(key, value []byte, isString bool) bool {
+		switch string(key) {
+		case "operationContext":
+			if !isString {
+				return false
+			}
+			s := string(value)
+			v.OperationContext = &s
+		default:
+			return false
+		}
+		return true
+	})
+}
+
+// The JSON keys of RemoveParticipantResponse's properties, each with its colon.
+var (
+	jsonKeyRemoveParticipantResponse_0 = string(appendJSONString(nil, "operationContext")) + ":"
+)
+
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it
+// (addr: v is addressable there, as json.Marshal reaches it).
+func (v *RemoveParticipantResponse) appendJSON(b []byte, addr bool) ([]byte, error) {
+	var err error
+	sep := byte('{')
+	if v.OperationContext != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyRemoveParticipantResponse_0...)
+		b = appendJSONString(b, (*v.OperationContext))
+	}
+	if sep == '{' {
+		b = append(b, '{')
+	}
+	return append(b, '}'), err
+}
+
+// RemoveParticipantSucceeded The data of a Microsoft.Communication.RemoveParticipantSucceeded event: the participant a remove request named has left the call.
+type RemoveParticipantSucceeded struct {
+	// CallConnectionId The call connection the event is about.
+	CallConnectionId *string `json:"callConnectionId,omitempty"`
+
+	// CorrelationId Identifier to correlate the event with the call in the service's logs.
+	CorrelationId *string `json:"correlationId,omitempty"`
+
+	// OperationContext The operationContext of the remove request the event answers.
+	OperationContext *string `json:"operationContext,omitempty"`
+
+	// Participant A participant. Besides kind and rawId, at most one of the nested identifier objects is present, and it matches kind.
+	Participant *CommunicationIdentifierModel `json:"participant,omitempty"`
+
+	// ResultInformation The result an event reports, for troubleshooting.
+	ResultInformation *ResultInformation `json:"resultInformation,omitempty"`
+
+	// ServerCallId The server's identifier of the call.
+	ServerCallId *string `json:"serverCallId,omitempty"`
+}
+
+// The JSON keys of RemoveParticipantSucceeded's properties, each with its colon.
+var (
+	jsonKeyRemoveParticipantSucceeded_0 = string(appendJSONString(nil, "callConnectionId")) + ":"
+	jsonKeyRemoveParticipantSucceeded_1 = string(appendJSONString(nil, "correlationId")) + ":"
+	jsonKeyRemoveParticipantSucceeded_2 = string(appendJSONString(nil, "operationContext")) + ":"
+	jsonKeyRemoveParticipantSucceeded_3 = string(appendJSONString(nil, "participant")) + ":"
+	jsonKeyRemoveParticipantSucceeded_4 = string(appendJSONString(nil, "resultInformation")) + ":"
+	jsonKeyRemoveParticipantSucceeded_5 = string(appendJSONString(nil, "serverCallId")) + ":"
+)
+
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it
+// (addr: v is addressable there, as json.Marshal reaches it).
+func (v *RemoveParticipantSucceeded) appendJSON(b []byte, addr bool) ([]byte, error) {
+	var err error
+	sep := byte('{')
+	if v.CallConnectionId != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyRemoveParticipantSucceeded_0...)
+		b = appendJSONString(b, (*v.CallConnectionId))
+	}
+	if v.CorrelationId != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyRemoveParticipantSucceeded_1...)
+		b = appendJSONString(b, (*v.CorrelationId))
+	}
+	if v.OperationContext != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyRemoveParticipantSucceeded_2...)
+		b = appendJSONString(b, (*v.OperationContext))
+	}
+	if v.Participant != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyRemoveParticipantSucceeded_3...)
+		if b, err = v.Participant.appendJSON(b, true); err != nil {
+			return b, err
+		}
+	}
+	if v.ResultInformation != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyRemoveParticipantSucceeded_4...)
+		if b, err = v.ResultInformation.appendJSON(b, true); err != nil {
+			return b, err
+		}
+	}
+	if v.ServerCallId != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyRemoveParticipantSucceeded_5...)
+		b = appendJSONString(b, (*v.ServerCallId))
+	}
+	if sep == '{' {
+		b = append(b, '{')
+	}
+	return append(b, '}'), err
+}
+
 // ResultInformation The result an event reports, for troubleshooting.
 type ResultInformation struct {
 	// Code Code of the result.
@@ -862,6 +1495,69 @@ func (v *SipDiagnosticInfo) appendJSON(b []byte, addr bool) ([]byte, error) {
 	return append(b, '}'), err
 }
 
+// SsmlSource Speech Synthesis Markup Language for the speech service to speak.
+type SsmlSource struct {
+	// CustomVoiceEndpointId The endpoint of a custom voice model to speak with.
+	CustomVoiceEndpointId *string `json:"customVoiceEndpointId,omitempty"`
+
+	// SsmlText The SSML document.
+	SsmlText string `json:"ssmlText"`
+}
+
+// decodeJSON sets v from data as json.Unmarshal would, and reports whether
+// it could: data must be an object of plain strings and booleans
+// (decodeFlatJSON) whose keys are v's properties, exactly.
+func (v *SsmlSource) decodeJSON(data []byte) bool {
+	return decodeFlatJSON(data, func(key, value []byte, isString bool) bool {
+		switch string(key) {
+		case "customVoiceEndpointId":
+			if !isString {
+				return false
+			}
+			s := string(value)
+			v.CustomVoiceEndpointId = &s
+		case "ssmlText":
+			if !isString {
+				return false
+			}
+			s := string(value)
+			v.SsmlText = s
+		default:
+			return false
+		}
+		return true
+	})
+}
+
+// The JSON keys of SsmlSource's properties, each with its colon.
+var (
+	jsonKeySsmlSource_0 = string(appendJSONString(nil, "customVoiceEndpointId")) + ":"
+	jsonKeySsmlSource_1 = string(appendJSONString(nil, "ssmlText")) + ":"
+)
+
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it
+// (addr: v is addressable there, as json.Marshal reaches it).
+func (v *SsmlSource) appendJSON(b []byte, addr bool) ([]byte, error) {
+	var err error
+	sep := byte('{')
+	if v.CustomVoiceEndpointId != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeySsmlSource_0...)
+		b = appendJSONString(b, (*v.CustomVoiceEndpointId))
+	}
+	{
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeySsmlSource_1...)
+		b = appendJSONString(b, v.SsmlText)
+	}
+	if sep == '{' {
+		b = append(b, '{')
+	}
+	return append(b, '}'), err
+}
+
 // TeamsExtensionUserIdentifierModel A Microsoft Teams Phone user reached through a Communication Services resource that extends their Teams Phone setup.
 type TeamsExtensionUserIdentifierModel struct {
 	// Cloud The Microsoft cloud an identity lives in.
@@ -922,6 +1618,134 @@ func (v *TeamsExtensionUserIdentifierModel) appendJSON(b []byte, addr bool) ([]b
 	return append(b, '}'), err
 }
 
+// TextSource Text for the speech service to speak.
+type TextSource struct {
+	// CustomVoiceEndpointId The endpoint of a custom voice model to speak with.
+	CustomVoiceEndpointId *string `json:"customVoiceEndpointId,omitempty"`
+
+	// SourceLocale The language of the text, such as "en-US".
+	SourceLocale *string `json:"sourceLocale,omitempty"`
+
+	// Text What to say.
+	Text string `json:"text"`
+
+	// VoiceKind Which kind of voice speaks a text.
+	VoiceKind *VoiceKind `json:"voiceKind,omitempty"`
+
+	// VoiceName The name of the speech service voice to speak with.
+	VoiceName *string `json:"voiceName,omitempty"`
+}
+
+// The JSON keys of TextSource's properties, each with its colon.
+var (
+	jsonKeyTextSource_0 = string(appendJSONString(nil, "customVoiceEndpointId")) + ":"
+	jsonKeyTextSource_1 = string(appendJSONString(nil, "sourceLocale")) + ":"
+	jsonKeyTextSource_2 = string(appendJSONString(nil, "text")) + ":"
+	jsonKeyTextSource_3 = string(appendJSONString(nil, "voiceKind")) + ":"
+	jsonKeyTextSource_4 = string(appendJSONString(nil, "voiceName")) + ":"
+)
+
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it
+// (addr: v is addressable there, as json.Marshal reaches it).
+func (v *TextSource) appendJSON(b []byte, addr bool) ([]byte, error) {
+	var err error
+	sep := byte('{')
+	if v.CustomVoiceEndpointId != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyTextSource_0...)
+		b = appendJSONString(b, (*v.CustomVoiceEndpointId))
+	}
+	if v.SourceLocale != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyTextSource_1...)
+		b = appendJSONString(b, (*v.SourceLocale))
+	}
+	{
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyTextSource_2...)
+		b = appendJSONString(b, v.Text)
+	}
+	if v.VoiceKind != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyTextSource_3...)
+		if b, err = v.VoiceKind.appendJSON(b, true); err != nil {
+			return b, err
+		}
+	}
+	if v.VoiceName != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyTextSource_4...)
+		b = appendJSONString(b, (*v.VoiceName))
+	}
+	if sep == '{' {
+		b = append(b, '{')
+	}
+	return append(b, '}'), err
+}
+
+// UnholdRequest Body of an unhold request.
+type UnholdRequest struct {
+	// OperationCallbackUri Where the service posts the events about this request, instead of the callback URI the call was created or answered with.
+	OperationCallbackUri *string `json:"operationCallbackUri,omitempty"`
+
+	// OperationContext Free text from the caller, echoed in the events about this request, to tie them to it.
+	OperationContext *string `json:"operationContext,omitempty"`
+
+	// TargetParticipant A participant. Besides kind and rawId, at most one of the nested identifier objects is present, and it matches kind.
+	TargetParticipant CommunicationIdentifierModel `json:"targetParticipant"`
+}
+
+// The JSON keys of UnholdRequest's properties, each with its colon.
+var (
+	jsonKeyUnholdRequest_0 = string(appendJSONString(nil, "operationCallbackUri")) + ":"
+	jsonKeyUnholdRequest_1 = string(appendJSONString(nil, "operationContext")) + ":"
+	jsonKeyUnholdRequest_2 = string(appendJSONString(nil, "targetParticipant")) + ":"
+)
+
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it
+// (addr: v is addressable there, as json.Marshal reaches it).
+func (v *UnholdRequest) appendJSON(b []byte, addr bool) ([]byte, error) {
+	var err error
+	sep := byte('{')
+	if v.OperationCallbackUri != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyUnholdRequest_0...)
+		b = appendJSONString(b, (*v.OperationCallbackUri))
+	}
+	if v.OperationContext != nil {
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyUnholdRequest_1...)
+		b = appendJSONString(b, (*v.OperationContext))
+	}
+	{
+		b = append(b, sep)
+		sep = ','
+		b = append(b, jsonKeyUnholdRequest_2...)
+		if b, err = v.TargetParticipant.appendJSON(b, addr); err != nil {
+			return b, err
+		}
+	}
+	if sep == '{' {
+		b = append(b, '{')
+	}
+	return append(b, '}'), err
+}
+
+// VoiceKind Which kind of voice speaks a text.
+type VoiceKind string
+
+// appendJSON appends to b the JSON encoding of v, as json.Marshal writes it.
+func (v *VoiceKind) appendJSON(b []byte, _ bool) ([]byte, error) {
+	return appendJSONString(b, string(*v)), nil
+}
+
 // CallConnectionGetParticipantsParams defines parameters for CallConnectionGetParticipants.
 type CallConnectionGetParticipantsParams struct {
 	// ApiVersion The service API version this request is written against: "2024-09-15", "2025-06-15" or "2026-03-12".
@@ -946,18 +1770,56 @@ type CallConnectionMuteParams struct {
 	RepeatabilityFirstSent *string `json:"Repeatability-First-Sent,omitempty"`
 }
 
+// CallConnectionRemoveParticipantParams defines parameters for CallConnectionRemoveParticipant.
+type CallConnectionRemoveParticipantParams struct {
+	// ApiVersion The service API version this request is written against: "2024-09-15", "2025-06-15" or "2026-03-12".
+	ApiVersion string `form:"api-version" json:"api-version"`
+
+	// RepeatabilityRequestID A random (version 4) UUID chosen by the client for this logical request. Resending the same value lets the service recognise a retry and answer it without removing twice.
+	RepeatabilityRequestID *openapi_types.UUID `json:"Repeatability-Request-ID,omitempty"`
+
+	// RepeatabilityFirstSent When the request with this Repeatability-Request-ID was first sent, as an HTTP IMF-fixdate such as "Tue, 15 Nov 1994 08:12:31 GMT". Required whenever Repeatability-Request-ID is present.
+	RepeatabilityFirstSent *string `json:"Repeatability-First-Sent,omitempty"`
+}
+
+// CallMediaHoldParams defines parameters for CallMediaHold.
+type CallMediaHoldParams struct {
+	// ApiVersion The service API version this request is written against: "2024-09-15", "2025-06-15" or "2026-03-12".
+	ApiVersion string `form:"api-version" json:"api-version"`
+}
+
+// CallMediaUnholdParams defines parameters for CallMediaUnhold.
+type CallMediaUnholdParams struct {
+	// ApiVersion The service API version this request is written against: "2024-09-15", "2025-06-15" or "2026-03-12".
+	ApiVersion string `form:"api-version" json:"api-version"`
+}
+
 // CallConnectionMuteJSONRequestBody defines body for CallConnectionMute for application/json ContentType.
 type CallConnectionMuteJSONRequestBody = MuteParticipantsRequest
+
+// CallConnectionRemoveParticipantJSONRequestBody defines body for CallConnectionRemoveParticipant for application/json ContentType.
+type CallConnectionRemoveParticipantJSONRequestBody = RemoveParticipantRequest
+
+// CallMediaHoldJSONRequestBody defines body for CallMediaHold for application/json ContentType.
+type CallMediaHoldJSONRequestBody = HoldRequest
+
+// CallMediaUnholdJSONRequestBody defines body for CallMediaUnhold for application/json ContentType.
+type CallMediaUnholdJSONRequestBody = UnholdRequest
 
 // The canonical forms of the operations' header parameter names, and their
 // query parameter names escaped, for the request builders' fast path (which
 // would otherwise work them out on every call).
 var (
-	queryCallConnectionGetParticipants_0 = runtime.DefaultQueryEncoder.EscapeQueryValue("api-version", false) + "="
-	queryCallConnectionGetParticipant_0  = runtime.DefaultQueryEncoder.EscapeQueryValue("api-version", false) + "="
-	headerCallConnectionMute_0           = http.CanonicalHeaderKey("Repeatability-Request-ID")
-	headerCallConnectionMute_1           = http.CanonicalHeaderKey("Repeatability-First-Sent")
-	queryCallConnectionMute_0            = runtime.DefaultQueryEncoder.EscapeQueryValue("api-version", false) + "="
+	queryCallConnectionGetParticipants_0    = runtime.DefaultQueryEncoder.EscapeQueryValue("api-version", false) + "="
+	queryCallConnectionGetParticipant_0     = runtime.DefaultQueryEncoder.EscapeQueryValue("api-version", false) + "="
+	headerCallConnectionMute_0              = http.CanonicalHeaderKey("Repeatability-Request-ID")
+	headerCallConnectionMute_1              = http.CanonicalHeaderKey("Repeatability-First-Sent")
+	queryCallConnectionMute_0               = runtime.DefaultQueryEncoder.EscapeQueryValue("api-version", false) + "="
+	headerCallConnectionRemoveParticipant_0 = http.CanonicalHeaderKey("Repeatability-Request-ID")
+	headerCallConnectionRemoveParticipant_1 = http.CanonicalHeaderKey("Repeatability-First-Sent")
+	queryCallConnectionRemoveParticipant_0  = runtime.DefaultQueryEncoder.EscapeQueryValue("api-version", false) + "="
+	queryCallMediaHold_0                    = runtime.DefaultQueryEncoder.EscapeQueryValue("api-version", false) + "="
+	queryCallMediaUnhold_0                  = runtime.DefaultQueryEncoder.EscapeQueryValue("api-version", false) + "="
 )
 
 // plainServer reports whether the request builders' fast path may append
@@ -1177,6 +2039,60 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /calling/callConnections/{callConnectionId}/participants:mute (the `CallConnectionMute` operationId).
 	CallConnectionMute(ctx context.Context, callConnectionId string, params *CallConnectionMuteParams, body CallConnectionMuteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CallConnectionRemoveParticipantWithBody Remove one participant from a call connection.
+	//
+	// Asks the service to take the participant out of the call. The service answers 202 once it has accepted the request, before the participant is gone; the result comes later, as a RemoveParticipantSucceeded or RemoveParticipantFailed event carrying the request's operationContext, posted to the operation's callback URI or else the call's.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /calling/callConnections/{callConnectionId}/participants:remove (the `CallConnectionRemoveParticipant` operationId).
+	CallConnectionRemoveParticipantWithBody(ctx context.Context, callConnectionId string, params *CallConnectionRemoveParticipantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CallConnectionRemoveParticipant Remove one participant from a call connection.
+	//
+	// Asks the service to take the participant out of the call. The service answers 202 once it has accepted the request, before the participant is gone; the result comes later, as a RemoveParticipantSucceeded or RemoveParticipantFailed event carrying the request's operationContext, posted to the operation's callback URI or else the call's.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /calling/callConnections/{callConnectionId}/participants:remove (the `CallConnectionRemoveParticipant` operationId).
+	CallConnectionRemoveParticipant(ctx context.Context, callConnectionId string, params *CallConnectionRemoveParticipantParams, body CallConnectionRemoveParticipantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CallMediaHoldWithBody Put one participant of a call connection on hold.
+	//
+	// Takes the participant's media out of the call: they hear nothing of it, and hear the optional prompt instead, until they are taken off hold. The answer comes when the service has taken the request; a hold that fails afterwards is reported by a HoldFailed event. The request carries no repeatability headers: it sets a state, so sending it again leaves the participant as sending it once does.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /calling/callConnections/{callConnectionId}:hold (the `CallMediaHold` operationId).
+	CallMediaHoldWithBody(ctx context.Context, callConnectionId string, params *CallMediaHoldParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CallMediaHold Put one participant of a call connection on hold.
+	//
+	// Takes the participant's media out of the call: they hear nothing of it, and hear the optional prompt instead, until they are taken off hold. The answer comes when the service has taken the request; a hold that fails afterwards is reported by a HoldFailed event. The request carries no repeatability headers: it sets a state, so sending it again leaves the participant as sending it once does.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /calling/callConnections/{callConnectionId}:hold (the `CallMediaHold` operationId).
+	CallMediaHold(ctx context.Context, callConnectionId string, params *CallMediaHoldParams, body CallMediaHoldJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CallMediaUnholdWithBody Take one participant of a call connection off hold.
+	//
+	// Brings a participant on hold back into the call's media. Like hold, it sets a state and carries no repeatability headers.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /calling/callConnections/{callConnectionId}:unhold (the `CallMediaUnhold` operationId).
+	CallMediaUnholdWithBody(ctx context.Context, callConnectionId string, params *CallMediaUnholdParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CallMediaUnhold Take one participant of a call connection off hold.
+	//
+	// Brings a participant on hold back into the call's media. Like hold, it sets a state and carries no repeatability headers.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /calling/callConnections/{callConnectionId}:unhold (the `CallMediaUnhold` operationId).
+	CallMediaUnhold(ctx context.Context, callConnectionId string, params *CallMediaUnholdParams, body CallMediaUnholdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // CallConnectionGetParticipants List the participants of a call connection.
@@ -1238,6 +2154,114 @@ func (c *Client) CallConnectionMuteWithBody(ctx context.Context, callConnectionI
 // Corresponds with POST /calling/callConnections/{callConnectionId}/participants:mute (the `CallConnectionMute` operationId).
 func (c *Client) CallConnectionMute(ctx context.Context, callConnectionId string, params *CallConnectionMuteParams, body CallConnectionMuteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := newCallConnectionMuteRequest(ctx, c.Server, callConnectionId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CallConnectionRemoveParticipantWithBody Remove one participant from a call connection.
+//
+// Asks the service to take the participant out of the call. The service answers 202 once it has accepted the request, before the participant is gone; the result comes later, as a RemoveParticipantSucceeded or RemoveParticipantFailed event carrying the request's operationContext, posted to the operation's callback URI or else the call's.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /calling/callConnections/{callConnectionId}/participants:remove (the `CallConnectionRemoveParticipant` operationId).
+func (c *Client) CallConnectionRemoveParticipantWithBody(ctx context.Context, callConnectionId string, params *CallConnectionRemoveParticipantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := newCallConnectionRemoveParticipantRequestWithBody(ctx, c.Server, callConnectionId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CallConnectionRemoveParticipant Remove one participant from a call connection.
+//
+// Asks the service to take the participant out of the call. The service answers 202 once it has accepted the request, before the participant is gone; the result comes later, as a RemoveParticipantSucceeded or RemoveParticipantFailed event carrying the request's operationContext, posted to the operation's callback URI or else the call's.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /calling/callConnections/{callConnectionId}/participants:remove (the `CallConnectionRemoveParticipant` operationId).
+func (c *Client) CallConnectionRemoveParticipant(ctx context.Context, callConnectionId string, params *CallConnectionRemoveParticipantParams, body CallConnectionRemoveParticipantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := newCallConnectionRemoveParticipantRequest(ctx, c.Server, callConnectionId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CallMediaHoldWithBody Put one participant of a call connection on hold.
+//
+// Takes the participant's media out of the call: they hear nothing of it, and hear the optional prompt instead, until they are taken off hold. The answer comes when the service has taken the request; a hold that fails afterwards is reported by a HoldFailed event. The request carries no repeatability headers: it sets a state, so sending it again leaves the participant as sending it once does.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /calling/callConnections/{callConnectionId}:hold (the `CallMediaHold` operationId).
+func (c *Client) CallMediaHoldWithBody(ctx context.Context, callConnectionId string, params *CallMediaHoldParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := newCallMediaHoldRequestWithBody(ctx, c.Server, callConnectionId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CallMediaHold Put one participant of a call connection on hold.
+//
+// Takes the participant's media out of the call: they hear nothing of it, and hear the optional prompt instead, until they are taken off hold. The answer comes when the service has taken the request; a hold that fails afterwards is reported by a HoldFailed event. The request carries no repeatability headers: it sets a state, so sending it again leaves the participant as sending it once does.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /calling/callConnections/{callConnectionId}:hold (the `CallMediaHold` operationId).
+func (c *Client) CallMediaHold(ctx context.Context, callConnectionId string, params *CallMediaHoldParams, body CallMediaHoldJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := newCallMediaHoldRequest(ctx, c.Server, callConnectionId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CallMediaUnholdWithBody Take one participant of a call connection off hold.
+//
+// Brings a participant on hold back into the call's media. Like hold, it sets a state and carries no repeatability headers.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /calling/callConnections/{callConnectionId}:unhold (the `CallMediaUnhold` operationId).
+func (c *Client) CallMediaUnholdWithBody(ctx context.Context, callConnectionId string, params *CallMediaUnholdParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := newCallMediaUnholdRequestWithBody(ctx, c.Server, callConnectionId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CallMediaUnhold Take one participant of a call connection off hold.
+//
+// Brings a participant on hold back into the call's media. Like hold, it sets a state and carries no repeatability headers.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /calling/callConnections/{callConnectionId}:unhold (the `CallMediaUnhold` operationId).
+func (c *Client) CallMediaUnhold(ctx context.Context, callConnectionId string, params *CallMediaUnholdParams, body CallMediaUnholdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := newCallMediaUnholdRequest(ctx, c.Server, callConnectionId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1570,6 +2594,354 @@ func newCallConnectionMuteRequestWithBody(ctx context.Context, server string, ca
 	return req, nil
 }
 
+// NewCallConnectionRemoveParticipantRequest calls the generic CallConnectionRemoveParticipant builder with application/json body
+func NewCallConnectionRemoveParticipantRequest(server string, callConnectionId string, params *CallConnectionRemoveParticipantParams, body CallConnectionRemoveParticipantJSONRequestBody) (*http.Request, error) {
+	return newCallConnectionRemoveParticipantRequest(context.Background(), server, callConnectionId, params, body)
+}
+
+func newCallConnectionRemoveParticipantRequest(ctx context.Context, server string, callConnectionId string, params *CallConnectionRemoveParticipantParams, body CallConnectionRemoveParticipantJSONRequestBody) (*http.Request, error) {
+	buf, err := marshalJSON(&body)
+	if err != nil {
+		return nil, err
+	}
+	return newCallConnectionRemoveParticipantRequestWithBody(ctx, server, callConnectionId, params, "application/json", bytes.NewReader(buf))
+}
+
+// NewCallConnectionRemoveParticipantRequestWithBody constructs an http.Request for the CallConnectionRemoveParticipant method, with any body, and a specified content type
+func NewCallConnectionRemoveParticipantRequestWithBody(server string, callConnectionId string, params *CallConnectionRemoveParticipantParams, contentType string, body io.Reader) (*http.Request, error) {
+	return newCallConnectionRemoveParticipantRequestWithBody(context.Background(), server, callConnectionId, params, contentType, body)
+}
+
+func newCallConnectionRemoveParticipantRequestWithBody(ctx context.Context, server string, callConnectionId string, params *CallConnectionRemoveParticipantParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	// The fast path: the same URL as oapi-codegen's builder, parsed once.
+	if plainServer(server) && plainSegment(callConnectionId) {
+		var sb strings.Builder
+		sb.Grow(len(server) + 256)
+		sb.WriteString(server)
+		writePath(&sb, "/calling/callConnections/%s/participants:remove", url.PathEscape(callConnectionId))
+
+		if params != nil {
+			sep := byte('?')
+
+			sb.WriteByte(sep)
+			sep = '&'
+			sb.WriteString(queryCallConnectionRemoveParticipant_0)
+			sb.WriteString(runtime.DefaultQueryEncoder.EscapeQueryValue(params.ApiVersion, false))
+
+		}
+
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, sb.String(), body)
+		if err != nil {
+			return nil, err
+		}
+		req.Header["Content-Type"] = []string{contentType}
+
+		if params != nil {
+
+			if params.RepeatabilityRequestID != nil {
+
+				req.Header[headerCallConnectionRemoveParticipant_0] = []string{params.RepeatabilityRequestID.String()}
+
+			}
+
+			if params.RepeatabilityFirstSent != nil {
+
+				req.Header[headerCallConnectionRemoveParticipant_1] = []string{*params.RepeatabilityFirstSent}
+
+			}
+
+		}
+
+		return req, nil
+	}
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "callConnectionId", callConnectionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/calling/callConnections/%s/participants:remove", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "api-version", params.ApiVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.RepeatabilityRequestID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Repeatability-Request-ID", *params.RepeatabilityRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Repeatability-Request-ID", headerParam0)
+		}
+
+		if params.RepeatabilityFirstSent != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Repeatability-First-Sent", *params.RepeatabilityFirstSent, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "date-time-rfc1123"})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Repeatability-First-Sent", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCallMediaHoldRequest calls the generic CallMediaHold builder with application/json body
+func NewCallMediaHoldRequest(server string, callConnectionId string, params *CallMediaHoldParams, body CallMediaHoldJSONRequestBody) (*http.Request, error) {
+	return newCallMediaHoldRequest(context.Background(), server, callConnectionId, params, body)
+}
+
+func newCallMediaHoldRequest(ctx context.Context, server string, callConnectionId string, params *CallMediaHoldParams, body CallMediaHoldJSONRequestBody) (*http.Request, error) {
+	buf, err := marshalJSON(&body)
+	if err != nil {
+		return nil, err
+	}
+	return newCallMediaHoldRequestWithBody(ctx, server, callConnectionId, params, "application/json", bytes.NewReader(buf))
+}
+
+// NewCallMediaHoldRequestWithBody constructs an http.Request for the CallMediaHold method, with any body, and a specified content type
+func NewCallMediaHoldRequestWithBody(server string, callConnectionId string, params *CallMediaHoldParams, contentType string, body io.Reader) (*http.Request, error) {
+	return newCallMediaHoldRequestWithBody(context.Background(), server, callConnectionId, params, contentType, body)
+}
+
+func newCallMediaHoldRequestWithBody(ctx context.Context, server string, callConnectionId string, params *CallMediaHoldParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	// The fast path: the same URL as oapi-codegen's builder, parsed once.
+	if plainServer(server) && plainSegment(callConnectionId) {
+		var sb strings.Builder
+		sb.Grow(len(server) + 256)
+		sb.WriteString(server)
+		writePath(&sb, "/calling/callConnections/%s:hold", url.PathEscape(callConnectionId))
+
+		if params != nil {
+			sep := byte('?')
+
+			sb.WriteByte(sep)
+			sep = '&'
+			sb.WriteString(queryCallMediaHold_0)
+			sb.WriteString(runtime.DefaultQueryEncoder.EscapeQueryValue(params.ApiVersion, false))
+
+		}
+
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, sb.String(), body)
+		if err != nil {
+			return nil, err
+		}
+		req.Header["Content-Type"] = []string{contentType}
+
+		return req, nil
+	}
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "callConnectionId", callConnectionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/calling/callConnections/%s:hold", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "api-version", params.ApiVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCallMediaUnholdRequest calls the generic CallMediaUnhold builder with application/json body
+func NewCallMediaUnholdRequest(server string, callConnectionId string, params *CallMediaUnholdParams, body CallMediaUnholdJSONRequestBody) (*http.Request, error) {
+	return newCallMediaUnholdRequest(context.Background(), server, callConnectionId, params, body)
+}
+
+func newCallMediaUnholdRequest(ctx context.Context, server string, callConnectionId string, params *CallMediaUnholdParams, body CallMediaUnholdJSONRequestBody) (*http.Request, error) {
+	buf, err := marshalJSON(&body)
+	if err != nil {
+		return nil, err
+	}
+	return newCallMediaUnholdRequestWithBody(ctx, server, callConnectionId, params, "application/json", bytes.NewReader(buf))
+}
+
+// NewCallMediaUnholdRequestWithBody constructs an http.Request for the CallMediaUnhold method, with any body, and a specified content type
+func NewCallMediaUnholdRequestWithBody(server string, callConnectionId string, params *CallMediaUnholdParams, contentType string, body io.Reader) (*http.Request, error) {
+	return newCallMediaUnholdRequestWithBody(context.Background(), server, callConnectionId, params, contentType, body)
+}
+
+func newCallMediaUnholdRequestWithBody(ctx context.Context, server string, callConnectionId string, params *CallMediaUnholdParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	// The fast path: the same URL as oapi-codegen's builder, parsed once.
+	if plainServer(server) && plainSegment(callConnectionId) {
+		var sb strings.Builder
+		sb.Grow(len(server) + 256)
+		sb.WriteString(server)
+		writePath(&sb, "/calling/callConnections/%s:unhold", url.PathEscape(callConnectionId))
+
+		if params != nil {
+			sep := byte('?')
+
+			sb.WriteByte(sep)
+			sep = '&'
+			sb.WriteString(queryCallMediaUnhold_0)
+			sb.WriteString(runtime.DefaultQueryEncoder.EscapeQueryValue(params.ApiVersion, false))
+
+		}
+
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, sb.String(), body)
+		if err != nil {
+			return nil, err
+		}
+		req.Header["Content-Type"] = []string{contentType}
+
+		return req, nil
+	}
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "callConnectionId", callConnectionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/calling/callConnections/%s:unhold", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "api-version", params.ApiVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -1752,6 +3124,60 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /calling/callConnections/{callConnectionId}/participants:mute (the `CallConnectionMute` operationId).
 	CallConnectionMuteWithResponse(ctx context.Context, callConnectionId string, params *CallConnectionMuteParams, body CallConnectionMuteJSONRequestBody, reqEditors ...RequestEditorFn) (*CallConnectionMuteResponse, error)
+
+	// CallConnectionRemoveParticipantWithBodyWithResponse Remove one participant from a call connection.
+	//
+	// Asks the service to take the participant out of the call. The service answers 202 once it has accepted the request, before the participant is gone; the result comes later, as a RemoveParticipantSucceeded or RemoveParticipantFailed event carrying the request's operationContext, posted to the operation's callback URI or else the call's.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /calling/callConnections/{callConnectionId}/participants:remove (the `CallConnectionRemoveParticipant` operationId).
+	CallConnectionRemoveParticipantWithBodyWithResponse(ctx context.Context, callConnectionId string, params *CallConnectionRemoveParticipantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CallConnectionRemoveParticipantResponse, error)
+
+	// CallConnectionRemoveParticipantWithResponse Remove one participant from a call connection.
+	//
+	// Asks the service to take the participant out of the call. The service answers 202 once it has accepted the request, before the participant is gone; the result comes later, as a RemoveParticipantSucceeded or RemoveParticipantFailed event carrying the request's operationContext, posted to the operation's callback URI or else the call's.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /calling/callConnections/{callConnectionId}/participants:remove (the `CallConnectionRemoveParticipant` operationId).
+	CallConnectionRemoveParticipantWithResponse(ctx context.Context, callConnectionId string, params *CallConnectionRemoveParticipantParams, body CallConnectionRemoveParticipantJSONRequestBody, reqEditors ...RequestEditorFn) (*CallConnectionRemoveParticipantResponse, error)
+
+	// CallMediaHoldWithBodyWithResponse Put one participant of a call connection on hold.
+	//
+	// Takes the participant's media out of the call: they hear nothing of it, and hear the optional prompt instead, until they are taken off hold. The answer comes when the service has taken the request; a hold that fails afterwards is reported by a HoldFailed event. The request carries no repeatability headers: it sets a state, so sending it again leaves the participant as sending it once does.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /calling/callConnections/{callConnectionId}:hold (the `CallMediaHold` operationId).
+	CallMediaHoldWithBodyWithResponse(ctx context.Context, callConnectionId string, params *CallMediaHoldParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CallMediaHoldResponse, error)
+
+	// CallMediaHoldWithResponse Put one participant of a call connection on hold.
+	//
+	// Takes the participant's media out of the call: they hear nothing of it, and hear the optional prompt instead, until they are taken off hold. The answer comes when the service has taken the request; a hold that fails afterwards is reported by a HoldFailed event. The request carries no repeatability headers: it sets a state, so sending it again leaves the participant as sending it once does.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /calling/callConnections/{callConnectionId}:hold (the `CallMediaHold` operationId).
+	CallMediaHoldWithResponse(ctx context.Context, callConnectionId string, params *CallMediaHoldParams, body CallMediaHoldJSONRequestBody, reqEditors ...RequestEditorFn) (*CallMediaHoldResponse, error)
+
+	// CallMediaUnholdWithBodyWithResponse Take one participant of a call connection off hold.
+	//
+	// Brings a participant on hold back into the call's media. Like hold, it sets a state and carries no repeatability headers.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /calling/callConnections/{callConnectionId}:unhold (the `CallMediaUnhold` operationId).
+	CallMediaUnholdWithBodyWithResponse(ctx context.Context, callConnectionId string, params *CallMediaUnholdParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CallMediaUnholdResponse, error)
+
+	// CallMediaUnholdWithResponse Take one participant of a call connection off hold.
+	//
+	// Brings a participant on hold back into the call's media. Like hold, it sets a state and carries no repeatability headers.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /calling/callConnections/{callConnectionId}:unhold (the `CallMediaUnhold` operationId).
+	CallMediaUnholdWithResponse(ctx context.Context, callConnectionId string, params *CallMediaUnholdParams, body CallMediaUnholdJSONRequestBody, reqEditors ...RequestEditorFn) (*CallMediaUnholdResponse, error)
 }
 
 type CallConnectionGetParticipantsResponse struct {
@@ -1898,6 +3324,136 @@ func (r CallConnectionMuteResponse) ContentType() string {
 	return ""
 }
 
+type CallConnectionRemoveParticipantResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *RemoveParticipantResponse
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *CommunicationErrorResponse
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r CallConnectionRemoveParticipantResponse) GetJSON202() *RemoveParticipantResponse {
+	return r.JSON202
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CallConnectionRemoveParticipantResponse) GetJSONDefault() *CommunicationErrorResponse {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CallConnectionRemoveParticipantResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CallConnectionRemoveParticipantResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CallConnectionRemoveParticipantResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CallConnectionRemoveParticipantResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CallMediaHoldResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *CommunicationErrorResponse
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CallMediaHoldResponse) GetJSONDefault() *CommunicationErrorResponse {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CallMediaHoldResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CallMediaHoldResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CallMediaHoldResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CallMediaHoldResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CallMediaUnholdResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *CommunicationErrorResponse
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CallMediaUnholdResponse) GetJSONDefault() *CommunicationErrorResponse {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CallMediaUnholdResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CallMediaUnholdResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CallMediaUnholdResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CallMediaUnholdResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CallConnectionGetParticipantsWithResponse List the participants of a call connection.
 //
 // Returns the participants of the call and their state, a page at a time. When there are more, the answer's nextLink is the URL of the next page. Recording and transcription bots are not listed. Reading changes nothing, so the request can be repeated freely.
@@ -1956,6 +3512,96 @@ func (c *ClientWithResponses) CallConnectionMuteWithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseCallConnectionMuteResponse(rsp)
+}
+
+// CallConnectionRemoveParticipantWithBodyWithResponse Remove one participant from a call connection.
+//
+// Asks the service to take the participant out of the call. The service answers 202 once it has accepted the request, before the participant is gone; the result comes later, as a RemoveParticipantSucceeded or RemoveParticipantFailed event carrying the request's operationContext, posted to the operation's callback URI or else the call's.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /calling/callConnections/{callConnectionId}/participants:remove (the `CallConnectionRemoveParticipant` operationId).
+func (c *ClientWithResponses) CallConnectionRemoveParticipantWithBodyWithResponse(ctx context.Context, callConnectionId string, params *CallConnectionRemoveParticipantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CallConnectionRemoveParticipantResponse, error) {
+	rsp, err := c.CallConnectionRemoveParticipantWithBody(ctx, callConnectionId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCallConnectionRemoveParticipantResponse(rsp)
+}
+
+// CallConnectionRemoveParticipantWithResponse Remove one participant from a call connection.
+//
+// Asks the service to take the participant out of the call. The service answers 202 once it has accepted the request, before the participant is gone; the result comes later, as a RemoveParticipantSucceeded or RemoveParticipantFailed event carrying the request's operationContext, posted to the operation's callback URI or else the call's.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /calling/callConnections/{callConnectionId}/participants:remove (the `CallConnectionRemoveParticipant` operationId).
+func (c *ClientWithResponses) CallConnectionRemoveParticipantWithResponse(ctx context.Context, callConnectionId string, params *CallConnectionRemoveParticipantParams, body CallConnectionRemoveParticipantJSONRequestBody, reqEditors ...RequestEditorFn) (*CallConnectionRemoveParticipantResponse, error) {
+	rsp, err := c.CallConnectionRemoveParticipant(ctx, callConnectionId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCallConnectionRemoveParticipantResponse(rsp)
+}
+
+// CallMediaHoldWithBodyWithResponse Put one participant of a call connection on hold.
+//
+// Takes the participant's media out of the call: they hear nothing of it, and hear the optional prompt instead, until they are taken off hold. The answer comes when the service has taken the request; a hold that fails afterwards is reported by a HoldFailed event. The request carries no repeatability headers: it sets a state, so sending it again leaves the participant as sending it once does.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /calling/callConnections/{callConnectionId}:hold (the `CallMediaHold` operationId).
+func (c *ClientWithResponses) CallMediaHoldWithBodyWithResponse(ctx context.Context, callConnectionId string, params *CallMediaHoldParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CallMediaHoldResponse, error) {
+	rsp, err := c.CallMediaHoldWithBody(ctx, callConnectionId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCallMediaHoldResponse(rsp)
+}
+
+// CallMediaHoldWithResponse Put one participant of a call connection on hold.
+//
+// Takes the participant's media out of the call: they hear nothing of it, and hear the optional prompt instead, until they are taken off hold. The answer comes when the service has taken the request; a hold that fails afterwards is reported by a HoldFailed event. The request carries no repeatability headers: it sets a state, so sending it again leaves the participant as sending it once does.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /calling/callConnections/{callConnectionId}:hold (the `CallMediaHold` operationId).
+func (c *ClientWithResponses) CallMediaHoldWithResponse(ctx context.Context, callConnectionId string, params *CallMediaHoldParams, body CallMediaHoldJSONRequestBody, reqEditors ...RequestEditorFn) (*CallMediaHoldResponse, error) {
+	rsp, err := c.CallMediaHold(ctx, callConnectionId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCallMediaHoldResponse(rsp)
+}
+
+// CallMediaUnholdWithBodyWithResponse Take one participant of a call connection off hold.
+//
+// Brings a participant on hold back into the call's media. Like hold, it sets a state and carries no repeatability headers.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /calling/callConnections/{callConnectionId}:unhold (the `CallMediaUnhold` operationId).
+func (c *ClientWithResponses) CallMediaUnholdWithBodyWithResponse(ctx context.Context, callConnectionId string, params *CallMediaUnholdParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CallMediaUnholdResponse, error) {
+	rsp, err := c.CallMediaUnholdWithBody(ctx, callConnectionId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCallMediaUnholdResponse(rsp)
+}
+
+// CallMediaUnholdWithResponse Take one participant of a call connection off hold.
+//
+// Brings a participant on hold back into the call's media. Like hold, it sets a state and carries no repeatability headers.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /calling/callConnections/{callConnectionId}:unhold (the `CallMediaUnhold` operationId).
+func (c *ClientWithResponses) CallMediaUnholdWithResponse(ctx context.Context, callConnectionId string, params *CallMediaUnholdParams, body CallMediaUnholdJSONRequestBody, reqEditors ...RequestEditorFn) (*CallMediaUnholdResponse, error) {
+	rsp, err := c.CallMediaUnhold(ctx, callConnectionId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCallMediaUnholdResponse(rsp)
 }
 
 // ParseCallConnectionGetParticipantsResponse parses an HTTP response from a CallConnectionGetParticipantsWithResponse call
@@ -2099,6 +3745,133 @@ func ParseCallConnectionMuteResponse(rsp *http.Response) (*CallConnectionMuteRes
 				return nil, err
 			}
 			response.JSON200 = &dest
+
+		case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+			var dest CommunicationErrorResponse
+			if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+				return nil, err
+			}
+			response.JSONDefault = &dest
+
+		}
+
+	}
+
+	return response, nil
+}
+
+// ParseCallConnectionRemoveParticipantResponse parses an HTTP response from a CallConnectionRemoveParticipantWithResponse call
+func ParseCallConnectionRemoveParticipantResponse(rsp *http.Response) (*CallConnectionRemoveParticipantResponse, error) {
+	// A body that holds its bytes already (acsmute's pipeline reads every
+	// answer) is not read again.
+	var bodyBytes []byte
+	var err error
+	if b, ok := rsp.Body.(interface{ Bytes() []byte }); ok {
+		bodyBytes = b.Bytes()
+	} else {
+		bodyBytes, err = io.ReadAll(rsp.Body)
+	}
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CallConnectionRemoveParticipantResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	decoded := false
+	if !decoded {
+		switch {
+		case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+			var dest RemoveParticipantResponse
+			if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+				return nil, err
+			}
+			response.JSON202 = &dest
+
+		case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+			var dest CommunicationErrorResponse
+			if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+				return nil, err
+			}
+			response.JSONDefault = &dest
+
+		}
+
+	}
+
+	return response, nil
+}
+
+// ParseCallMediaHoldResponse parses an HTTP response from a CallMediaHoldWithResponse call
+func ParseCallMediaHoldResponse(rsp *http.Response) (*CallMediaHoldResponse, error) {
+	// A body that holds its bytes already (acsmute's pipeline reads every
+	// answer) is not read again.
+	var bodyBytes []byte
+	var err error
+	if b, ok := rsp.Body.(interface{ Bytes() []byte }); ok {
+		bodyBytes = b.Bytes()
+	} else {
+		bodyBytes, err = io.ReadAll(rsp.Body)
+	}
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CallMediaHoldResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	decoded := false
+	if !decoded {
+		switch {
+		case rsp.StatusCode == 200:
+			break // No content-type
+
+		case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+			var dest CommunicationErrorResponse
+			if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+				return nil, err
+			}
+			response.JSONDefault = &dest
+
+		}
+
+	}
+
+	return response, nil
+}
+
+// ParseCallMediaUnholdResponse parses an HTTP response from a CallMediaUnholdWithResponse call
+func ParseCallMediaUnholdResponse(rsp *http.Response) (*CallMediaUnholdResponse, error) {
+	// A body that holds its bytes already (acsmute's pipeline reads every
+	// answer) is not read again.
+	var bodyBytes []byte
+	var err error
+	if b, ok := rsp.Body.(interface{ Bytes() []byte }); ok {
+		bodyBytes = b.Bytes()
+	} else {
+		bodyBytes, err = io.ReadAll(rsp.Body)
+	}
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CallMediaUnholdResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	decoded := false
+	if !decoded {
+		switch {
+		case rsp.StatusCode == 200:
+			break // No content-type
 
 		case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 			var dest CommunicationErrorResponse

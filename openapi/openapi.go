@@ -1,6 +1,8 @@
-// Package openapi embeds the hand-maintained OpenAPI 3 document of the mute
-// operation, mute.yaml, so that programs (such as the acstest emulator and
-// the drift check) use the same document gen/ is generated from.
+// Package openapi embeds the hand-maintained OpenAPI 3 document of the
+// operations acsmute covers (mute, hold, unhold and remove a participant,
+// read one, list them) and of the callback events about them, mute.yaml, so
+// that programs (such as the acstest emulator and the drift check) use the
+// same document gen/ is generated from.
 package openapi
 
 import (

@@ -83,3 +83,67 @@ func TestDocumentDescribesTheMuteOperation(t *testing.T) {
 		t.Error("no server templated on {endpoint}")
 	}
 }
+
+// Hold, unhold and remove are described with their parameters and answers:
+// only remove carries the repeatability headers and answers 202; hold and
+// unhold answer 200 without a body.
+func TestDocumentDescribesTheModeratorActions(t *testing.T) {
+	doc := load(t)
+	tests := []struct {
+		path, operationID, body, success string
+		headers                          []string
+		successSchema                    string
+	}{
+		{"/calling/callConnections/{callConnectionId}:hold", "CallMedia_Hold", "HoldRequest", "200", nil, ""},
+		{"/calling/callConnections/{callConnectionId}:unhold", "CallMedia_Unhold", "UnholdRequest", "200", nil, ""},
+		{"/calling/callConnections/{callConnectionId}/participants:remove", "CallConnection_RemoveParticipant", "RemoveParticipantRequest", "202",
+			[]string{"Repeatability-Request-ID", "Repeatability-First-Sent"}, "RemoveParticipantResponse"},
+	}
+	for _, tt := range tests {
+		item := doc.Paths.Find(tt.path)
+		if item == nil || item.Post == nil {
+			t.Fatalf("no POST %s", tt.path)
+		}
+		op := item.Post
+		if op.OperationID != tt.operationID {
+			t.Errorf("%s: operationId = %q", tt.path, op.OperationID)
+		}
+		var headers []string
+		for _, p := range op.Parameters {
+			if p.Value.In == "header" {
+				headers = append(headers, p.Value.Name)
+			}
+		}
+		if len(headers) != len(tt.headers) || (len(headers) > 0 && (headers[0] != tt.headers[0] || headers[1] != tt.headers[1])) {
+			t.Errorf("%s: header parameters %v, want %v", tt.path, headers, tt.headers)
+		}
+		if len(op.Parameters) != 2+len(tt.headers) {
+			t.Errorf("%s: %d parameters", tt.path, len(op.Parameters))
+		}
+		if op.RequestBody == nil || !op.RequestBody.Value.Required ||
+			op.RequestBody.Value.Content.Get("application/json").Schema.Ref != "#/components/schemas/"+tt.body {
+			t.Errorf("%s: the request body is not a required %s", tt.path, tt.body)
+		}
+		ok := op.Responses.Value(tt.success)
+		if ok == nil || op.Responses.Value("default") == nil || op.Responses.Len() != 2 {
+			t.Fatalf("%s: responses %v, want %s and default", tt.path, op.Responses.Map(), tt.success)
+		}
+		switch mt := ok.Value.Content.Get("application/json"); {
+		case tt.successSchema == "" && len(ok.Value.Content) != 0:
+			t.Errorf("%s: the %s answer has a body", tt.path, tt.success)
+		case tt.successSchema != "" && (mt == nil || mt.Schema.Ref != "#/components/schemas/"+tt.successSchema):
+			t.Errorf("%s: the %s answer is not a %s", tt.path, tt.success, tt.successSchema)
+		}
+	}
+	// 2024-09-15's unhold has no callback URI of its own.
+	old, err := openapi.LoadVersion(context.Background(), "2024-09-15")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := old.Components.Schemas["UnholdRequest"].Value.Properties["operationCallbackUri"]; ok {
+		t.Error("2024-09-15's UnholdRequest has operationCallbackUri")
+	}
+	if _, ok := doc.Components.Schemas["UnholdRequest"].Value.Properties["operationCallbackUri"]; !ok {
+		t.Error("UnholdRequest has no operationCallbackUri")
+	}
+}

@@ -3,9 +3,10 @@
 // drift when Microsoft ships a new version.
 //
 // Only what changes the contract is compared: for every operation in our
-// document (mute, reading a participant, listing participants), its
-// parameters (name, location, required, type, format, enum), request body
-// (required, media types, schema), response codes and their schemas; for
+// document (mute, hold, unhold and remove a participant, read one, list
+// them), its parameters (name, location, required, type, format, enum),
+// request body (required, media types, schema), response codes and their
+// schemas; for
 // every schema the operations reach, and every schema marked
 // x-acsmute-event (the data of a callback event, compared by name), its
 // type, format, enum values, required list, properties, array items and

@@ -73,6 +73,41 @@ func baseline() (main, common map[string]any) {
 				"200":     map[string]any{"description": "ok", "schema": ref("MuteParticipantsResult")},
 				"default": map[string]any{"description": "error", "schema": ref("CommunicationErrorResponse")},
 			},
+		}}, wire.PathHold: map[string]any{"post": map[string]any{
+			"operationId": "CallMedia_Hold",
+			"parameters": []any{
+				map[string]any{"name": "callConnectionId", "in": "path", "required": true, "type": "string"},
+				map[string]any{"name": "holdRequest", "in": "body", "required": true, "schema": ref("HoldRequest")},
+				map[string]any{"$ref": "#/parameters/ApiVersionParameter"},
+			},
+			"responses": map[string]any{
+				"200":     map[string]any{"description": "ok"},
+				"default": map[string]any{"description": "error", "schema": ref("CommunicationErrorResponse")},
+			},
+		}}, wire.PathUnhold: map[string]any{"post": map[string]any{
+			"operationId": "CallMedia_Unhold",
+			"parameters": []any{
+				map[string]any{"name": "callConnectionId", "in": "path", "required": true, "type": "string"},
+				map[string]any{"name": "unholdRequest", "in": "body", "required": true, "schema": ref("UnholdRequest")},
+				map[string]any{"$ref": "#/parameters/ApiVersionParameter"},
+			},
+			"responses": map[string]any{
+				"200":     map[string]any{"description": "ok"},
+				"default": map[string]any{"description": "error", "schema": ref("CommunicationErrorResponse")},
+			},
+		}}, wire.PathRemove: map[string]any{"post": map[string]any{
+			"operationId": "CallConnection_RemoveParticipant",
+			"parameters": []any{
+				map[string]any{"name": "callConnectionId", "in": "path", "required": true, "type": "string"},
+				map[string]any{"name": "removeParticipantRequest", "in": "body", "required": true, "schema": ref("RemoveParticipantRequest")},
+				map[string]any{"$ref": "#/parameters/ApiVersionParameter"},
+				map[string]any{"name": "Repeatability-Request-ID", "in": "header", "type": "string", "format": "uuid"},
+				map[string]any{"name": "Repeatability-First-Sent", "in": "header", "type": "string", "format": "date-time-rfc1123"},
+			},
+			"responses": map[string]any{
+				"202":     map[string]any{"description": "accepted", "schema": ref("RemoveParticipantResponse")},
+				"default": map[string]any{"description": "error", "schema": ref("CommunicationErrorResponse")},
+			},
 		}}, wire.PathGetParticipants: map[string]any{"get": map[string]any{
 			"operationId": "CallConnection_GetParticipants",
 			"parameters": []any{
@@ -118,11 +153,44 @@ func baseline() (main, common map[string]any) {
 				"identifier": ref("CommunicationIdentifierModel"),
 				"isMuted":    map[string]any{"type": "boolean"},
 				"isOnHold":   map[string]any{"type": "boolean"}}},
+			"HoldRequest": map[string]any{"type": "object", "required": []any{"targetParticipant"}, "properties": map[string]any{
+				"targetParticipant": ref("CommunicationIdentifierModel"), "playSourceInfo": ref("PlaySource"),
+				"operationContext": str, "operationCallbackUri": str}},
+			"UnholdRequest": map[string]any{"type": "object", "required": []any{"targetParticipant"}, "properties": map[string]any{
+				"targetParticipant": ref("CommunicationIdentifierModel"), "operationContext": str, "operationCallbackUri": str}},
+			"RemoveParticipantRequest": map[string]any{"type": "object", "required": []any{"participantToRemove"}, "properties": map[string]any{
+				"participantToRemove": ref("CommunicationIdentifierModel"), "operationContext": str, "operationCallbackUri": str}},
+			"RemoveParticipantResponse": map[string]any{"type": "object", "properties": map[string]any{"operationContext": str}},
+			"PlaySource": map[string]any{"type": "object", "required": []any{"kind"}, "properties": map[string]any{
+				"kind": ref("PlaySourceType"), "playSourceCacheId": str,
+				"file": ref("FileSource"), "text": ref("TextSource"), "ssml": ref("SsmlSource")}},
+			"PlaySourceType": map[string]any{"type": "string", "enum": []any{"file", "text", "ssml"}},
+			"FileSource":     map[string]any{"type": "object", "required": []any{"uri"}, "properties": map[string]any{"uri": str}},
+			"TextSource": map[string]any{"type": "object", "required": []any{"text"}, "properties": map[string]any{
+				"text": str, "sourceLocale": str, "voiceKind": ref("VoiceKind"), "voiceName": str, "customVoiceEndpointId": str}},
+			"VoiceKind":                    map[string]any{"type": "string", "enum": []any{"male", "female"}},
+			"SsmlSource":                   map[string]any{"type": "object", "required": []any{"ssmlText"}, "properties": map[string]any{"ssmlText": str, "customVoiceEndpointId": str}},
+			"RemoveParticipantSucceeded":   outcomeEvent(true),
+			"RemoveParticipantFailed":      outcomeEvent(true),
+			"HoldFailed":                   outcomeEvent(false),
+			"CallDisconnected":             outcomeEvent(false),
 			"CommunicationIdentifierModel": cref("CommunicationIdentifierModel"),
 			"CommunicationErrorResponse":   cref("CommunicationErrorResponse"),
 		},
 	}
 	return main, common
+}
+
+// outcomeEvent is the data of an event that reports how an operation ended,
+// with the participant it concerns when withParticipant is set.
+func outcomeEvent(withParticipant bool) map[string]any {
+	str := map[string]any{"type": "string"}
+	props := map[string]any{"callConnectionId": str, "serverCallId": str, "correlationId": str, "operationContext": str,
+		"resultInformation": map[string]any{"$ref": "#/definitions/ResultInformation"}}
+	if withParticipant {
+		props["participant"] = map[string]any{"$ref": "#/definitions/CommunicationIdentifierModel"}
+	}
+	return map[string]any{"type": "object", "properties": props}
 }
 
 // at walks a path of map keys and slice indexes.
@@ -143,6 +211,19 @@ func op(m map[string]any) map[string]any { return at(m, "paths", drift.MutePath,
 func getOp(m map[string]any) map[string]any { return at(m, "paths", wire.PathGetParticipant, "get") }
 
 func defs(m map[string]any) map[string]any { return at(m, "definitions") }
+
+// everyOperation is each difference, as found in every operation of the
+// document (all of them share the api-version parameter).
+func everyOperation(diffs ...string) []string {
+	var out []string
+	for _, o := range []string{"GET " + wire.PathGetParticipants, "GET " + wire.PathGetParticipant, "POST " + wire.PathMute,
+		"POST " + wire.PathHold, "POST " + wire.PathUnhold, "POST " + wire.PathRemove} {
+		for _, d := range diffs {
+			out = append(out, o+" "+d)
+		}
+	}
+	return out
+}
 
 func compare(t *testing.T, main, common map[string]any) []string {
 	t.Helper()
@@ -206,7 +287,7 @@ func TestCompareSyntheticDocuments(t *testing.T) {
 		}, []string{`POST /calling/callConnections/{callConnectionId}/participants:mute parameter header Repeatability-Request-ID: format differs: ours "uuid", upstream "guid"`}},
 		{"query names are case-sensitive", func(main, common map[string]any) {
 			at(main, "parameters", "ApiVersionParameter")["name"] = "API-Version"
-		}, []string{`GET /calling/callConnections/{callConnectionId}/participants parameter query API-Version: only upstream has it`, `GET /calling/callConnections/{callConnectionId}/participants parameter query api-version: only ours has it`, `GET /calling/callConnections/{callConnectionId}/participants/{participantRawId} parameter query API-Version: only upstream has it`, `GET /calling/callConnections/{callConnectionId}/participants/{participantRawId} parameter query api-version: only ours has it`, `POST /calling/callConnections/{callConnectionId}/participants:mute parameter query API-Version: only upstream has it`, `POST /calling/callConnections/{callConnectionId}/participants:mute parameter query api-version: only ours has it`}},
+		}, everyOperation("parameter query API-Version: only upstream has it", "parameter query api-version: only ours has it")},
 		{"allOf added upstream", func(main, common map[string]any) {
 			at(defs(main), "MuteParticipantsResult")["allOf"] = []any{map[string]any{"$ref": "#/definitions/CommunicationErrorResponse"}}
 		}, []string{`schema MuteParticipantsResult: allOf subschema CommunicationErrorResponse: only upstream has it`}},
@@ -229,14 +310,10 @@ func TestCompareSyntheticDocuments(t *testing.T) {
 		}, []string{`POST /calling/callConnections/{callConnectionId}/participants:mute parameter header Repeatability-First-Sent: only ours has it`}},
 		{"parameter moved", func(main, common map[string]any) {
 			at(main, "parameters", "ApiVersionParameter")["in"] = "header"
-		}, []string{`GET /calling/callConnections/{callConnectionId}/participants parameter header api-version: only upstream has it`, `GET /calling/callConnections/{callConnectionId}/participants parameter query api-version: only ours has it`,
-			`GET /calling/callConnections/{callConnectionId}/participants/{participantRawId} parameter header api-version: only upstream has it`, `GET /calling/callConnections/{callConnectionId}/participants/{participantRawId} parameter query api-version: only ours has it`,
-			`POST /calling/callConnections/{callConnectionId}/participants:mute parameter header api-version: only upstream has it`, `POST /calling/callConnections/{callConnectionId}/participants:mute parameter query api-version: only ours has it`}},
+		}, everyOperation("parameter header api-version: only upstream has it", "parameter query api-version: only ours has it")},
 		{"parameter enum", func(main, common map[string]any) {
 			at(main, "parameters", "ApiVersionParameter")["enum"] = []any{"2024-09-15"}
-		}, []string{`GET /calling/callConnections/{callConnectionId}/participants parameter query api-version: enum value "2024-09-15": only upstream has it`,
-			`GET /calling/callConnections/{callConnectionId}/participants/{participantRawId} parameter query api-version: enum value "2024-09-15": only upstream has it`,
-			`POST /calling/callConnections/{callConnectionId}/participants:mute parameter query api-version: enum value "2024-09-15": only upstream has it`}},
+		}, everyOperation(`parameter query api-version: enum value "2024-09-15": only upstream has it`)},
 		{"POST /calling/callConnections/{callConnectionId}/participants:mute request body optional", func(main, common map[string]any) {
 			at(op(main), "parameters", 1)["required"] = false
 		}, []string{`POST /calling/callConnections/{callConnectionId}/participants:mute request body: required differs: ours true, upstream false`}},
@@ -363,6 +440,7 @@ func TestCompareMicrosoftsPublishedVersions(t *testing.T) {
 			"schema PhoneNumberIdentifierModel: property isAnonymous: only ours has it",
 			"schema ResultInformation: property q850Details (SipDiagnosticInfo): only ours has it",
 			"schema ResultInformation: property sipDetails (SipDiagnosticInfo): only ours has it",
+			"schema UnholdRequest: property operationCallbackUri: only ours has it",
 		}},
 	}
 	for _, tt := range tests {

@@ -7,6 +7,9 @@ package wire
 // Path templates of the operations, as the document writes them.
 const (
 	PathMute            = "/calling/callConnections/{callConnectionId}/participants:mute"
+	PathHold            = "/calling/callConnections/{callConnectionId}:hold"
+	PathUnhold          = "/calling/callConnections/{callConnectionId}:unhold"
+	PathRemove          = "/calling/callConnections/{callConnectionId}/participants:remove"
 	PathGetParticipant  = "/calling/callConnections/{callConnectionId}/participants/{participantRawId}"
 	PathGetParticipants = "/calling/callConnections/{callConnectionId}/participants"
 )
@@ -15,6 +18,9 @@ const (
 const (
 	PathCallConnections = "/calling/callConnections/"
 	PathMuteSuffix      = "/participants:mute"
+	PathHoldSuffix      = ":hold"
+	PathUnholdSuffix    = ":unhold"
+	PathRemoveSuffix    = "/participants:remove"
 	PathParticipants    = "/participants/"
 	PathListSuffix      = "/participants"
 )

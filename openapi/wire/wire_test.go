@@ -17,7 +17,8 @@ func TestNamesMatchTheDocument(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for path, method := range map[string]string{wire.PathMute: http.MethodPost, wire.PathGetParticipant: http.MethodGet, wire.PathGetParticipants: http.MethodGet} {
+	for path, method := range map[string]string{wire.PathMute: http.MethodPost, wire.PathHold: http.MethodPost, wire.PathUnhold: http.MethodPost,
+		wire.PathRemove: http.MethodPost, wire.PathGetParticipant: http.MethodGet, wire.PathGetParticipants: http.MethodGet} {
 		item := doc.Paths.Find(path)
 		if item == nil || item.GetOperation(method) == nil {
 			t.Fatalf("the document has no %s %s", method, path)
@@ -44,7 +45,9 @@ func TestNamesMatchTheDocument(t *testing.T) {
 		}
 	}
 	if !strings.HasSuffix(wire.PathMute, wire.PathMuteSuffix) || !strings.Contains(wire.PathGetParticipant, wire.PathParticipants) ||
-		!strings.HasSuffix(wire.PathGetParticipants, wire.PathListSuffix) {
+		!strings.HasSuffix(wire.PathGetParticipants, wire.PathListSuffix) || !strings.HasSuffix(wire.PathRemove, wire.PathRemoveSuffix) ||
+		wire.PathHold != wire.PathCallConnections+"{"+wire.ParamCallConnectionID+"}"+wire.PathHoldSuffix ||
+		wire.PathUnhold != wire.PathCallConnections+"{"+wire.ParamCallConnectionID+"}"+wire.PathUnholdSuffix {
 		t.Error("route pieces do not match the paths")
 	}
 	for _, h := range []string{wire.HeaderAccept, wire.HeaderAuthorization, wire.HeaderClientRequestID, wire.HeaderContentSHA256,
