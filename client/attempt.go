@@ -20,7 +20,7 @@ type outcomeKind int
 const (
 	// outcomeRetry: the attempt failed in a way another attempt may fix.
 	outcomeRetry outcomeKind = iota
-	// outcomeSuccess: the service answered 200.
+	// outcomeSuccess: the service answered the operation's success status.
 	outcomeSuccess
 	// outcomeVerdict: the service's final answer to the request. Since
 	// every attempt carries the same repeatability headers, it is also the
@@ -65,8 +65,8 @@ func classify(r attemptResult, op *operation) outcome {
 		return outcome{kind: outcomeRetry, maybeExecuted: true, err: r.err}
 	}
 	code := r.resp.StatusCode
-	if code == http.StatusOK {
-		return classifyOK(r)
+	if code == op.successStatus() {
+		return classifySuccess(r, code)
 	}
 	re := newResponseError(r.resp, r.body, len(r.body) > maxResponseBody)
 	re.scrub(r.credential)
@@ -74,7 +74,7 @@ func classify(r attemptResult, op *operation) outcome {
 		(re.fromService && (re.ErrorCode == errorCodeInProgress || re.bodyCode == errorCodeInProgress)))
 	switch {
 	case code >= 200 && code < 300:
-		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the service answered %d, which the operation does not document: %w", code, re)}
+		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the service answered %d, which the operation does not document (its success is %d): %w", code, op.successStatus(), re)}
 	case code == http.StatusPreconditionFailed && op.rep != nil:
 		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the repeatability window of request %s has passed: %w", op.rep.id, re)}
 	case inProgress:
@@ -98,6 +98,11 @@ func classify(r attemptResult, op *operation) outcome {
 		// answer settles the outcome: a gateway's page, a bare 404 or a 431
 		// says nothing about whether the mute ran.
 		return outcome{kind: outcomeUnknown, err: fmt.Errorf("after an attempt that may have executed, the answer is not the service's (no Communication Services error body): %w", re)}
+	case op.maybeExecuted && op.rep == nil && op.changesState():
+		// Without repeatability headers the service cannot tell a resend
+		// from a new request: its refusal of this one says nothing of the
+		// earlier attempt, which may have executed.
+		return outcome{kind: outcomeUnknown, err: fmt.Errorf("after an attempt that may have executed, the service refused the resend, which carries no repeatability headers and so says nothing of the earlier attempt: %w", re)}
 	}
 	return outcome{kind: outcomeVerdict, err: re}
 }
@@ -106,12 +111,13 @@ func classify(r attemptResult, op *operation) outcome {
 // Repeatability-Request-ID belongs to a request still being executed.
 const errorCodeInProgress = "RepeatabilityRequestInProgress"
 
-// classifyOK accepts a 200 whose body can be the operation's result: empty,
-// or a JSON object of at most 1 MiB (or, for the caller to judge, not JSON
-// at all). Anything else is not the documented answer.
-func classifyOK(r attemptResult) outcome {
+// classifySuccess accepts the operation's success status (code) with a
+// body that can be its result: empty, or a JSON object of at most 1 MiB (or,
+// for the caller to judge, not JSON at all). Anything else is not the
+// documented answer.
+func classifySuccess(r attemptResult, code int) outcome {
 	if len(r.body) > maxResponseBody {
-		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the service answered 200 with a body larger than %d bytes, which is not the documented result", maxResponseBody)}
+		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the service answered %d with a body larger than %d bytes, which is not the documented result", code, maxResponseBody)}
 	}
 	b := bytes.TrimSpace(r.body)
 	ct := r.resp.Header.Get(wire.HeaderContentType)
@@ -120,9 +126,9 @@ func classifyOK(r attemptResult) outcome {
 	case !isJSON(ct):
 		// One notion of JSON for the classifier and the generated parser:
 		// the parser only ever sees what isJSON accepts.
-		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the service answered 200 with Content-Type %q instead of JSON", truncate(printable(ct), 64))}
+		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the service answered %d with Content-Type %q instead of JSON", code, truncate(printable(ct), 64))}
 	case b[0] != '{':
-		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the service answered 200 with JSON that is not an object: %s", snippet(scrub(b, r.credential)))}
+		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the service answered %d with JSON that is not an object: %s", code, snippet(scrub(b, r.credential)))}
 	}
 	return outcome{kind: outcomeSuccess}
 }

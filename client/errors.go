@@ -19,8 +19,10 @@ import (
 // The service's answers to a mute are tiny; anything near this is not one.
 const maxResponseBody = 1 << 20
 
-// ErrOutcomeUnknown is matched (with errors.Is) by a MuteParticipant error
-// when the client cannot tell whether the service muted the participant:
+// ErrOutcomeUnknown is matched (with errors.Is) by the error of an
+// operation that changes the call (MuteParticipant, HoldParticipant,
+// UnholdParticipant, RemoveParticipant) when the client cannot tell whether
+// the service carried it out:
 //
 //   - the service answered 412 (the repeatability window of the request had
 //     passed, so the service no longer knows whether it executed it);
@@ -35,25 +37,34 @@ const maxResponseBody = 1 << 20
 //     attempt rather than the request (3xx, 401, 403, 407);
 //   - after an attempt that may have executed, the answer was a 4xx that is
 //     not the service's own (no Communication Services error body: a
-//     gateway's page, a bare 404, a 431), which says nothing of the mute;
-//   - the service answered 2xx other than 200, or 200 with a body that is
-//     not a mute result (not JSON, JSON other than an object, or more than
-//     1 MiB).
+//     gateway's page, a bare 404, a 431), which says nothing of the
+//     operation; for HoldParticipant and UnholdParticipant, which carry no
+//     repeatability headers, any 4xx after such an attempt, since the
+//     service cannot tell their resend from a new request;
+//   - the service answered a 2xx other than the operation's success (202
+//     for RemoveParticipant, 200 for the others), or its success with a
+//     body that is not the documented result (not JSON, JSON other than an
+//     object, or more than 1 MiB).
 //
 // It is not matched when nothing was sent (bad input, a context that ended
 // first, a credential that gave no token, a failed DNS lookup, connection or
 // TLS handshake, a server that does not speak TLS, a failure inside
 // net/http before it asked for a connection) or when the last answer was
-// the service's verdict on the request (200, or a 4xx with the service's
-// error body, such as 400 or 404): every attempt carries the same
-// Repeatability-Request-ID, so the service answers a resent request as it
-// answered the first.
+// the service's verdict on the request (its success, or a 4xx with the
+// service's error body, such as 400 or 404, to a request no earlier attempt
+// of which may have executed, or to a mute or remove, whose attempts all
+// carry the same Repeatability-Request-ID, so that the service answers a
+// resent request as it answered the first).
 //
-// To resolve an unknown outcome, resend the same logical request: call
-// MuteParticipant again with the RepeatabilityRequestID and
-// RepeatabilityFirstSent of the *MuteError, within RepeatabilityWindow of
-// that first-sent time. The service then replays its first answer, or
-// executes the mute once if no earlier attempt reached it.
+// To resolve an unknown mute or remove, resend the same logical request:
+// call the method again with the RepeatabilityRequestID and
+// RepeatabilityFirstSent of the error (*MuteError, *ActionError), and for a
+// remove its OperationContext, within RepeatabilityWindow of that first-sent
+// time. The service then replays its first answer, or executes the request
+// once if no earlier attempt reached it. To resolve an unknown hold or
+// unhold, read the participant back (GetParticipant's IsOnHold), or call
+// the method again: both set a state, so carrying one out twice leaves the
+// participant as once.
 var ErrOutcomeUnknown = errors.New("acsmute: outcome unknown")
 
 // ErrCredential is matched (with errors.Is) by an error whose cause is the
@@ -115,6 +126,69 @@ func (e *MuteError) Unwrap() []error {
 	return []error{e.Err}
 }
 
+// ActionError is the error HoldParticipant, UnholdParticipant and
+// RemoveParticipant return for every failure after they have accepted their
+// input (input errors match ErrInvalidInput instead). It carries what a
+// caller needs to settle the outcome, and wraps the cause: errors.As finds a
+// *ResponseError when the service answered, errors.Is finds
+// ErrOutcomeUnknown when the outcome is unknown and context.Canceled or
+// context.DeadlineExceeded when the call's context ended.
+type ActionError struct {
+	// Action names the operation: "hold", "unhold" or "remove".
+	Action string
+	// OperationContext is the operationContext the request carried, ""
+	// when none. A remove resent to settle an unknown outcome must carry the
+	// same one.
+	OperationContext string
+	// RepeatabilityRequestID and RepeatabilityFirstSent (in UTC and whole
+	// seconds) are the remove request's repeatability values, the same on
+	// every attempt. Hold and unhold carry none: they are empty then.
+	RepeatabilityRequestID string
+	RepeatabilityFirstSent time.Time
+	// Attempts is how many attempts were made, whether or not they reached
+	// the service (a refused connection is an attempt too); 0 when the call
+	// ended before the first one.
+	Attempts int
+	// Err is the cause: the last attempt's failure, or why the client
+	// stopped.
+	Err error
+
+	unknown bool
+}
+
+// Error describes the failure on one line; an unknown outcome says how to
+// settle it.
+func (e *ActionError) Error() string {
+	var b strings.Builder
+	switch {
+	case e.unknown && e.RepeatabilityRequestID != "":
+		fmt.Fprintf(&b, "acsmute: %s outcome unknown after %d %s (resend with the same operation context, Repeatability-Request-ID %s and Repeatability-First-Sent %s within %v of it to resolve it)",
+			e.Action, e.Attempts, plural(e.Attempts, "attempt", "attempts"), e.RepeatabilityRequestID,
+			e.RepeatabilityFirstSent.UTC().Format(http.TimeFormat), RepeatabilityWindow)
+	case e.unknown:
+		fmt.Fprintf(&b, "acsmute: %s outcome unknown after %d %s (read the participant back, or send it again: it sets a state, so sending it twice leaves the participant as once)",
+			e.Action, e.Attempts, plural(e.Attempts, "attempt", "attempts"))
+	case e.Attempts == 0:
+		fmt.Fprintf(&b, "acsmute: %s not sent", e.Action)
+	default:
+		fmt.Fprintf(&b, "acsmute: %s failed after %d %s", e.Action, e.Attempts, plural(e.Attempts, "attempt", "attempts"))
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the cause and, when the outcome is unknown,
+// ErrOutcomeUnknown.
+func (e *ActionError) Unwrap() []error {
+	if e.unknown {
+		return []error{ErrOutcomeUnknown, e.Err}
+	}
+	return []error{e.Err}
+}
+
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return one
@@ -122,10 +196,10 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// ResponseError is the cause of an operation's error (MuteParticipant,
-// GetParticipant, ListParticipants) when the service answered with a status
-// other than 200, the one success status of the operations; a 3xx is never
-// followed. Find it with errors.As:
+// ResponseError is the cause of an operation's error when the service
+// answered with a status other than the operation's success (202 for
+// RemoveParticipant, 200 for every other); a 3xx is never followed. Find it
+// with errors.As:
 //
 //	var re *client.ResponseError
 //	if errors.As(err, &re) && re.StatusCode == http.StatusNotFound { ... }

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -54,6 +55,47 @@ func checkCallConnectionID(id string) error {
 		if unicode.IsControl(r) {
 			return invalidf("call connection ID has a control character at byte %d", i)
 		}
+	}
+	return nil
+}
+
+// maxURLLength bounds the URLs the options carry (callback and media
+// URLs), as browsers and most servers do.
+const maxURLLength = 2048
+
+// checkURL rejects a URL option the service could not use: not valid UTF-8
+// or with blanks or control characters, longer than maxURLLength, not an
+// absolute http or https URL with a host, or carrying user information
+// (which would put a credential in the service's logs and in this
+// client's errors). The message names the option (name) and never quotes
+// the URL, whose query may hold a signature (a SAS token, say). "" passes:
+// the option is unset.
+func checkURL(name, s string) error {
+	if s == "" {
+		return nil
+	}
+	if len(s) > maxURLLength {
+		return invalidf("%s is %d bytes long; the limit is %d", name, len(s), maxURLLength)
+	}
+	if !utf8.ValidString(s) {
+		return invalidf("%s is not valid UTF-8", name)
+	}
+	for i, r := range s {
+		if unicode.IsControl(r) || unicode.IsSpace(r) {
+			return invalidf("%s has a blank or control character at byte %d", name, i)
+		}
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return invalidf("%s is not a valid URL", name)
+	}
+	switch scheme := strings.ToLower(u.Scheme); {
+	case scheme != "https" && scheme != "http":
+		return invalidf("%s must be an absolute https (or http) URL", name)
+	case u.Opaque != "" || u.Host == "" || u.Hostname() == "":
+		return invalidf("%s has no host", name)
+	case u.User != nil:
+		return invalidf("%s must not carry user information", name)
 	}
 	return nil
 }

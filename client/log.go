@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"time"
 )
 
@@ -18,7 +17,7 @@ func (c *Client) logAttempt(ctx context.Context, op *operation, res attemptResul
 	level := slog.LevelInfo
 	if res.resp != nil {
 		attrs = append(attrs, slog.Int("status", res.resp.StatusCode))
-		if res.resp.StatusCode != http.StatusOK {
+		if res.resp.StatusCode != op.successStatus() {
 			level = slog.LevelWarn
 		}
 	}

@@ -83,7 +83,7 @@ func (c *Client) MuteParticipant(ctx context.Context, callConnectionID string, p
 	if err := checkOperationContext(opts.OperationContext); err != nil {
 		return MuteParticipantResult{}, err
 	}
-	rep, err := newRepeatability(opts, c.clock.Now(), c.dates)
+	rep, err := newRepeatability(opts.RepeatabilityRequestID, opts.RepeatabilityFirstSent, c.clock.Now(), c.dates)
 	if err != nil {
 		return MuteParticipantResult{}, err
 	}
@@ -94,7 +94,7 @@ func (c *Client) MuteParticipant(ctx context.Context, callConnectionID string, p
 	// One allocation for what the call keeps: the operation, its
 	// repeatability values and the generated parameters that point at them.
 	call := &muteCall{rep: rep}
-	call.op = operation{name: "mute", rep: &call.rep, maybeExecuted: opts.RepeatabilityRequestID != ""}
+	call.op = operation{name: "mute", rep: &call.rep, errs: errMute, maybeExecuted: opts.RepeatabilityRequestID != ""}
 	call.params = gen.CallConnectionMuteParams{
 		ApiVersion:             c.version.name,
 		RepeatabilityRequestID: &call.rep.uuid,
@@ -145,26 +145,27 @@ type repeatability struct {
 	firstSentHeader string
 }
 
-// newRepeatability checks the caller's repeatability options, or makes new
-// values, formatting the date with dates. Its only errors are input errors.
-func newRepeatability(opts *MuteParticipantOptions, now time.Time, dates *httpDates) (repeatability, error) {
+// newRepeatability checks the caller's repeatability options (id and
+// firstSent), or makes new values, formatting the date with dates. Its only
+// errors are input errors.
+func newRepeatability(id string, firstSent, now time.Time, dates *httpDates) (repeatability, error) {
 	var r repeatability
-	if opts.RepeatabilityRequestID == "" {
+	if id == "" {
 		// uuid.New cannot fail: since Go 1.24 crypto/rand never returns an
 		// error (it aborts the program if the system's source breaks).
 		r.uuid = uuid.New()
 	} else {
-		if len(opts.RepeatabilityRequestID) != 36 {
+		if len(id) != 36 {
 			return r, invalid("RepeatabilityRequestID must be a UUID in its 36-character form")
 		}
-		id, err := uuid.Parse(opts.RepeatabilityRequestID)
+		parsed, err := uuid.Parse(id)
 		if err != nil {
 			return r, invalidf("RepeatabilityRequestID is not a UUID: %w", err)
 		}
-		r.uuid = id
+		r.uuid = parsed
 	}
 	r.id = r.uuid.String()
-	r.firstSent = opts.RepeatabilityFirstSent
+	r.firstSent = firstSent
 	if r.firstSent.IsZero() {
 		r.firstSent = now
 	}

@@ -10,8 +10,17 @@ import (
 // it, puts it in the request's context, and reads it back after the
 // generated client returns; the pipeline fills in how the attempts went.
 type operation struct {
-	name string         // for errors and logs: "mute", "get participant"
+	name string         // for errors and logs: "mute", "hold", "get participant"
 	rep  *repeatability // nil when the operation has no repeatability headers
+	// errs is the kind of error the operation returns, which also says
+	// whether it changes state.
+	errs errorKind
+	// success is the status the operation documents as its success; zero
+	// means 200.
+	success int
+	// opContext is the operationContext the request carries, for
+	// ActionError.
+	opContext string
 
 	// Set by the pipeline.
 	attempts      int
@@ -20,6 +29,31 @@ type operation struct {
 	refreshed     bool // a 401 made the credential drop its token once
 
 	requestID [1]string // the x-ms-client-request-id header's value
+}
+
+// errorKind is the kind of error an operation ends with.
+type errorKind int
+
+const (
+	// errRead: a read, which changes nothing; its errors are plain and
+	// never an unknown outcome.
+	errRead errorKind = iota
+	// errMute: MuteParticipant's *MuteError.
+	errMute
+	// errAction: the *ActionError of hold, unhold and remove.
+	errAction
+)
+
+// changesState reports whether the operation can change the call, so that
+// an attempt without a definite answer leaves its outcome unknown.
+func (op *operation) changesState() bool { return op.errs != errRead }
+
+// successStatus is the status the operation documents as its success.
+func (op *operation) successStatus() int {
+	if op.success == 0 {
+		return 200
+	}
+	return op.success
 }
 
 type operationKey struct{}
@@ -36,22 +70,29 @@ func operationFrom(ctx context.Context) *operation {
 
 // fail returns the error for an operation that ends after op.attempts
 // attempts with cause. unknown is honoured only for operations that can
-// change state (those with repeatability): reading again is always safe.
+// change state: reading again is always safe.
 func (op *operation) fail(unknown bool, cause error) error {
 	op.failed = true
-	if op.rep == nil {
-		if op.attempts == 0 {
-			return fmt.Errorf("acsmute: %s not sent: %w", op.name, cause)
+	switch op.errs {
+	case errMute:
+		return &MuteError{
+			RepeatabilityRequestID: op.rep.id,
+			RepeatabilityFirstSent: op.rep.firstSent,
+			Attempts:               op.attempts,
+			Err:                    cause,
+			unknown:                unknown,
 		}
-		return fmt.Errorf("acsmute: %s failed after %d %s: %w", op.name, op.attempts, plural(op.attempts, "attempt", "attempts"), cause)
+	case errAction:
+		e := &ActionError{Action: op.name, OperationContext: op.opContext, Attempts: op.attempts, Err: cause, unknown: unknown}
+		if op.rep != nil {
+			e.RepeatabilityRequestID, e.RepeatabilityFirstSent = op.rep.id, op.rep.firstSent
+		}
+		return e
 	}
-	return &MuteError{
-		RepeatabilityRequestID: op.rep.id,
-		RepeatabilityFirstSent: op.rep.firstSent,
-		Attempts:               op.attempts,
-		Err:                    cause,
-		unknown:                unknown,
+	if op.attempts == 0 {
+		return fmt.Errorf("acsmute: %s not sent: %w", op.name, cause)
 	}
+	return fmt.Errorf("acsmute: %s failed after %d %s: %w", op.name, op.attempts, plural(op.attempts, "attempt", "attempts"), cause)
 }
 
 // deadline is when the last attempt may start: repeatabilityMargin before
@@ -65,7 +106,7 @@ func (op *operation) deadline() time.Time {
 
 // ended returns the error for an operation whose generated call returned
 // err: the pipeline's own error as it is; a request the generated builder
-// could not make (nothing was sent); or a 200 answer the generated parser
+// could not make (nothing was sent); or a success the generated parser
 // could not read, which is not the documented answer and so, for an
 // operation that changes state, leaves the outcome unknown.
 func (op *operation) ended(err error) error {
@@ -75,5 +116,5 @@ func (op *operation) ended(err error) error {
 	case op.attempts == 0:
 		return op.fail(false, fmt.Errorf("building the request: %w", err))
 	}
-	return op.fail(true, fmt.Errorf("the service answered 200 with a body that is not the documented result: %w", err))
+	return op.fail(true, fmt.Errorf("the service answered %d with a body that is not the documented result: %w", op.successStatus(), err))
 }

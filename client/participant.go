@@ -94,6 +94,24 @@ func (p *CallParticipant) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// UnmarshalIdentifier reads an identifier in the service's JSON form
+// ({"kind": ..., "rawId": ..., "communicationUser": {...}}) of any API
+// version, exactly as GetParticipant reads a participant's: its parts must
+// agree, and the identifier is rawId's when present, else the nested
+// model's. Use it for the identifiers in the service's events (package
+// callback does).
+func UnmarshalIdentifier(data []byte) (Identifier, error) {
+	var m gen.CommunicationIdentifierModel
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("acsmute: an identifier is not the service's JSON form: %w", jsonProblem(err))
+	}
+	id, err := identifierFromModel(m)
+	if err != nil {
+		return nil, fmt.Errorf("acsmute: the identifier cannot be read: %w", err)
+	}
+	return id, nil
+}
+
 // jsonProblem describes a JSON decoding error without quoting the input.
 func jsonProblem(err error) error {
 	var syn *json.SyntaxError

@@ -72,13 +72,22 @@ func TestNoSecretsInFailures(t *testing.T) {
 		{failingClient, nil, "call-1"},
 		{wrongKey, nil, "call-1"},
 	}
+	who := client.CommunicationUserIdentifier{ID: alice}
 	for _, s := range scenarios {
-		if s.fault != nil {
-			srv.InjectFaults(3, *s.fault)
+		// Every operation that changes the call, each with its own error
+		// type.
+		for _, op := range []func() error{
+			func() error { _, err := s.c.MuteParticipant(context.Background(), s.call, who, nil); return err },
+			func() error { _, err := s.c.HoldParticipant(context.Background(), s.call, who, nil); return err },
+			func() error { _, err := s.c.UnholdParticipant(context.Background(), s.call, who, nil); return err },
+			func() error { _, err := s.c.RemoveParticipant(context.Background(), s.call, who, nil); return err },
+		} {
+			if s.fault != nil {
+				srv.InjectFaults(3, *s.fault)
+			}
+			collect(op())
+			srv.ClearFaults()
 		}
-		_, err := s.c.MuteParticipant(context.Background(), s.call, client.CommunicationUserIdentifier{ID: alice}, nil)
-		collect(err)
-		srv.ClearFaults()
 	}
 	for _, cs := range []string{
 		"endpoint=https://r.example/;accesskey=" + fakeKey + "!",

@@ -38,6 +38,8 @@ type wireVersion struct {
 	// extensionUsers: the version has the teamsExtensionUser identifier kind
 	// and phone numbers' isAnonymous and assertedId (Common 2025-06-30).
 	extensionUsers bool
+	// unholdCallback: the version's unhold request has operationCallbackUri.
+	unholdCallback bool
 }
 
 // wireVersionOf returns the wire rules of a supported API version; the
@@ -55,5 +57,5 @@ func wireVersionOf(v string) (wireVersion, error) {
 		}
 		return wireVersion{}, invalidf("%s is not supported (want one of %s)", what, strings.Join(SupportedAPIVersions(), ", "))
 	}
-	return wireVersion{name: v, extensionUsers: v >= apiVersion20250615}, nil
+	return wireVersion{name: v, extensionUsers: v >= apiVersion20250615, unholdCallback: v >= apiVersion20250615}, nil
 }

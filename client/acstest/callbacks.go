@@ -16,6 +16,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/google/uuid"
 
+	"github.com/acsmute/acsmute/client"
 	"github.com/acsmute/acsmute/gen"
 	"github.com/acsmute/acsmute/openapi/wire"
 )
@@ -25,7 +26,6 @@ import (
 const (
 	PathCallbackKeys          = "/calling/keys"
 	PathOpenIDConfiguration   = "/calling/.well-known/acsopenidconfiguration"
-	typeParticipantsUpdated   = "Microsoft.Communication.ParticipantsUpdated"
 	callbackTokenLifetime     = 5 * time.Minute
 	callbackAttempts          = 3
 	callbackRetryDelay        = 50 * time.Millisecond
@@ -37,17 +37,53 @@ const (
 	callbackAuthorizationType = "Bearer "
 )
 
+// The types of the events the server posts.
+const (
+	typeParticipantsUpdated        = "Microsoft.Communication.ParticipantsUpdated"
+	typeRemoveParticipantSucceeded = "Microsoft.Communication.RemoveParticipantSucceeded"
+	typeRemoveParticipantFailed    = "Microsoft.Communication.RemoveParticipantFailed"
+	typeHoldFailed                 = "Microsoft.Communication.HoldFailed"
+	typeCallDisconnected           = "Microsoft.Communication.CallDisconnected"
+)
+
+// ResultInformation is the resultInformation of an event the server posts:
+// the result codes and message the service reports for troubleshooting.
+// Codes must fit in 32 bits, as on the wire.
+type ResultInformation struct {
+	Code, SubCode int
+	Message       string
+}
+
+// The results the server reports for what succeeds, and for a failure
+// arranged with a zero ResultInformation. The service does not document its
+// codes; these are the emulator's own.
+var (
+	resultRemoved      = ResultInformation{Code: 200, Message: "The participant was removed from the call."}
+	resultDisconnected = ResultInformation{Code: 200, Message: "The call was disconnected."}
+	resultFailed       = ResultInformation{Code: 500, Message: "The emulator was asked to fail this request."}
+)
+
 // Delivery is one callback the server posted (or tried to), as Deliveries
 // reports it.
 type Delivery struct {
 	// Seq numbers deliveries from 1 in the order their events were made.
 	Seq int
+	// Type is the event's type, such as
+	// "Microsoft.Communication.ParticipantsUpdated".
+	Type string
+	// URL is where the event was posted: Options.CallbackURL, or the
+	// operationCallbackUri of the request it reports on.
+	URL string
 	// CallID is the call connection the event is about.
 	CallID string
 	// EventID is the CloudEvent's id.
 	EventID string
-	// SequenceNumber is the event's sequenceNumber (per call, from 1).
+	// SequenceNumber is a ParticipantsUpdated event's sequenceNumber (per
+	// call, from 1); 0 for other types.
 	SequenceNumber int
+	// OperationContext is the operationContext of an event that reports on
+	// a request, "" for others.
+	OperationContext string
 	// Time is when the event was made, by the server's clock.
 	Time time.Time
 	// Body is the JSON posted: an array of one CloudEvent.
@@ -68,13 +104,17 @@ type callbackEvent struct {
 	d                           Delivery
 	serverCallID, correlationID string
 	version                     string
-	parts                       []partState
+	parts                       []partState // ParticipantsUpdated
+	// For the events that report how a request or the call ended.
+	hasOpContext bool // the request carried an operationContext (d.OperationContext)
+	participant  string
+	result       ResultInformation
 }
 
 // partState is one participant's state in an event.
 type partState struct {
 	rawID string
-	muted bool
+	m     member
 }
 
 // Bounds of what waits to be posted and what is recorded, in all.
@@ -83,8 +123,9 @@ const (
 	maxRecordedCallbackBody = 16 << 20  // bytes of recorded bodies
 )
 
-// callbacks posts events to Options.CallbackURL, one at a time, in the
-// order they were made (so per call too), from one goroutine.
+// callbacks posts events to Options.CallbackURL (url, "" when unset) or a
+// request's operationCallbackUri, one at a time, in the order they were
+// made (so per call too), from one goroutine.
 type callbacks struct {
 	url  string
 	http *http.Client
@@ -191,12 +232,13 @@ func newCallbacks(url string, maxRecord int) *callbacks {
 	return cb
 }
 
-// eventLocked queues a ParticipantsUpdated event of call c's state: a
-// snapshot of it, taken in time proportional to its participants; the body
-// is made when it is posted. s.mu must be held.
+// eventLocked queues a ParticipantsUpdated event of call c's state to
+// Options.CallbackURL, if set: a snapshot of it, taken in time proportional
+// to its participants; the body is made when it is posted. s.mu must be
+// held.
 func (s *Server) eventLocked(callID string, c *call) {
 	cb := s.callbacks
-	if cb == nil {
+	if cb == nil || cb.url == "" {
 		return
 	}
 	c.sequence++
@@ -204,43 +246,121 @@ func (s *Server) eventLocked(callID string, c *call) {
 		c.sequence = 1
 	}
 	ev := callbackEvent{
-		d:            Delivery{CallID: callID, EventID: uuid.NewString(), SequenceNumber: c.sequence, Time: s.now()},
+		d: Delivery{Type: typeParticipantsUpdated, URL: cb.url, CallID: callID, EventID: uuid.NewString(),
+			SequenceNumber: c.sequence, Time: s.now()},
 		serverCallID: c.serverCallID, correlationID: c.correlationID, version: c.version,
 		parts: make([]partState, len(c.order)),
 	}
 	for i, rawID := range c.order {
-		ev.parts[i] = partState{rawID, c.participants[rawID]}
+		ev.parts[i] = partState{rawID, *c.participants[rawID]}
 	}
 	cb.enqueue(ev)
 }
 
-// body makes the JSON the service posts for ev: an array of one CloudEvent.
+// outcome is an event that reports how a request, or the call, ended.
+type outcome struct {
+	typ string
+	// url is the request's operationCallbackUri; "" means
+	// Options.CallbackURL.
+	url         string
+	opContext   *string
+	participant string // the raw ID a remove event is about
+	result      ResultInformation
+}
+
+// outcomeLocked queues an outcome event about call c, to o.url or else
+// Options.CallbackURL; with neither, nothing is posted. s.mu must be held.
+func (s *Server) outcomeLocked(callID string, c *call, o outcome) {
+	cb := s.callbacks
+	if cb == nil {
+		return
+	}
+	if o.url == "" {
+		o.url = cb.url
+	}
+	if o.url == "" {
+		return
+	}
+	ev := callbackEvent{
+		d:            Delivery{Type: o.typ, URL: o.url, CallID: callID, EventID: uuid.NewString(), Time: s.now()},
+		serverCallID: c.serverCallID, correlationID: c.correlationID, version: c.version,
+		participant: o.participant, result: o.result,
+	}
+	if o.opContext != nil {
+		ev.d.OperationContext, ev.hasOpContext = *o.opContext, true
+	}
+	cb.enqueue(ev)
+}
+
+// body makes the JSON the service posts for ev: an array of one CloudEvent,
+// whose data holds the fields Microsoft's document defines for its type.
 func (ev callbackEvent) body() ([]byte, error) {
 	callID := ev.d.CallID
-	seq := int32(ev.d.SequenceNumber) // #nosec G115 -- bounded to int32 by eventLocked
-	data := gen.ParticipantsUpdated{
-		CallConnectionId: &callID,
-		ServerCallId:     &ev.serverCallID,
-		CorrelationId:    &ev.correlationID,
-		SequenceNumber:   &seq,
-		Participants:     &[]gen.CallParticipant{},
-	}
-	for _, p := range ev.parts {
-		wp, err := wireParticipant(p.rawID, p.muted, ev.version)
-		if err != nil { // AddCall accepts only valid raw IDs
-			continue
+	var data any
+	switch ev.d.Type {
+	case typeParticipantsUpdated:
+		seq := int32(ev.d.SequenceNumber) // #nosec G115 -- bounded to int32 by eventLocked
+		pu := gen.ParticipantsUpdated{
+			CallConnectionId: &callID,
+			ServerCallId:     &ev.serverCallID,
+			CorrelationId:    &ev.correlationID,
+			SequenceNumber:   &seq,
+			Participants:     &[]gen.CallParticipant{},
 		}
-		*data.Participants = append(*data.Participants, wp)
+		for _, p := range ev.parts {
+			wp, err := wireParticipant(p.rawID, p.m, ev.version)
+			if err != nil { // AddCall accepts only valid raw IDs
+				continue
+			}
+			*pu.Participants = append(*pu.Participants, wp)
+		}
+		data = pu
+	default:
+		var opContext *string
+		if ev.hasOpContext {
+			opContext = &ev.d.OperationContext
+		}
+		result := wireResult(ev.result)
+		var participant *gen.CommunicationIdentifierModel
+		if ev.participant != "" {
+			id, err := client.ParseRawID(ev.participant)
+			if err != nil { // the server holds only valid raw IDs
+				return nil, err
+			}
+			participant = wireIdentifier(id, ev.version)
+		}
+		switch ev.d.Type {
+		case typeRemoveParticipantSucceeded:
+			data = gen.RemoveParticipantSucceeded{CallConnectionId: &callID, ServerCallId: &ev.serverCallID, CorrelationId: &ev.correlationID,
+				OperationContext: opContext, ResultInformation: result, Participant: participant}
+		case typeRemoveParticipantFailed:
+			data = gen.RemoveParticipantFailed{CallConnectionId: &callID, ServerCallId: &ev.serverCallID, CorrelationId: &ev.correlationID,
+				OperationContext: opContext, ResultInformation: result, Participant: participant}
+		case typeHoldFailed:
+			data = gen.HoldFailed{CallConnectionId: &callID, ServerCallId: &ev.serverCallID, CorrelationId: &ev.correlationID,
+				OperationContext: opContext, ResultInformation: result}
+		default:
+			data = gen.CallDisconnected{CallConnectionId: &callID, ServerCallId: &ev.serverCallID, CorrelationId: &ev.correlationID,
+				OperationContext: opContext, ResultInformation: result}
+		}
 	}
 	return json.Marshal([]map[string]any{{
 		"id":              ev.d.EventID,
 		"source":          callbackSourcePrefix + callID,
-		"type":            typeParticipantsUpdated,
+		"type":            ev.d.Type,
 		"specversion":     callbackSpecVersion,
 		"time":            ev.d.Time.UTC().Format(time.RFC3339Nano),
 		"datacontenttype": callbackDataContentType,
 		"data":            data,
 	}})
+}
+
+// wireResult is a result in its wire form; the codes were checked to fit
+// in 32 bits (FailRemove, FailHold) or are the emulator's own.
+func wireResult(r ResultInformation) *gen.ResultInformation {
+	code, sub := int32(r.Code), int32(r.SubCode) // #nosec G115 -- checked by checkResult
+	msg := r.Message
+	return &gen.ResultInformation{Code: &code, SubCode: &sub, Message: &msg}
 }
 
 func (cb *callbacks) enqueue(ev callbackEvent) {
@@ -343,7 +463,7 @@ func (s *Server) post(ev callbackEvent) Delivery {
 			d.Err = "signing the callback token: " + err.Error()
 			return d
 		}
-		req, err := http.NewRequestWithContext(cb.ctx, http.MethodPost, cb.url, bytes.NewReader(body))
+		req, err := http.NewRequestWithContext(cb.ctx, http.MethodPost, d.URL, bytes.NewReader(body))
 		if err != nil {
 			d.Err = "the callback URL: " + err.Error()
 			return d

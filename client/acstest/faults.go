@@ -11,11 +11,12 @@ const (
 	// DropNone answers normally.
 	DropNone Drop = iota
 	// DropBeforeExecute closes the connection before the request is
-	// checked or executed: the mute does not happen.
+	// checked or executed: the operation does not happen.
 	DropBeforeExecute
-	// DropAfterExecute runs the request as usual (the mute happens and its
-	// answer is remembered for replay), then closes the connection instead
-	// of answering: the client loses the response.
+	// DropAfterExecute runs the request as usual (the operation happens
+	// and, for a mute or remove, its answer is remembered for replay), then
+	// closes the connection instead of answering: the client loses the
+	// response.
 	DropAfterExecute
 )
 
@@ -41,9 +42,10 @@ type Fault struct {
 	Latency time.Duration
 }
 
-// InjectFaults applies f to the next n mute requests, after any faults
-// injected before. Other requests (reads, the published keys, requests to
-// no operation) neither get nor consume them; InjectReadFaults is for reads.
+// InjectFaults applies f to the next n write requests (mute, hold, unhold,
+// remove), after any faults injected before. Other requests (reads, the
+// published keys, requests to no operation) neither get nor consume them;
+// InjectReadFaults is for reads.
 func (s *Server) InjectFaults(n int, f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -52,10 +54,11 @@ func (s *Server) InjectFaults(n int, f Fault) {
 	}
 }
 
-// SetFaultFunc sets a function that chooses the fault for each mute request
-// not covered by InjectFaults; seq counts mute requests (and only them) from
-// 1. It may return nil for no fault, and is called with the server's lock
-// released. Nil removes the function.
+// SetFaultFunc sets a function that chooses the fault for each write
+// request (mute, hold, unhold, remove) not covered by InjectFaults; seq
+// counts write requests (and only them) from 1. It may return nil for no
+// fault, and is called with the server's lock released. Nil removes the
+// function.
 func (s *Server) SetFaultFunc(fn func(seq int) *Fault) {
 	s.mu.Lock()
 	s.faultFunc = fn
@@ -87,7 +90,7 @@ func (s *Server) ClearFaults() {
 	s.mu.Unlock()
 }
 
-// nextFault returns the request's sequence number and its fault: a mute's
+// nextFault returns the request's sequence number and its fault: a write's
 // from InjectFaults or SetFaultFunc, a read's from InjectReadFaults, none
 // for any other request. op is the operation the request reaches, or 0.
 func (s *Server) nextFault(op operation) (int, Fault, time.Duration) {
@@ -95,18 +98,18 @@ func (s *Server) nextFault(op operation) (int, Fault, time.Duration) {
 	s.seq++
 	seq, latency := s.seq, s.latency
 	switch op {
-	case opMute:
-		s.muteSeq++
+	case opMute, opHold, opUnhold, opRemove:
+		s.writeSeq++
 		if len(s.faults) > 0 {
 			f := s.faults[0]
 			s.faults = s.faults[1:]
 			s.mu.Unlock()
 			return seq, f, latency
 		}
-		fn, muteSeq := s.faultFunc, s.muteSeq
+		fn, writeSeq := s.faultFunc, s.writeSeq
 		s.mu.Unlock()
 		if fn != nil {
-			if f := fn(muteSeq); f != nil {
+			if f := fn(writeSeq); f != nil {
 				return seq, *f, latency
 			}
 		}

@@ -40,7 +40,8 @@ type Request struct {
 	Status int
 	// ErrorCode is the error code answered, if any.
 	ErrorCode string
-	// Executed reports whether this request executed a mute.
+	// Executed reports whether this request executed its operation (a
+	// mute, hold, unhold or remove that ran).
 	Executed bool
 	// Replayed reports whether the answer was a replay of an earlier one.
 	Replayed bool
@@ -245,14 +246,48 @@ const (
 	opMute operation = iota + 1
 	opGetParticipant
 	opListParticipants
+	opHold
+	opUnhold
+	opRemove
 )
+
+// operations lists every operation, with the path the document gives it.
+var operations = map[operation]string{
+	opMute: wire.PathMute, opHold: wire.PathHold, opUnhold: wire.PathUnhold, opRemove: wire.PathRemove,
+	opGetParticipant: wire.PathGetParticipant, opListParticipants: wire.PathGetParticipants,
+}
+
+// isWrite reports whether an operation changes the call.
+func (o operation) isWrite() bool { return o != opGetParticipant && o != opListParticipants }
+
+// repeatable reports whether an operation takes the repeatability headers.
+func (o operation) repeatable() bool { return o == opMute || o == opRemove }
 
 // method is the HTTP method of an operation.
 func (o operation) method() string {
-	if o == opMute {
+	if o.isWrite() {
 		return http.MethodPost
 	}
 	return http.MethodGet
+}
+
+// String names the operation, as errors and logs do.
+func (o operation) String() string {
+	switch o {
+	case opMute:
+		return "mute"
+	case opHold:
+		return "hold"
+	case opUnhold:
+		return "unhold"
+	case opRemove:
+		return "remove"
+	case opGetParticipant:
+		return "get participant"
+	case opListParticipants:
+		return "list participants"
+	}
+	return "unknown operation"
 }
 
 // findRoute reads an escaped request path. Call IDs and raw IDs are single,
@@ -272,6 +307,22 @@ func findRoute(path string) (route, bool) {
 	if callID, ok := strings.CutSuffix(rest, wire.PathMuteSuffix); ok {
 		if id, ok := segment(callID); ok {
 			return route{op: opMute, callID: id}, true
+		}
+	}
+	if callID, ok := strings.CutSuffix(rest, wire.PathRemoveSuffix); ok {
+		if id, ok := segment(callID); ok {
+			return route{op: opRemove, callID: id}, true
+		}
+	}
+	if !strings.Contains(rest, "/") {
+		// The call ID and the action share the path's last segment:
+		// "{callConnectionId}:hold". Neither suffix is the other's.
+		for op, suffix := range map[operation]string{opUnhold: wire.PathUnholdSuffix, opHold: wire.PathHoldSuffix} {
+			if callID, ok := strings.CutSuffix(rest, suffix); ok {
+				if id, ok := segment(callID); ok {
+					return route{op: op, callID: id}, true
+				}
+			}
 		}
 	}
 	if callID, ok := strings.CutSuffix(rest, wire.PathListSuffix); ok {
@@ -333,23 +384,29 @@ func (s *Server) handleAuthenticated(r *http.Request, rt route, body []byte, del
 		}
 		return handled{answer: s.participant(rt)}
 	}
-	rep, bad := s.parseRepeatability(r)
-	if bad != nil {
-		return handled{answer: *bad}
+	// A write: hold and unhold carry no repeatability headers, and like the
+	// service the emulator ignores any they are sent with.
+	var rep *repeatHeaders
+	if rt.op.repeatable() {
+		var bad *answer
+		if rep, bad = s.parseRepeatability(r); bad != nil {
+			return handled{answer: *bad}
+		}
 	}
 	if why := s.validator.validate(r.Context(), r, rt, body); why != "" {
 		return handled{answer: errorAnswer(http.StatusBadRequest, "BadRequest", "%s", why)}
 	}
-	var req gen.MuteParticipantsRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		return handled{answer: errorAnswer(http.StatusBadRequest, "BadRequest", "the body is not a mute request")}
+	w, err := decodeWrite(rt, body)
+	if err != nil {
+		return handled{answer: errorAnswer(http.StatusBadRequest, "BadRequest", "the body is not a %s request", rt.op)}
 	}
+	exec := func() (answer, bool) { return s.execute(rep, rt, w) }
 	if rep == nil {
-		a, executed := s.execute(rep, rt, &req)
+		a, executed := exec()
 		pause(delay)
 		return handled{answer: a, executed: executed}
 	}
-	return s.executeRepeatable(r, rep, rt, &req, body, delay)
+	return s.executeRepeatable(r, rep, body, delay, exec)
 }
 
 // participant answers a read of one participant, in the form of the API
@@ -362,11 +419,11 @@ func (s *Server) participant(rt route) answer {
 	if !ok {
 		return errorAnswer(http.StatusNotFound, "CallNotFound", "call connection %q was not found", callID)
 	}
-	muted, ok := c.participants[rawID]
+	m, ok := c.participants[rawID]
 	if !ok {
 		return errorAnswer(http.StatusNotFound, "ParticipantNotFound", "participant %q is not in call connection %q", rawID, callID)
 	}
-	wp, err := wireParticipant(rawID, muted, rt.version)
+	wp, err := wireParticipant(rawID, *m, rt.version)
 	if err != nil { // AddCall accepts only valid raw IDs
 		return errorAnswer(http.StatusInternalServerError, "InternalError", "the participant's raw ID is not valid")
 	}
@@ -374,14 +431,13 @@ func (s *Server) participant(rt route) answer {
 }
 
 // wireParticipant is a participant as the service answers it in version:
-// its identifier in the version's form, never on hold.
-func wireParticipant(rawID string, muted bool, version string) (gen.CallParticipant, error) {
+// its identifier in the version's form, and its state.
+func wireParticipant(rawID string, m member, version string) (gen.CallParticipant, error) {
 	id, err := client.ParseRawID(rawID)
 	if err != nil {
 		return gen.CallParticipant{}, err
 	}
-	onHold := false
-	return gen.CallParticipant{Identifier: wireIdentifier(id, version), IsMuted: &muted, IsOnHold: &onHold}, nil
+	return gen.CallParticipant{Identifier: wireIdentifier(id, version), IsMuted: &m.muted, IsOnHold: &m.onHold}, nil
 }
 
 // paramAfter is the query parameter of the emulator's nextLinks: the join
@@ -418,7 +474,7 @@ func (s *Server) participantsPage(r *http.Request, rt route) answer {
 			more = true
 			break
 		}
-		wp, err := wireParticipant(rawID, c.participants[rawID], rt.version)
+		wp, err := wireParticipant(rawID, *c.participants[rawID], rt.version)
 		if err != nil { // AddCall accepts only valid raw IDs
 			return errorAnswer(http.StatusInternalServerError, "InternalError", "a participant's raw ID is not valid")
 		}
@@ -502,14 +558,75 @@ func wireKind(id client.Identifier, version string) gen.CommunicationIdentifierM
 	return gen.CommunicationIdentifierModelKind(id.Kind())
 }
 
-// execute performs the mute and returns the service's answer, and whether
-// the mute ran: requests the service refuses (an unknown call, a participant
-// not in it or of another kind) execute nothing and count for nothing. Who
-// can be muted is decided by the participant's own raw ID, as the emulator
-// holds it, not by the kind the request claims: Communication Services users
-// and Teams Phone extension users can be; a request whose kind is not the
-// one its API version gives that participant is refused.
-func (s *Server) execute(rep *repeatHeaders, rt route, req *gen.MuteParticipantsRequest) (a answer, executed bool) {
+// write is a decoded request that changes a call: the participant it names
+// and its optional fields.
+type write struct {
+	target      gen.CommunicationIdentifierModel
+	targets     int     // how many participants a mute names
+	opContext   *string // operationContext
+	callbackURI *string // operationCallbackUri
+	play        *gen.PlaySource
+}
+
+// decodeWrite reads a validated write request of rt's operation.
+func decodeWrite(rt route, body []byte) (write, error) {
+	var w write
+	switch rt.op {
+	case opMute:
+		var req gen.MuteParticipantsRequest
+		if err := json.Unmarshal(body, &req); err != nil {
+			return w, err
+		}
+		w.targets, w.opContext = len(req.TargetParticipants), req.OperationContext
+		if w.targets > 0 {
+			w.target = req.TargetParticipants[0]
+		}
+	case opHold:
+		var req gen.HoldRequest
+		if err := json.Unmarshal(body, &req); err != nil {
+			return w, err
+		}
+		w.target, w.opContext, w.callbackURI, w.play = req.TargetParticipant, req.OperationContext, req.OperationCallbackUri, req.PlaySourceInfo
+	case opUnhold:
+		var req gen.UnholdRequest
+		if err := json.Unmarshal(body, &req); err != nil {
+			return w, err
+		}
+		w.target, w.opContext = req.TargetParticipant, req.OperationContext
+		if hasUnholdCallback(rt.version) {
+			// Older versions do not know the field: ignored, like any
+			// unknown property.
+			w.callbackURI = req.OperationCallbackUri
+		}
+	case opRemove:
+		var req gen.RemoveParticipantRequest
+		if err := json.Unmarshal(body, &req); err != nil {
+			return w, err
+		}
+		w.target, w.opContext, w.callbackURI = req.ParticipantToRemove, req.OperationContext, req.OperationCallbackUri
+	}
+	if w.targets == 0 && rt.op != opMute {
+		w.targets = 1
+	}
+	return w, nil
+}
+
+// hasUnholdCallback reports whether an API version's unhold request has
+// operationCallbackUri: 2025-06-15 and later.
+func hasUnholdCallback(version string) bool { return version >= "2025-06-15" }
+
+// execute carries out a write and returns the service's answer, and whether
+// it ran: requests the service refuses (an unknown call, a participant not
+// in it or of a kind the operation does not take, a bad play source or
+// callback URI) execute nothing and count for nothing. The participant is
+// decided by its own raw ID, as the emulator holds it, not by the kind the
+// request claims; a request whose kind is not the one its API version gives
+// that participant is refused.
+//
+// Who each operation takes: mute, Communication Services users and Teams
+// Phone extension users; hold and unhold, those and phone numbers; remove,
+// any participant.
+func (s *Server) execute(rep *repeatHeaders, rt route, w write) (a answer, executed bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
@@ -518,12 +635,11 @@ func (s *Server) execute(rep *repeatHeaders, rt route, req *gen.MuteParticipants
 	if !ok {
 		return errorAnswer(http.StatusNotFound, "CallNotFound", "call connection %q was not found", callID), false
 	}
-	if n := len(req.TargetParticipants); n != 1 {
+	if rt.op == opMute && w.targets != 1 {
 		return errorAnswer(http.StatusBadRequest, "InvalidTargetParticipants",
-			"targetParticipants must name exactly one participant, not %d", n), false
+			"targetParticipants must name exactly one participant, not %d", w.targets), false
 	}
-	target := req.TargetParticipants[0]
-	rawID, err := rawIDOf(target, rt.version)
+	rawID, err := rawIDOf(w.target, rt.version)
 	if err != nil {
 		return errorAnswer(http.StatusBadRequest, "InvalidTargetParticipants", "%v", err), false
 	}
@@ -531,31 +647,111 @@ func (s *Server) execute(rep *repeatHeaders, rt route, req *gen.MuteParticipants
 	if err != nil {
 		return errorAnswer(http.StatusBadRequest, "InvalidTargetParticipants", "the participant's raw ID is not valid"), false
 	}
-	if k := id.Kind(); k != client.KindCommunicationUser && k != client.KindTeamsExtensionUser {
+	if k := id.Kind(); !takes(rt.op, k) {
 		return errorAnswer(http.StatusBadRequest, "UnsupportedParticipantKind",
-			"only Communication Services users and Teams Phone extension users can be muted, not %s", k), false
+			"%s does not take participants of kind %s", rt.op, k), false
 	}
-	if want := wireKind(id, rt.version); target.Kind != nil && *target.Kind != want &&
+	if want := wireKind(id, rt.version); w.target.Kind != nil && *w.target.Kind != want &&
 		// A Teams Phone extension user is also a Communication Services
 		// user: the official SDKs send it so when built as one.
-		(id.Kind() != client.KindTeamsExtensionUser || *target.Kind != gen.CommunicationIdentifierModelKindCommunicationUser) {
+		(id.Kind() != client.KindTeamsExtensionUser || *w.target.Kind != gen.CommunicationIdentifierModelKindCommunicationUser) {
 		return errorAnswer(http.StatusBadRequest, "UnsupportedParticipantKind",
-			"the participant is of kind %s in api-version %s, not %s", want, rt.version, *target.Kind), false
+			"the participant is of kind %s in api-version %s, not %s", want, rt.version, *w.target.Kind), false
 	}
-	if _, in := c.participants[rawID]; !in {
+	if w.callbackURI != nil && !callbackURLOK(*w.callbackURI) {
+		return errorAnswer(http.StatusBadRequest, "InvalidOperationCallbackUri", "operationCallbackUri is not an absolute http(s) URL"), false
+	}
+	if why := checkPlaySource(w.play); why != "" {
+		return errorAnswer(http.StatusBadRequest, "InvalidPlaySource", "%s", why), false
+	}
+	m, in := c.participants[rawID]
+	if !in {
 		return errorAnswer(http.StatusBadRequest, "ParticipantNotInCall",
 			"participant %q is not in call connection %q", rawID, callID), false
 	}
-	c.participants[rawID] = true
 	c.version = rt.version
-	s.eventLocked(callID, c)
-	key := ""
-	if rep != nil {
-		key = rep.id
+	dest := "" // where the outcome event goes: "" means Options.CallbackURL
+	if w.callbackURI != nil {
+		dest = *w.callbackURI
 	}
-	s.executions[key]++
+	a = answer{status: http.StatusOK, header: http.Header{}}
+	switch rt.op {
+	case opMute:
+		m.muted = true
+		s.eventLocked(callID, c)
+		a = jsonAnswer(http.StatusOK, gen.MuteParticipantsResult{OperationContext: w.opContext})
+	case opHold:
+		if result, fail := s.takeFailure(opHold, callID, rawID); fail {
+			// Answered, then failed: the participant stays as they were.
+			s.outcomeLocked(callID, c, outcome{typ: typeHoldFailed, url: dest, opContext: w.opContext, result: result})
+		} else if !m.onHold {
+			m.onHold = true
+			s.eventLocked(callID, c)
+		}
+	case opUnhold:
+		if m.onHold {
+			m.onHold = false
+			s.eventLocked(callID, c)
+		}
+	case opRemove:
+		if result, fail := s.takeFailure(opRemove, callID, rawID); fail {
+			s.outcomeLocked(callID, c, outcome{typ: typeRemoveParticipantFailed, url: dest, opContext: w.opContext, participant: rawID, result: result})
+		} else {
+			s.removeLocked(c, rawID)
+			s.eventLocked(callID, c)
+			s.outcomeLocked(callID, c, outcome{typ: typeRemoveParticipantSucceeded, url: dest, opContext: w.opContext, participant: rawID, result: resultRemoved})
+		}
+		a = jsonAnswer(http.StatusAccepted, gen.RemoveParticipantResponse{OperationContext: w.opContext})
+	}
+	if rep != nil {
+		s.executions[rep.id]++
+	}
 	s.totalExecutions++
-	return jsonAnswer(http.StatusOK, gen.MuteParticipantsResult{OperationContext: req.OperationContext}), true
+	return a, true
+}
+
+// takes reports whether an operation takes participants of kind k.
+func takes(op operation, k client.IdentifierKind) bool {
+	switch op {
+	case opRemove:
+		return true
+	case opHold, opUnhold:
+		if k == client.KindPhoneNumber {
+			return true
+		}
+	}
+	return k == client.KindCommunicationUser || k == client.KindTeamsExtensionUser
+}
+
+// checkPlaySource describes what is wrong with a hold's play source, or
+// returns "": besides kind, the nested source of that kind, and no other.
+func checkPlaySource(p *gen.PlaySource) string {
+	if p == nil {
+		return ""
+	}
+	nested := map[gen.PlaySourceType]bool{gen.PlaySourceTypeFile: p.File != nil, gen.PlaySourceTypeText: p.Text != nil, gen.PlaySourceTypeSsml: p.Ssml != nil}
+	n := 0
+	for _, present := range nested {
+		if present {
+			n++
+		}
+	}
+	switch {
+	case !nested[p.Kind]:
+		return fmt.Sprintf("playSourceInfo is of kind %s but has no %s source", p.Kind, p.Kind)
+	case n > 1:
+		return "playSourceInfo has more than one source"
+	case p.File != nil && !callbackURLOK(p.File.Uri):
+		return "playSourceInfo's file uri is not an absolute http(s) URL"
+	}
+	return ""
+}
+
+// callbackURLOK reports whether s is an absolute http or https URL with a
+// host, as the server posts callbacks to and plays files from.
+func callbackURLOK(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 // rawIDOf finds a wire identifier's raw ID, from rawId and its nested

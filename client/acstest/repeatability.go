@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/acsmute/acsmute/gen"
 	"github.com/acsmute/acsmute/openapi/wire"
 )
 
@@ -117,7 +116,11 @@ func (h *expiryHeap) Pop() any {
 	return e
 }
 
-func (s *Server) executeRepeatable(r *http.Request, rep *repeatHeaders, rt route, req *gen.MuteParticipantsRequest, body []byte, delay time.Duration) handled {
+// executeRepeatable runs exec once per repeatability ID: a resent request
+// (the same ID, method, URL, first-sent time and body) gets the first
+// answer again, or 409 while the first is still running; another request
+// with the same ID is refused.
+func (s *Server) executeRepeatable(r *http.Request, rep *repeatHeaders, body []byte, delay time.Duration, exec func() (answer, bool)) handled {
 	fp := sha256.Sum256([]byte(r.Method + "\n" + r.URL.EscapedPath() + "?" + r.URL.RawQuery + "\n" + rep.firstSent.Format(http.TimeFormat) + "\n" + string(body)))
 	now := s.now()
 	s.mu.Lock()
@@ -150,7 +153,7 @@ func (s *Server) executeRepeatable(r *http.Request, rep *repeatHeaders, rt route
 		}
 	}
 
-	a, executed := s.execute(rep, rt, req)
+	a, executed := exec()
 	pause(delay)
 	a.header.Set(wire.HeaderRepeatabilityResult, "accepted")
 	e.answer, e.executed = a, executed

@@ -1,32 +1,40 @@
 // Package acstest is an in-process emulator of the Azure Communication
-// Services Call Automation operations acsmute covers (muting a participant,
-// reading one back, listing a call's participants) and of the callbacks the
-// service posts, for tests of code that mutes participants, in the spirit of
-// net/http/httptest.
+// Services Call Automation operations acsmute covers (muting, holding,
+// unholding and removing a participant, reading one back, listing a call's
+// participants) and of the callbacks the service posts, for tests of code
+// that moderates calls, in the spirit of net/http/httptest.
 //
 // A Server is a real HTTP server on a loopback address. It holds calls and
-// their participants, and answers
+// their participants (muted or not, on hold or not), and answers
 // POST /calling/callConnections/{id}/participants:mute,
+// POST /calling/callConnections/{id}:hold and :unhold,
+// POST /calling/callConnections/{id}/participants:remove,
 // GET /calling/callConnections/{id}/participants/{rawId} and
 // GET /calling/callConnections/{id}/participants (in pages) as the service
 // does: it checks HMAC-SHA256 signatures (or configured bearer tokens),
 // validates requests against the project's OpenAPI document as it stands
 // for the request's API version (2024-09-15, 2025-06-15 or 2026-03-12:
-// client.SupportedAPIVersions), answers reads in that version's form, honours the
-// repeatability headers (replaying the first answer to a resent request
-// without muting again), and answers errors as CommunicationErrorResponse
-// bodies with an x-ms-error-code header. Like the service, it mutes
-// Communication Services users (Teams Phone extension users included) only,
-// deciding by the participant's raw ID rather than by the kind a request
-// claims, and it takes exactly one target per
+// client.SupportedAPIVersions), answers reads in that version's form, honours
+// the repeatability headers of mute and remove (replaying the first answer
+// to a resent request without executing it again), and answers errors as
+// CommunicationErrorResponse bodies with an x-ms-error-code header.
+//
+// Like the service, it decides by the participant's raw ID rather than by
+// the kind a request claims: it mutes Communication Services users (Teams
+// Phone extension users included) only; it holds and unholds those and
+// phone numbers; it removes anyone. A mute takes exactly one target per
 // request: the official SDKs' generally available versions never send more
 // (Java replaced its multi-target muteParticipants with single-target
 // muteParticipant), so any other count is answered as an invalid
-// TargetParticipants collection. Faults (error statuses, dropped
-// connections, latency) can be injected, and everything it saw can be
-// inspected. A Server is safe for concurrent use, and bounded: it forgets
-// repeatability IDs after their window, keeps a bounded request log, and
-// bounds how long a request may take to arrive.
+// TargetParticipants collection. A remove is answered 202, takes the
+// participant out of the call, and posts RemoveParticipantSucceeded (or,
+// when FailRemove arranged it, RemoveParticipantFailed) to the request's
+// operationCallbackUri or Options.CallbackURL.
+//
+// Faults (error statuses, dropped connections, latency) can be injected, and
+// everything it saw can be inspected. A Server is safe for concurrent use,
+// and bounded: it forgets repeatability IDs after their window, keeps a
+// bounded request log, and bounds how long a request may take to arrive.
 //
 //	func TestMute(t *testing.T) {
 //		srv := acstest.Start(t, &acstest.Options{
@@ -45,9 +53,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
-	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -106,19 +114,24 @@ type Options struct {
 	// seconds.
 	ReadTimeout time.Duration
 
-	// CallbackURL, when set, is where the server posts a
-	// Microsoft.Communication.ParticipantsUpdated event (a JSON array of one
-	// CloudEvent, as the service posts them) after every change of a call's
-	// participants or their mute state: an executed mute, SetMuted,
-	// RemoveParticipant. Each post carries "Authorization: Bearer" and a JWT
-	// signed (RS256) with the server's own key: issuer the server's URL,
-	// audience ResourceID(), valid for 5 minutes by Now. The keys are served
-	// at URL+PathCallbackKeys, the OpenID configuration beside them, so that
-	// callback.NewVerifier(srv.ResourceID(), &callback.VerifierOptions{Issuer:
-	// srv.URL, KeysURL: srv.URL + acstest.PathCallbackKeys}) verifies them.
-	// Events are posted in the order they were made, from one goroutine,
-	// never delaying an answer; a failed post is retried twice; Deliveries
-	// records them.
+	// CallbackURL, when set, is the call's callback URL: where the server
+	// posts a Microsoft.Communication.ParticipantsUpdated event (a JSON
+	// array of one CloudEvent, as the service posts them) after every
+	// change of a call's participants or their state (an executed mute,
+	// hold, unhold or remove, SetMuted, SetOnHold, RemoveParticipant), the
+	// outcome events of requests that name no operationCallbackUri
+	// (RemoveParticipantSucceeded, RemoveParticipantFailed, HoldFailed), and
+	// CallDisconnected when RemoveCall ends a call. A request's
+	// operationCallbackUri receives its own outcome event instead, whether
+	// or not CallbackURL is set. Each post carries "Authorization: Bearer"
+	// and a JWT signed (RS256) with the server's own key: issuer the
+	// server's URL, audience ResourceID(), valid for 5 minutes by Now. The
+	// keys are served at URL+PathCallbackKeys, the OpenID configuration
+	// beside them, so that callback.NewVerifier(srv.ResourceID(),
+	// &callback.VerifierOptions{Issuer: srv.URL, KeysURL: srv.URL +
+	// acstest.PathCallbackKeys}) verifies them. Events are posted in the
+	// order they were made, from one goroutine, never delaying an answer; a
+	// failed post is retried twice; Deliveries records them.
 	CallbackURL string
 
 	// ParticipantsPageSize is how many participants one page of the list
@@ -226,8 +239,14 @@ func redacted(s string) string {
 
 // Participant is one participant of an emulated call.
 type Participant struct {
-	RawID string
-	Muted bool
+	RawID  string
+	Muted  bool
+	OnHold bool
+}
+
+// member is a participant's state in a call.
+type member struct {
+	muted, onHold bool
 }
 
 // Server is a running emulator. Create it with NewServer and stop it with
@@ -246,7 +265,7 @@ type Server struct {
 
 	resourceID string
 	signing    signing
-	callbacks  *callbacks // nil without Options.CallbackURL
+	callbacks  *callbacks
 
 	// inFlight counts requests being handled; peakInFlight is its highest
 	// value.
@@ -262,25 +281,28 @@ type Server struct {
 	maxRequests int
 	repeats     repeatStore
 	executions  map[string]int // per repeatability ID, forgotten with it
-	// totalExecutions counts every mute that ran.
+	// totalExecutions counts every write that ran.
 	totalExecutions int
-	faults          []Fault
-	readFaults      []Fault
-	muteSeq         int // mute requests so far, for SetFaultFunc
-	faultFunc       func(seq int) *Fault
-	latency         time.Duration
-	seq             int
+	// failures are the asynchronous failures FailRemove and FailHold
+	// arranged, by operation, call and participant.
+	failures   map[failureKey]ResultInformation
+	faults     []Fault
+	readFaults []Fault
+	writeSeq   int // write requests so far, for SetFaultFunc
+	faultFunc  func(seq int) *Fault
+	latency    time.Duration
+	seq        int
 }
 
 type call struct {
 	order        []string
-	participants map[string]bool // raw ID -> muted
-	joined       map[string]int  // raw ID -> join number, from 1, in order
+	participants map[string]*member // raw ID -> state
+	joined       map[string]int     // raw ID -> join number, from 1, in order
 
 	// For its events.
 	serverCallID, correlationID string
 	sequence                    int
-	version                     string // API version of the last mute; its events' wire form
+	version                     string // API version of the last executed request; its events' wire form
 }
 
 // NewServer starts an emulator listening on opts.Addr (a loopback address by
@@ -348,13 +370,10 @@ func NewServer(opts *Options) (*Server, error) {
 	}
 	s.secrets.key = key
 	s.resourceID = uuid.NewString()
-	if opts.CallbackURL != "" {
-		u, err := url.Parse(opts.CallbackURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, errors.New("acstest: CallbackURL is not an absolute http(s) URL")
-		}
-		s.callbacks = newCallbacks(opts.CallbackURL, s.maxRequests)
+	if opts.CallbackURL != "" && !callbackURLOK(opts.CallbackURL) {
+		return nil, errors.New("acstest: CallbackURL is not an absolute http(s) URL")
 	}
+	s.failures = map[failureKey]ResultInformation{}
 	for id, parts := range opts.Calls {
 		if err := s.AddCall(id, parts...); err != nil {
 			return nil, err
@@ -372,6 +391,9 @@ func NewServer(opts *Options) (*Server, error) {
 	}
 	s.listener = l
 	s.URL = "http://" + localAddr(l.Addr())
+	// Callbacks can be posted without Options.CallbackURL too: to the
+	// operationCallbackUri of a request.
+	s.callbacks = newCallbacks(opts.CallbackURL, s.maxRequests)
 	s.http = &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: min(10*time.Second, readTimeout),
@@ -384,9 +406,7 @@ func NewServer(opts *Options) (*Server, error) {
 		defer s.wg.Done()
 		_ = s.http.Serve(l)
 	}()
-	if s.callbacks != nil {
-		s.wg.Go(s.runCallbacks)
-	}
+	s.wg.Go(s.runCallbacks)
 	return s, nil
 }
 
@@ -451,13 +471,9 @@ func (s *Server) NewClient(opts *client.ClientOptions) (*client.Client, error) {
 // on callbacks not yet posted; no goroutine of it is left behind.
 func (s *Server) Close() {
 	_ = s.http.Close()
-	if s.callbacks != nil {
-		s.callbacks.close()
-	}
+	s.callbacks.close()
 	s.wg.Wait()
-	if s.callbacks != nil {
-		s.callbacks.transport.CloseIdleConnections()
-	}
+	s.callbacks.transport.CloseIdleConnections()
 }
 
 // Shutdown stops the server gracefully: it stops accepting connections and
@@ -476,13 +492,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if err == nil {
 		err = werr
 	}
-	if s.callbacks != nil {
-		s.callbacks.close()
-	}
+	s.callbacks.close()
 	s.wg.Wait()
-	if s.callbacks != nil {
-		s.callbacks.transport.CloseIdleConnections()
-	}
+	s.callbacks.transport.CloseIdleConnections()
 	return err
 }
 
@@ -526,7 +538,7 @@ func (s *Server) AddCall(callID string, participants ...string) error {
 	if callID == "" {
 		return errors.New("acstest: empty call ID")
 	}
-	c := &call{participants: map[string]bool{}, joined: map[string]int{}, serverCallID: uuid.NewString(), correlationID: uuid.NewString(), version: client.APIVersion}
+	c := &call{participants: map[string]*member{}, joined: map[string]int{}, serverCallID: uuid.NewString(), correlationID: uuid.NewString(), version: client.APIVersion}
 	for _, p := range participants {
 		if _, err := client.ParseRawID(p); err != nil {
 			return fmt.Errorf("acstest: call %q: %w", callID, err)
@@ -535,7 +547,7 @@ func (s *Server) AddCall(callID string, participants ...string) error {
 			c.order = append(c.order, p)
 			c.joined[p] = len(c.order)
 		}
-		c.participants[p] = false
+		c.participants[p] = &member{}
 	}
 	s.mu.Lock()
 	s.calls[callID] = c
@@ -553,7 +565,23 @@ func (s *Server) SetMuted(callID, rawID string, muted bool) error {
 	if err != nil {
 		return err
 	}
-	c.participants[rawID] = muted
+	c.participants[rawID].muted = muted
+	s.eventLocked(callID, c)
+	return nil
+}
+
+// SetOnHold sets whether a participant is on hold, as when another
+// application holds or unholds them; for tests of code that reads hold
+// states. It posts ParticipantsUpdated like SetMuted, and fails if the call
+// does not have that participant.
+func (s *Server) SetOnHold(callID, rawID string, onHold bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, err := s.callWith(callID, rawID)
+	if err != nil {
+		return err
+	}
+	c.participants[rawID].onHold = onHold
 	s.eventLocked(callID, c)
 	return nil
 }
@@ -580,18 +608,85 @@ func (s *Server) RemoveParticipant(callID, rawID string) error {
 	if err != nil {
 		return err
 	}
-	delete(c.participants, rawID)
-	delete(c.joined, rawID)
-	c.order = slices.DeleteFunc(c.order, func(id string) bool { return id == rawID })
+	s.removeLocked(c, rawID)
 	s.eventLocked(callID, c)
 	return nil
 }
 
-// RemoveCall ends a call connection; later mutes on it answer 404.
+// removeLocked takes a participant out of call c. s.mu must be held.
+func (s *Server) removeLocked(c *call, rawID string) {
+	delete(c.participants, rawID)
+	delete(c.joined, rawID)
+	c.order = slices.DeleteFunc(c.order, func(id string) bool { return id == rawID })
+}
+
+// failureKey names the asynchronous failure arranged for one operation on
+// one participant of one call.
+type failureKey struct {
+	op            operation
+	callID, rawID string
+}
+
+// FailRemove makes the next remove of participant rawID from call callID
+// fail after the server has accepted it, as the service may: the request is
+// answered 202 as usual, the participant stays in the call, and a
+// RemoveParticipantFailed event with result (its operationContext the
+// request's) is posted where the success would have been. A zero result
+// means code 500 and a message saying the failure was asked for. It fails
+// if the call does not have that participant, or a code does not fit in 32
+// bits.
+func (s *Server) FailRemove(callID, rawID string, result ResultInformation) error {
+	return s.arrangeFailure(opRemove, callID, rawID, result)
+}
+
+// FailHold makes the next hold of participant rawID in call callID fail
+// after the server has answered it, as when the service cannot play the
+// hold prompt: the request is answered 200, the participant is not put on
+// hold, and a HoldFailed event with result is posted. A zero result means
+// code 500. It fails as FailRemove does.
+func (s *Server) FailHold(callID, rawID string, result ResultInformation) error {
+	return s.arrangeFailure(opHold, callID, rawID, result)
+}
+
+func (s *Server) arrangeFailure(op operation, callID, rawID string, result ResultInformation) error {
+	for _, code := range []int{result.Code, result.SubCode} {
+		if code < math.MinInt32 || code > math.MaxInt32 {
+			return fmt.Errorf("acstest: result code %d does not fit in 32 bits", code)
+		}
+	}
+	if result == (ResultInformation{}) {
+		result = resultFailed
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.callWith(callID, rawID); err != nil {
+		return err
+	}
+	s.failures[failureKey{op, callID, rawID}] = result
+	return nil
+}
+
+// takeFailure returns, and forgets, the failure arranged for an operation
+// on a participant. s.mu must be held.
+func (s *Server) takeFailure(op operation, callID, rawID string) (ResultInformation, bool) {
+	k := failureKey{op, callID, rawID}
+	r, ok := s.failures[k]
+	delete(s.failures, k)
+	return r, ok
+}
+
+// RemoveCall ends a call connection, as when the call hangs up: later
+// requests about it answer 404, and, with Options.CallbackURL, a
+// CallDisconnected event is posted.
 func (s *Server) RemoveCall(callID string) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.calls[callID]
+	if !ok {
+		return
+	}
 	delete(s.calls, callID)
-	s.mu.Unlock()
+	s.outcomeLocked(callID, c, outcome{typ: typeCallDisconnected, result: resultDisconnected})
 }
 
 // CallIDs returns the IDs of the calls, sorted.
@@ -617,7 +712,8 @@ func (s *Server) Participants(callID string) ([]Participant, bool) {
 	}
 	out := make([]Participant, 0, len(c.order))
 	for _, id := range c.order {
-		out = append(out, Participant{RawID: id, Muted: c.participants[id]})
+		m := c.participants[id]
+		out = append(out, Participant{RawID: id, Muted: m.muted, OnHold: m.onHold})
 	}
 	return out, true
 }
@@ -631,23 +727,37 @@ func (s *Server) IsMuted(callID, rawID string) (muted, ok bool) {
 	if !found {
 		return false, false
 	}
-	muted, ok = c.participants[rawID]
-	return muted, ok
+	m, ok := c.participants[rawID]
+	return ok && m.muted, ok
 }
 
-// Executions returns how many times the server executed a mute for a
-// Repeatability-Request-ID: requests that ran the mute, not replayed
-// answers nor requests the service refused (an unknown call, a participant
-// not in it or of another kind). The count is forgotten with the ID, once
-// the repeatability window after its First-Sent has passed.
+// IsOnHold reports whether a participant of a call is on hold, and whether
+// the call has that participant at all.
+func (s *Server) IsOnHold(callID, rawID string) (onHold, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, found := s.calls[callID]
+	if !found {
+		return false, false
+	}
+	m, ok := c.participants[rawID]
+	return ok && m.onHold, ok
+}
+
+// Executions returns how many times the server executed a mute or a remove
+// for a Repeatability-Request-ID: requests that ran, not replayed answers
+// nor requests the service refused (an unknown call, a participant not in
+// it or of another kind). The count is forgotten with the ID, once the
+// repeatability window after its First-Sent has passed.
 func (s *Server) Executions(requestID string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.executions[requestID]
 }
 
-// TotalExecutions returns how many mutes the server executed in all, as
-// Executions counts them.
+// TotalExecutions returns how many requests that change a call (mute,
+// hold, unhold, remove) the server executed in all, as Executions counts
+// them.
 func (s *Server) TotalExecutions() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

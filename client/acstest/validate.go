@@ -62,7 +62,7 @@ func loadRoutes(version string) (map[operation]*routers.Route, error) {
 		return nil, fmt.Errorf("acstest: %w", err)
 	}
 	routes := map[operation]*routers.Route{}
-	for op, path := range map[operation]string{opMute: wire.PathMute, opGetParticipant: wire.PathGetParticipant, opListParticipants: wire.PathGetParticipants} {
+	for op, path := range operations {
 		item := doc.Paths.Find(path)
 		if item == nil || item.GetOperation(op.method()) == nil {
 			return nil, fmt.Errorf("acstest: the OpenAPI document has no %s %s", op.method(), path)
