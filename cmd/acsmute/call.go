@@ -208,6 +208,9 @@ func cliMessage(err error) string {
 	return strings.NewReplacer(
 		"acsmute: ", "",
 		"; use https, or set ClientOptions.InsecureAllowHTTP", "; use https (http is for localhost and loopback addresses)",
+		"UnholdParticipantOptions.OperationCallbackURL", "--operation-callback-url",
+		"OperationCallbackURL", "--operation-callback-url",
+		"PlayFileURL", "--play-file",
 		"OperationContext", "--operation-context",
 		"RepeatabilityRequestID", "--repeatability-request-id",
 		"RepeatabilityFirstSent", "--repeatability-first-sent",
@@ -227,16 +230,34 @@ func callFailed(e env, cmd string, err error) int {
 }
 
 // printFailure writes a failed call to stderr on one line; for an unknown
-// mute outcome, a second line says how to resolve it.
+// outcome, a second line says how to resolve it.
 func printFailure(e env, cmd string, err error) {
 	fmt.Fprintf(e.stderr, "%s: %s\n", cmd, cliMessage(err))
-	var me *client.MuteError
-	if errors.Is(err, client.ErrOutcomeUnknown) && errors.As(err, &me) {
-		// The client sends no resend later than 4m30s after the first send.
-		cutoff := me.RepeatabilityFirstSent.Add(client.RepeatabilityWindow - 30*time.Second)
-		fmt.Fprintf(e.stderr, "%s: the outcome is unknown; check with 'acsmute participant', or resend before %s with the same flags plus: --repeatability-request-id %s --repeatability-first-sent '%s'\n",
-			cmd, cutoff.UTC().Format(http.TimeFormat), me.RepeatabilityRequestID, me.RepeatabilityFirstSent.Format(http.TimeFormat))
+	if !errors.Is(err, client.ErrOutcomeUnknown) {
+		return
 	}
+	var me *client.MuteError
+	var ae *client.ActionError
+	switch {
+	case errors.As(err, &me):
+		printResend(e, cmd, me.RepeatabilityRequestID, me.RepeatabilityFirstSent)
+	case errors.As(err, &ae) && ae.RepeatabilityRequestID != "":
+		// The same flags give the same operation context: the one given,
+		// or else the request ID, which the resend carries again.
+		printResend(e, cmd, ae.RepeatabilityRequestID, ae.RepeatabilityFirstSent)
+	case errors.As(err, &ae):
+		fmt.Fprintf(e.stderr, "%s: the outcome is unknown; check with 'acsmute participant', or run the same command again (%s sets a state, so a second one is harmless)\n",
+			cmd, ae.Action)
+	}
+}
+
+// printResend says how to resend a repeatable request whose outcome is
+// unknown: the same flags plus its repeatability values.
+func printResend(e env, cmd, id string, firstSent time.Time) {
+	// The client sends no resend later than 4m30s after the first send.
+	cutoff := firstSent.Add(client.RepeatabilityWindow - 30*time.Second)
+	fmt.Fprintf(e.stderr, "%s: the outcome is unknown; check with 'acsmute participant', or resend before %s with the same flags plus: --repeatability-request-id %s --repeatability-first-sent '%s'\n",
+		cmd, cutoff.UTC().Format(http.TimeFormat), id, firstSent.Format(http.TimeFormat))
 }
 
 func truncate(s string, n int) string {

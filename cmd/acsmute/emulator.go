@@ -16,18 +16,21 @@ import (
 const emulatorUsage = `Usage: acsmute emulator [flags]
 
 Serves a local emulator of the Call Automation participant operations
-(mute, get one, list). When it is ready it prints one line on stdout, the
-connection string to use (on loopback when listening on every interface):
+(mute, hold, unhold, remove, get one, list). When it is ready it prints one
+line on stdout, the connection string to use (on loopback when listening on
+every interface):
 
   endpoint=http://HOST:PORT/;accesskey=KEY
 
 and then logs each request on stderr until SIGINT or SIGTERM.
 
 With --callback URL it posts a Microsoft.Communication.ParticipantsUpdated
-event to URL after every change of a call's participants or their mute
-state, signed with a JWT (RS256) that callback.Verifier checks with
-audience the resource ID it logs, issuer its URL, and its keys at
-URL/calling/keys.
+event to URL after every change of a call's participants or their state,
+and the outcome of every remove (RemoveParticipantSucceeded) that names no
+operation callback URL of its own, each signed with a JWT (RS256) that
+callback.Verifier checks with audience the resource ID it logs, issuer its
+URL, and its keys at URL/calling/keys. A request's operation callback URL
+gets its outcome event whether or not --callback is given.
 
 Flags:
 `
@@ -78,7 +81,7 @@ func runEmulator(ctx context.Context, args []string, e env) int {
 	fs.Var(calls, "call", "a call and its participants, ID=RAWID,RAWID (repeatable)")
 	var tokens listFlag
 	fs.Var(&tokens, "bearer-token", "a bearer token to accept (repeatable)")
-	callbackURL := fs.String("callback", "", "post ParticipantsUpdated events, signed, to this URL")
+	callbackURL := fs.String("callback", "", "the calls' callback URL: post ParticipantsUpdated and outcome events, signed, to it")
 	if ok, code := parseFlags(fs, args, e); !ok {
 		return code
 	}

@@ -1,8 +1,12 @@
-// Command acsmute mutes participants of Azure Communication Services calls,
-// serves a local emulator of the service, and demonstrates both.
+// Command acsmute moderates participants of Azure Communication Services
+// calls (mute, hold, unhold, remove, read), serves a local emulator of the
+// service, and demonstrates both.
 //
 //	acsmute mute --connection-string CS --call ID --participant RAWID [--operation-context TEXT] [--verify]
 //	acsmute mute --connection-string CS --call ID --all [--except RAWID]...
+//	acsmute hold --connection-string CS --call ID --participant RAWID [--play-file URL] [--verify]
+//	acsmute unhold --connection-string CS --call ID --participant RAWID [--verify]
+//	acsmute remove --connection-string CS --call ID --participant RAWID [--operation-context TEXT] [--verify]
 //	acsmute participant --connection-string CS --call ID --participant RAWID
 //	acsmute participants --connection-string CS --call ID
 //	acsmute emulator [--addr HOST:PORT] [--access-key BASE64] [--call ID=RAWID,RAWID ...]
@@ -37,10 +41,13 @@ type env struct {
 	getenv func(string) string
 }
 
-const usage = `acsmute mutes participants of Azure Communication Services calls.
+const usage = `acsmute moderates participants of Azure Communication Services calls.
 
 Usage:
   acsmute mute          mute a participant of a call connection (or --all of them)
+  acsmute hold          put a participant of a call connection on hold
+  acsmute unhold        take a participant of a call connection off hold
+  acsmute remove        remove a participant from a call connection
   acsmute participant   read a participant of a call connection: muted, on hold
   acsmute participants  list the participants of a call connection
   acsmute emulator      serve a local emulator of the service
@@ -66,6 +73,12 @@ func run(ctx context.Context, args []string, e env) int {
 	switch args[0] {
 	case "mute":
 		return runMute(ctx, args[1:], e)
+	case "hold":
+		return runHold(ctx, args[1:], e)
+	case "unhold":
+		return runUnhold(ctx, args[1:], e)
+	case "remove":
+		return runRemove(ctx, args[1:], e)
 	case "participant":
 		return runParticipant(ctx, args[1:], e)
 	case "participants":

@@ -161,7 +161,7 @@ func TestMuteCommandBadInput(t *testing.T) {
 }
 
 func TestHelp(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"help"}, {"mute", "--help"}, {"participant", "--help"}, {"emulator", "-h"}, {"demo", "--help"}, {"help", "mute"}} {
+	for _, args := range [][]string{{"--help"}, {"help"}, {"mute", "--help"}, {"hold", "--help"}, {"unhold", "-h"}, {"help", "remove"}, {"participant", "--help"}, {"emulator", "-h"}, {"demo", "--help"}, {"help", "mute"}} {
 		r := runCmd(t, nil, args...)
 		if r.code != 0 || strings.Count(r.stdout, "Usage") != 1 || r.stderr != "" {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want the help once, on stdout", args, r.code, r.stdout, r.stderr)
