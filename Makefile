@@ -87,7 +87,7 @@ release-check:
 	@bash .ci/release-check '$(VERSION)'
 
 ## bench: run the benchmarks in BENCHCOUNT interleaved rounds (client and baseline side by side in each)
-## and compare the client with the net/http baseline (benchstat).
+## and compare the client with the net/http baseline (benchstat), then mute, hold and remove side by side.
 bench:
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	$(GO) test -c -o "$$tmp/client.test" ./client/ || exit 1; \
@@ -99,7 +99,9 @@ bench:
 	grep -v '^BenchmarkBaseline' "$$tmp/all.txt" | sed 's/^BenchmarkMuteParticipant/BenchmarkRoundTrip/' > "$$tmp/client.txt"; \
 	grep -v '^BenchmarkMuteParticipant' "$$tmp/all.txt" | sed 's/^BenchmarkBaselineNetHTTP/BenchmarkRoundTrip/' > "$$tmp/baseline.txt"; \
 	echo; echo "== client (acsmute) against the hand-written net/http baseline"; \
-	cd "$$tmp" && $(GO) run $(BENCHSTAT) -filter '.name:/RoundTrip/' baseline.txt client.txt
+	(cd "$$tmp" && $(GO) run $(BENCHSTAT) -filter '.name:/RoundTrip/' baseline.txt client.txt) || exit 1; \
+	echo; echo "== the client's mute, hold and remove side by side (the same loopback server)"; \
+	cd "$$tmp" && $(GO) run $(BENCHSTAT) -col .name -filter '.name:/^(MuteParticipant|HoldParticipant|RemoveParticipant)$$/' all.txt
 
 ## mutate: mutation testing of client/ and client/acstest/ (not gen/) with pinned gremlins, run with
 ## 'go run pkg@version' so that it stays out of go.mod; fails below MUTATE_EFFICACY percent killed.

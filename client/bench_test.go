@@ -197,3 +197,48 @@ func (bl *baseline) doInParallel(b *testing.B) {
 		}
 	})
 }
+
+// actionBenchServer answers a remove with 202 and its result, and every
+// other request (a hold) with 200 and no body, as the service does.
+func actionBenchServer(b *testing.B) *httptest.Server {
+	b.Helper()
+	body := []byte(`{"operationContext":"bench"}`)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if strings.HasSuffix(r.URL.Path, ":remove") {
+			w.Header()["Content-Type"] = []string{"application/json"}
+			w.WriteHeader(http.StatusAccepted)
+			_, _ = w.Write(body)
+		}
+	}))
+	b.Cleanup(srv.Close)
+	return srv
+}
+
+// BenchmarkHoldParticipant is BenchmarkMuteParticipant's loop for a hold
+// with a play file: no repeatability headers, a 200 without a body.
+func BenchmarkHoldParticipant(b *testing.B) {
+	c := benchClient(b, actionBenchServer(b))
+	ctx := context.Background()
+	opts := &client.HoldParticipantOptions{OperationContext: "bench", PlayFileURL: "https://media.example/hold.wav"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.HoldParticipant(ctx, benchCall, benchUser, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRemoveParticipant is BenchmarkMuteParticipant's loop for a
+// remove: repeatability headers, and a 202 with a result.
+func BenchmarkRemoveParticipant(b *testing.B) {
+	c := benchClient(b, actionBenchServer(b))
+	ctx := context.Background()
+	opts := &client.RemoveParticipantOptions{OperationContext: "bench"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.RemoveParticipant(ctx, benchCall, benchUser, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -82,7 +82,7 @@ func (c *Client) run(req *http.Request, body []byte, op *operation) (*http.Respo
 			}
 		}
 		op.attempts++
-		res := c.attempt(ctx, req, body, bodyHash)
+		res := c.attempt(ctx, req, body, bodyHash, op.successStatus())
 		o := classify(res, op)
 		op.maybeExecuted = op.maybeExecuted || o.maybeExecuted
 		switch o.kind {
@@ -221,7 +221,7 @@ type connTrace struct {
 // RetryOptions.TryTimeout, in time. Attempts share req's header map: each
 // one sets the same fixed headers and its own date and signature, and the
 // previous attempt is over before the next begins.
-func (c *Client) attempt(ctx context.Context, req *http.Request, body []byte, bodyHash string) attemptResult {
+func (c *Client) attempt(ctx context.Context, req *http.Request, body []byte, bodyHash string, success int) attemptResult {
 	if d, ok := ctx.Deadline(); c.retry.TryTimeout > 0 && (!ok || time.Until(d) > c.retry.TryTimeout) {
 		// Only when the caller's own deadline does not come first: a
 		// timer and a cancellable context per attempt are not free.
@@ -272,9 +272,10 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, body []byte, bo
 	}
 	// A server that echoes the credential (in an error body, say) must not
 	// get it into what the client returns or prints: the body of an error
-	// here, what is decoded from it and its headers in classify. (A 200's
-	// data is the caller's own; its error messages scrub what they quote.)
-	if resp.StatusCode != http.StatusOK {
+	// here, what is decoded from it and its headers in classify. (A
+	// success's data is the caller's own; its error messages scrub what
+	// they quote.)
+	if resp.StatusCode != success {
 		res.body = scrub(res.body, res.credential)
 	}
 	return res
