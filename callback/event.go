@@ -1,8 +1,12 @@
 // Package callback reads and verifies the events Azure Communication
 // Services Call Automation posts to a call's callback URL: CloudEvents such
 // as Microsoft.Communication.ParticipantsUpdated, which carries every
-// participant of the call with isMuted, and is how a service confirms a
-// mute and keeps its view of the call current.
+// participant of the call with isMuted and isOnHold, and is how a service
+// confirms a mute and keeps its view of the call current; the outcome
+// events of requests (RemoveParticipantSucceeded, RemoveParticipantFailed,
+// HoldFailed); and CallDisconnected. Each known type is read by a method of
+// Event named after it; Waiter hands the outcome of an asynchronous request
+// (a remove, answered 202) to the code waiting for it.
 //
 // Those posts arrive on a public endpoint, so verify them before believing
 // them: the service signs each with a JWT in "Authorization: Bearer" (RS256,

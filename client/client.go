@@ -56,7 +56,7 @@ type ClientOptions struct {
 	Logger *slog.Logger
 }
 
-// Client mutes participants of calls in one Communication Services
+// Client moderates participants of calls in one Communication Services
 // resource. It is safe for concurrent use; create one per resource and
 // share it.
 type Client struct {
