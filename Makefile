@@ -17,7 +17,10 @@ GREMLINS      := github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
 MUTATE_EFFICACY ?= 90
 MUTATE_WORKERS  ?= 2
 
-.PHONY: all generate check-generate test lint demo fuzz drift breaking apidiff release-check bench mutate
+# The official JavaScript SDK, lockfile-pinned, for the interop test (client/interop_test.go).
+JSSDK         := client/testdata/jssdk
+
+.PHONY: all generate check-generate test lint demo fuzz drift breaking apidiff release-check bench mutate interop-deps
 
 all: lint test
 
@@ -33,8 +36,16 @@ check-generate: generate
 	@for m in $(NESTED); do (cd $$m && $(GO) mod tidy -diff) || { echo "$$m/go.mod is not tidy: run 'cd $$m && go mod tidy'" >&2; exit 1; }; done
 	@echo "check-generate: gen/ and go.mod are up to date"
 
+## interop-deps: install the official JavaScript SDK from package-lock.json (npm ci) when npm is there and the
+## installed copy is missing or older than the lockfile; without npm the interop test skips (CI sets
+## ACSMUTE_INTEROP=1, which makes it fail instead).
+interop-deps:
+	@if [ -f $(JSSDK)/node_modules/.package-lock.json ] && [ ! $(JSSDK)/package-lock.json -nt $(JSSDK)/node_modules/.package-lock.json ]; then :; \
+	elif command -v npm >/dev/null 2>&1; then echo "npm ci in $(JSSDK)"; (cd $(JSSDK) && npm ci --no-audit --no-fund --loglevel=error) || exit 1; \
+	else echo "npm not found: the JavaScript SDK interop test will be skipped (install Node.js 20 to run it)" >&2; fi
+
 ## test: go vet, then every test with the race detector, in the module and the nested ones.
-test:
+test: interop-deps
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 	@for m in $(NESTED); do echo "== $$m"; (cd $$m && $(GO) vet ./... && $(GO) test -race -count=1 ./...) || exit 1; done
