@@ -77,6 +77,8 @@ func ExampleWaiter() {
 	case callback.TypeRemoveParticipantFailed:
 		f, _ := e.RemoveParticipantFailed()
 		fmt.Println("not removed:", f.ResultInformation.Message)
+	case callback.TypeCallDisconnected:
+		fmt.Println("the call ended first")
 	}
 	// Output:
 	// answered 202 for remove-bob

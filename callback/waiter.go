@@ -28,11 +28,12 @@ var ErrInvalidWait = errors.New("callback: invalid wait")
 // WaiterOptions configures a Waiter. The zero value is ready to use.
 type WaiterOptions struct {
 	// TTL is how long an outcome event is kept after it arrived, for a Wait
-	// that has not started yet (or that comes again). Zero means
+	// that has not started yet, and how long a handed-out event's ID is
+	// remembered to recognise its redeliveries. Zero means
 	// DefaultWaiterTTL.
 	TTL time.Duration
-	// MaxEvents bounds how many outcome events are kept: past it, the one
-	// that arrived first is let go. Zero means DefaultWaiterMaxEvents.
+	// MaxEvents bounds how many events are kept: past it, the one that
+	// arrived first is let go. Zero means DefaultWaiterMaxEvents.
 	MaxEvents int
 	// Now is the waiter's clock, for TTL. Nil means time.Now.
 	Now func() time.Time
@@ -50,12 +51,22 @@ type WaiterOptions struct {
 // (RemoveParticipantSucceeded, RemoveParticipantFailed, HoldFailed, and the
 // outcomes of operations this module does not send, such as
 // AddParticipantFailed), with a callConnectionId and an operationContext in
-// its data. Deliver ignores every other event.
+// its data, and the source "calling/callConnections/<that call>". Deliver
+// ignores every other event but CallDisconnected, which ends the Waits for
+// the call's requests: no outcome of theirs will follow.
+//
+// Each event is handed out once: to every Wait waiting for it when it
+// arrives, or else to the first Wait for it that comes; a redelivery of it
+// (the same event ID) is recognised and ignored. So an operation context
+// may be used again for a later request once the earlier one's outcome was
+// taken, though one context per request is clearest: the Waiter cannot tell
+// whose outcome an event is when two requests in flight share one.
 //
 // Feed it only events that a Verifier accepted: it believes what it is
 // given. Memory is bounded: an event is kept for WaiterOptions.TTL after it
-// arrived, and at most WaiterOptions.MaxEvents of them; a Wait that ends
-// leaves nothing behind.
+// arrived, at most WaiterOptions.MaxEvents of them (each as large as the
+// callback bodies your handler accepts), and a Wait that ends leaves nothing
+// behind.
 //
 // A Waiter lives in one process. A service with several replicas behind a
 // load balancer gets each callback on one replica, not necessarily the one
@@ -71,24 +82,41 @@ type Waiter struct {
 	max int
 	now func() time.Time
 
-	mu      sync.Mutex
+	mu sync.Mutex
+	// entries are the requests with an event not taken yet, or with Waits
+	// waiting for one.
 	entries map[waitKey]*waitEntry
-	// arrived lists the entries holding an event, in the order the events
-	// arrived: the oldest expires, or is evicted, first.
-	arrived []*waitEntry
+	// handed are the IDs of the events handed out, to recognise their
+	// redeliveries.
+	handed map[string]bool
+	// ended are the CallDisconnected events of ended calls, by call.
+	ended map[string]Event
+	// queue lists what is kept (events not taken, handed IDs, ended calls)
+	// in the order it came, for expiry after TTL and eviction past
+	// MaxEvents; an item whose thing is gone already is skipped.
+	queue []kept
 }
 
 type waitKey struct{ callConnectionID, operationContext string }
 
-// waitEntry is one call connection and operation context: its event once
-// it arrived, and the goroutines waiting for it.
+// waitEntry is one request: its event once it arrived, and the goroutines
+// waiting for it.
 type waitEntry struct {
-	key     waitKey
 	event   Event
-	has     bool          // event arrived
+	has     bool          // event arrived (or the call disconnected)
 	ready   chan struct{} // closed when it arrives
-	at      time.Time     // when it arrived
 	waiting int           // Waits in progress
+}
+
+// kept is one item of the expiry queue: an event not taken (entry), the ID
+// of an event handed out (id), or an ended call (call).
+type kept struct {
+	at    time.Time
+	key   waitKey
+	entry *waitEntry
+	id    string
+	call  string
+	ended Event
 }
 
 // NewWaiter returns a Waiter. opts may be nil.
@@ -96,7 +124,8 @@ func NewWaiter(opts *WaiterOptions) (*Waiter, error) {
 	if opts == nil {
 		opts = &WaiterOptions{}
 	}
-	w := &Waiter{ttl: opts.TTL, max: opts.MaxEvents, now: opts.Now, entries: map[waitKey]*waitEntry{}}
+	w := &Waiter{ttl: opts.TTL, max: opts.MaxEvents, now: opts.Now,
+		entries: map[waitKey]*waitEntry{}, handed: map[string]bool{}, ended: map[string]Event{}}
 	switch {
 	case w.ttl < 0:
 		return nil, errors.New("callback: WaiterOptions.TTL must not be negative")
@@ -118,34 +147,39 @@ func NewWaiter(opts *WaiterOptions) (*Waiter, error) {
 // isOutcome reports whether an event type reports how a request ended.
 func isOutcome(typ string) bool {
 	name, ok := strings.CutPrefix(typ, "Microsoft.Communication.")
-	return ok && (strings.HasSuffix(name, "Succeeded") || strings.HasSuffix(name, "Failed"))
+	return ok && (strings.HasSuffix(name, "Succeeded") || strings.HasSuffix(name, "Failed")) && name != "Succeeded" && name != "Failed"
 }
 
 // Deliver hands the waiter the events of a verified callback: each outcome
-// event wakes the Waits for its call connection and operation context, and
-// is kept for those to come. Other events, and outcome events without a
-// callConnectionId or an operationContext, are ignored. An event for a
-// call connection and operation context that already have one (the service
-// posting it twice) is ignored too: the first stays.
+// event wakes the Waits for its call connection and operation context, or
+// is kept for the first to come; CallDisconnected ends the Waits for the
+// call's requests. Other events, and outcome events without a
+// callConnectionId or an operationContext or from another source than
+// their call's, are ignored. So is an event for a request whose earlier
+// event has not been taken yet (the first stays), and a redelivery of an
+// event already handed out.
 func (w *Waiter) Deliver(events ...Event) {
 	if w == nil || w.entries == nil {
 		return
 	}
 	for _, e := range events {
-		if !isOutcome(e.Type) {
+		disconnected := e.Type == TypeCallDisconnected
+		if !disconnected && !isOutcome(e.Type) {
 			continue
 		}
 		var data struct {
 			CallConnectionID string `json:"callConnectionId"`
 			OperationContext string `json:"operationContext"`
 		}
-		if json.Unmarshal(e.Data, &data) != nil || data.CallConnectionID == "" || data.OperationContext == "" {
-			continue
+		if json.Unmarshal(e.Data, &data) != nil || data.CallConnectionID == "" || e.Source != sourcePrefix+data.CallConnectionID {
+			continue // about another call than its source says, or none: not believed
 		}
-		if id, ok := strings.CutPrefix(e.Source, sourcePrefix); ok && id != data.CallConnectionID {
-			continue // about another call than its source says: not believed
+		switch {
+		case disconnected:
+			w.disconnect(data.CallConnectionID, e)
+		case data.OperationContext != "":
+			w.deliver(waitKey{data.CallConnectionID, data.OperationContext}, e)
 		}
-		w.deliver(waitKey{data.CallConnectionID, data.OperationContext}, e)
 	}
 }
 
@@ -154,18 +188,64 @@ func (w *Waiter) deliver(k waitKey, e Event) {
 	defer w.mu.Unlock()
 	now := w.now()
 	w.expireLocked(now)
+	if w.handed[e.ID] {
+		return // a redelivery of an event handed out
+	}
 	en := w.entries[k]
 	switch {
 	case en == nil:
-		en = &waitEntry{key: k, ready: make(chan struct{})}
+		en = &waitEntry{ready: make(chan struct{})}
 		w.entries[k] = en
 	case en.has:
+		return // the first stays until it is taken (this may be its redelivery)
+	}
+	en.event, en.has = e, true
+	close(en.ready)
+	if en.waiting > 0 {
+		// Handed to the Waits waiting now.
+		delete(w.entries, k)
+		w.handOutLocked(e.ID, now)
+	} else {
+		w.keepLocked(kept{at: now, key: k, entry: en})
+	}
+}
+
+// disconnect records that a call ended, and hands its CallDisconnected to
+// the Waits for its requests that have no outcome yet.
+func (w *Waiter) disconnect(callID string, e Event) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	now := w.now()
+	w.expireLocked(now)
+	if prev, ok := w.ended[callID]; ok && prev.ID == e.ID {
 		return
 	}
-	en.event, en.has, en.at = e, true, now
-	close(en.ready)
-	w.arrived = append(w.arrived, en)
-	for len(w.arrived) > w.max {
+	w.ended[callID] = e
+	w.keepLocked(kept{at: now, call: callID, ended: e})
+	for k, en := range w.entries {
+		if k.callConnectionID == callID && !en.has && en.waiting > 0 {
+			en.event, en.has = e, true
+			close(en.ready)
+			delete(w.entries, k)
+		}
+	}
+}
+
+// handOutLocked remembers that the event id was handed out. w.mu must be
+// held.
+func (w *Waiter) handOutLocked(id string, now time.Time) {
+	if id == "" {
+		return
+	}
+	w.handed[id] = true
+	w.keepLocked(kept{at: now, id: id})
+}
+
+// keepLocked queues an item for expiry, letting go of the oldest past
+// MaxEvents. w.mu must be held.
+func (w *Waiter) keepLocked(k kept) {
+	w.queue = append(w.queue, k)
+	for len(w.queue) > w.max {
 		w.dropOldestLocked()
 	}
 }
@@ -173,10 +253,12 @@ func (w *Waiter) deliver(k waitKey, e Event) {
 // Wait returns the outcome event for the request with operationContext on
 // call connection callConnectionID, such as
 // client.RemoveParticipantResult.OperationContext: at once when it has
-// arrived already (within WaiterOptions.TTL), else as soon as Deliver gets
-// it. When ctx ends first, the error matches ctx.Err(): the request's
-// outcome is then still unknown, and the event may yet come. Read the event
-// with the method of its type:
+// arrived already (within WaiterOptions.TTL) and not been taken, else as
+// soon as Deliver gets it. When the call disconnected first, it returns the
+// CallDisconnected event: the call is over, and the request's outcome will
+// not follow. When ctx ends first, the error matches ctx.Err(): the
+// request's outcome is still unknown, and the event may yet come. Read the
+// event with the method of its type:
 //
 //	e, err := w.Wait(ctx, callID, res.OperationContext)
 //	if err != nil { ... }
@@ -184,6 +266,8 @@ func (w *Waiter) deliver(k waitKey, e Event) {
 //	case callback.TypeRemoveParticipantSucceeded: // removed
 //	case callback.TypeRemoveParticipantFailed:
 //		f, err := e.RemoveParticipantFailed() // f.ResultInformation says why
+//	case callback.TypeCallDisconnected: // the call ended first
+//	default: // another request's outcome with the same operation context
 //	}
 func (w *Waiter) Wait(ctx context.Context, callConnectionID, operationContext string) (Event, error) {
 	switch {
@@ -198,16 +282,23 @@ func (w *Waiter) Wait(ctx context.Context, callConnectionID, operationContext st
 	}
 	k := waitKey{callConnectionID, operationContext}
 	w.mu.Lock()
-	w.expireLocked(w.now())
+	now := w.now()
+	w.expireLocked(now)
 	en := w.entries[k]
-	if en == nil {
-		en = &waitEntry{key: k, ready: make(chan struct{})}
-		w.entries[k] = en
-	}
-	if en.has {
-		e := en.event
+	switch {
+	case en != nil && en.has:
+		// Arrived before: taken now.
+		delete(w.entries, k)
+		w.handOutLocked(en.event.ID, now)
 		w.mu.Unlock()
-		return e, nil
+		return en.event, nil
+	case en == nil:
+		if e, ok := w.ended[callConnectionID]; ok {
+			w.mu.Unlock()
+			return e, nil
+		}
+		en = &waitEntry{ready: make(chan struct{})}
+		w.entries[k] = en
 	}
 	en.waiting++
 	w.mu.Unlock()
@@ -235,8 +326,8 @@ func (w *Waiter) Wait(ctx context.Context, callConnectionID, operationContext st
 	}
 }
 
-// Len returns how many outcome events the waiter keeps, for tests and
-// metrics.
+// Len returns how many events the waiter keeps for Waits to come: outcome
+// events not taken yet, and the CallDisconnected events of ended calls.
 func (w *Waiter) Len() int {
 	if w == nil || w.entries == nil {
 		return 0
@@ -244,25 +335,41 @@ func (w *Waiter) Len() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.expireLocked(w.now())
-	return len(w.arrived)
+	n := len(w.ended)
+	for _, en := range w.entries {
+		if en.has {
+			n++
+		}
+	}
+	return n
 }
 
-// expireLocked lets go of the events that arrived more than TTL before now.
-// w.mu must be held.
+// expireLocked lets go of what came more than TTL before now. w.mu must be
+// held.
 func (w *Waiter) expireLocked(now time.Time) {
-	for len(w.arrived) > 0 && now.Sub(w.arrived[0].at) > w.ttl {
+	for len(w.queue) > 0 && now.Sub(w.queue[0].at) > w.ttl {
 		w.dropOldestLocked()
 	}
 }
 
-// dropOldestLocked lets go of the event that arrived first. w.mu must be
-// held.
+// dropOldestLocked lets go of the oldest item kept. w.mu must be held.
 func (w *Waiter) dropOldestLocked() {
-	en := w.arrived[0]
-	w.arrived[0] = nil
-	w.arrived = w.arrived[1:]
-	if len(w.arrived) == 0 {
-		w.arrived = nil // let the backing array go
+	k := w.queue[0]
+	w.queue[0] = kept{}
+	w.queue = w.queue[1:]
+	if len(w.queue) == 0 {
+		w.queue = nil // let the backing array go
 	}
-	delete(w.entries, en.key)
+	switch {
+	case k.entry != nil:
+		if w.entries[k.key] == k.entry && k.entry.waiting == 0 {
+			delete(w.entries, k.key)
+		}
+	case k.id != "":
+		delete(w.handed, k.id)
+	case k.call != "":
+		if e, ok := w.ended[k.call]; ok && e.ID == k.ended.ID {
+			delete(w.ended, k.call)
+		}
+	}
 }

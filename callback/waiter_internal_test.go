@@ -45,7 +45,7 @@ func TestWaitLeavesNothingBehind(t *testing.T) {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if len(w.entries) != 0 || len(w.arrived) != 0 {
-		t.Errorf("%d entries and %d events left after every Wait ended", len(w.entries), len(w.arrived))
+	if len(w.entries) != 0 || len(w.queue) != 0 || len(w.handed) != 0 {
+		t.Errorf("%d entries, %d queued and %d handed IDs left after every Wait ended", len(w.entries), len(w.queue), len(w.handed))
 	}
 }

@@ -36,9 +36,18 @@ func TestWaiterBeforeAndAfter(t *testing.T) {
 	if err != nil || e.ID != "e1" {
 		t.Fatalf("event that arrived first: %+v, %v", e, err)
 	}
-	// Again: kept for the TTL.
-	if e, err := w.Wait(ctx, "call-1", "op-1"); err != nil || e.ID != "e1" {
+	// Taken: a second Wait waits for the next event of that context, and
+	// a redelivery of e1 is not one.
+	w.Deliver(outcomeEvent("e1", callback.TypeRemoveParticipantSucceeded, "call-1", "op-1"))
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if e, err := w.Wait(short, "call-1", "op-1"); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("second Wait: %+v, %v", e, err)
+	}
+	// The context used again for a later request: its own event.
+	w.Deliver(outcomeEvent("e1b", callback.TypeRemoveParticipantFailed, "call-1", "op-1"))
+	if e, err := w.Wait(ctx, "call-1", "op-1"); err != nil || e.ID != "e1b" {
+		t.Fatalf("a later request with the same context: %+v, %v", e, err)
 	}
 
 	got := make(chan callback.Event, 3)
@@ -99,6 +108,14 @@ func TestWaiterIgnores(t *testing.T) {
 	if err != nil || e.ID != "first" {
 		t.Errorf("Wait = %+v, %v", e, err)
 	}
+	if n := w.Len(); n != 0 {
+		t.Errorf("Len = %d after the event was taken", n)
+	}
+	// No source, or another one, is not believed either.
+	w.Deliver(callback.Event{ID: "no source", Type: callback.TypeRemoveParticipantSucceeded, Data: []byte(`{"callConnectionId":"call-1","operationContext":"op-z"}`)})
+	if n := w.Len(); n != 0 {
+		t.Errorf("an event without a source was kept")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	if _, err := w.Wait(ctx, "call-1", "op-y"); !errors.Is(err, context.DeadlineExceeded) {
@@ -153,11 +170,14 @@ func TestWaiterBounds(t *testing.T) {
 	if e, err := w.Wait(short(), "call-1", "op-2"); err != nil || e.ID != "2" {
 		t.Errorf("op-2: %+v, %v", e, err)
 	}
-	// op-2 arrived 30s after the start, the clock is at 50s: it expires
+	if n := w.Len(); n != 2 {
+		t.Errorf("Len = %d after op-2 was taken", n)
+	}
+	// op-3 arrived 30s after the start, the clock is at 50s: it expires
 	// past 90s, op-4 (40s) past 100s.
 	advance(41 * time.Second)
 	if n := w.Len(); n != 1 {
-		t.Errorf("Len = %d after op-2 and op-3 expired", n)
+		t.Errorf("Len = %d after op-3 expired", n)
 	}
 	if _, err := w.Wait(short(), "call-1", "op-3"); err == nil {
 		t.Error("an expired event was returned")
@@ -224,7 +244,40 @@ func TestWaiterConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if w.Len() != n {
-		t.Errorf("Len = %d, want %d", w.Len(), n)
+	if w.Len() != 0 {
+		t.Errorf("Len = %d after every event was taken", w.Len())
+	}
+}
+
+// CallDisconnected ends the Waits for the call's requests, those waiting
+// and those to come, and no others.
+func TestWaiterCallDisconnected(t *testing.T) {
+	w := newWaiter(t, nil)
+	ctx := context.Background()
+	got := make(chan callback.Event, 1)
+	go func() {
+		e, err := w.Wait(ctx, "call-1", "op-1")
+		if err != nil {
+			t.Error(err)
+		}
+		got <- e
+	}()
+	time.Sleep(20 * time.Millisecond)
+	w.Deliver(callback.Event{ID: "bye", Source: "calling/callConnections/call-1", Type: callback.TypeCallDisconnected, Data: []byte(`{"callConnectionId":"call-1"}`)})
+	if e := <-got; e.ID != "bye" {
+		t.Errorf("waiting Wait got %+v", e)
+	}
+	if e, err := w.Wait(ctx, "call-1", "op-2"); err != nil || e.Type != callback.TypeCallDisconnected {
+		t.Errorf("Wait after the end: %+v, %v", e, err)
+	}
+	// An outcome that arrived before the end is still handed out.
+	w.Deliver(outcomeEvent("late", callback.TypeRemoveParticipantSucceeded, "call-1", "op-3"))
+	if e, err := w.Wait(ctx, "call-1", "op-3"); err != nil || e.ID != "late" {
+		t.Errorf("Wait for an outcome kept: %+v, %v", e, err)
+	}
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if _, err := w.Wait(short, "call-2", "op-1"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("another call's Wait: %v", err)
 	}
 }

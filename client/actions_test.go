@@ -7,8 +7,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/acsmute/acsmute/client"
+	"github.com/acsmute/acsmute/client/acstest"
 )
 
 // action is one of the operations that change a call, called the same way
@@ -242,7 +245,19 @@ func TestActionInputErrors(t *testing.T) {
 		{"callback with a blank", func() error {
 			_, err := c.HoldParticipant(ctx, "c", acsUser, &client.HoldParticipantOptions{OperationCallbackURL: "https://app.example/a b?" + sig})
 			return err
-		}, "OperationCallbackURL has a blank or control character at byte 21"},
+		}, "OperationCallbackURL has a blank, control or formatting character at byte 21"},
+		{"callback with a bidi mark", func() error {
+			_, err := c.HoldParticipant(ctx, "c", acsUser, &client.HoldParticipantOptions{OperationCallbackURL: "https://app.example/\u202e?" + sig})
+			return err
+		}, "OperationCallbackURL has a blank, control or formatting character at byte 20"},
+		{"callback with a port out of range", func() error {
+			_, err := c.HoldParticipant(ctx, "c", acsUser, &client.HoldParticipantOptions{OperationCallbackURL: "https://app.example:99999/?" + sig})
+			return err
+		}, "OperationCallbackURL has a port that is not between 1 and 65535"},
+		{"file with a zone", func() error {
+			_, err := c.HoldParticipant(ctx, "c", acsUser, &client.HoldParticipantOptions{PlayFileURL: "https://[fe80::1%25eth0]/a.wav?" + sig})
+			return err
+		}, "PlayFileURL must not carry an IPv6 zone"},
 		{"callback without host", func() error {
 			_, err := c.RemoveParticipant(ctx, "c", acsUser, &client.RemoveParticipantOptions{OperationCallbackURL: "https:///x?" + sig})
 			return err
@@ -436,5 +451,99 @@ func TestActionErrorText(t *testing.T) {
 	ae = actionErr(t, err, "hold", 1, true)
 	if ae.OperationContext != "h" || !strings.Contains(err.Error(), "hold outcome unknown after 1 attempt (read the participant back, or send it again: it sets a state") {
 		t.Errorf("hold: %v", err)
+	}
+}
+
+// A resend that is not the same request (here, without the operation
+// context the first carried) is refused by the repeatability layer: that
+// says nothing of whether the first ran, so it is an unknown outcome, never
+// a "not done"; the same resend done right settles it.
+func TestResendThatDiffersIsUnknown(t *testing.T) {
+	srv := acstest.Start(t, &acstest.Options{Calls: map[string][]string{"call-1": {alice, bob}}})
+	c := srv.Client()
+	ctx := context.Background()
+	srv.InjectFaults(4, acstest.Fault{Drop: acstest.DropAfterExecute})
+	bobID := client.CommunicationUserIdentifier{ID: bob}
+	_, err := c.RemoveParticipant(ctx, "call-1", bobID, &client.RemoveParticipantOptions{OperationContext: "ctx-A"})
+	ae := actionErr(t, err, "remove", 4, true)
+	srv.ClearFaults()
+	_, err = c.RemoveParticipant(ctx, "call-1", bobID, &client.RemoveParticipantOptions{
+		RepeatabilityRequestID: ae.RepeatabilityRequestID, RepeatabilityFirstSent: ae.RepeatabilityFirstSent})
+	actionErr(t, err, "remove", 1, true)
+	var re *client.ResponseError
+	if !errors.As(err, &re) || re.ErrorCode != "RepeatabilityRequestIdReused" || !strings.Contains(err.Error(), "resend exactly the same request") {
+		t.Errorf("the differing resend: %v", err)
+	}
+	res, err := c.RemoveParticipant(ctx, "call-1", bobID, &client.RemoveParticipantOptions{OperationContext: ae.OperationContext,
+		RepeatabilityRequestID: ae.RepeatabilityRequestID, RepeatabilityFirstSent: ae.RepeatabilityFirstSent})
+	if err != nil || res.StatusCode != 202 || srv.Executions(ae.RepeatabilityRequestID) != 1 {
+		t.Errorf("the same resend: %+v, %v, %d executions", res, err, srv.Executions(ae.RepeatabilityRequestID))
+	}
+	// Mute alike.
+	srv.InjectFaults(4, acstest.Fault{Drop: acstest.DropAfterExecute})
+	_, err = c.MuteParticipant(ctx, "call-1", client.CommunicationUserIdentifier{ID: alice}, &client.MuteParticipantOptions{OperationContext: "m"})
+	me := muteErr(t, err, 4, true)
+	srv.ClearFaults()
+	_, err = c.MuteParticipant(ctx, "call-1", client.CommunicationUserIdentifier{ID: alice}, &client.MuteParticipantOptions{
+		RepeatabilityRequestID: me.RepeatabilityRequestID, RepeatabilityFirstSent: me.RepeatabilityFirstSent})
+	muteErr(t, err, 1, true)
+	// A fresh request told "reused" (never executed anywhere) is the
+	// service's verdict.
+	srv2 := newRecorder(t, answer(400, `{"error":{"code":"RepeatabilityRequestIdReused","message":"seen"}}`, "Repeatability-Result", "rejected"))
+	_, err = newKeyClient(t, srv2.URL, nil).RemoveParticipant(ctx, "call-1", bobID, nil)
+	actionErr(t, err, "remove", 1, false)
+}
+
+// Hold and unhold carry no repeatability ID, so a 409 that says "in
+// progress" cannot be about an earlier attempt of theirs: it is the answer.
+func TestHoldConflictIsNotInProgress(t *testing.T) {
+	for _, a := range actions[1:3] {
+		srv := newRecorder(t, answer(409, `{"error":{"code":"RepeatabilityRequestInProgress","message":"busy"}}`, "Repeatability-Result", "accepted"))
+		c := newKeyClient(t, srv.URL, &client.ClientOptions{Retry: fastRetry})
+		_, err := a.call(context.Background(), c, "call-1", acsUser)
+		actionErr(t, err, a.name, 1, false)
+	}
+}
+
+// A service that echoes the request (its URLs' queries, a SAS signature
+// among them) gets them scrubbed from what the client returns, as the
+// credential is.
+func TestEchoedURLQueriesAreScrubbed(t *testing.T) {
+	const sig = "c2VjcmV0LXNhcy1zaWduYXR1cmU"
+	echo := func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("x-ms-echo", string(body))
+		w.WriteHeader(400)
+		b, _ := json.Marshal(map[string]any{"error": map[string]any{"code": "Bad", "message": "you sent " + string(body)}})
+		w.Write(b)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(echo))
+	defer srv.Close()
+	c := newKeyClient(t, srv.URL, nil)
+	ctx := context.Background()
+	for name, call := range map[string]func() error{
+		"hold": func() error {
+			_, err := c.HoldParticipant(ctx, "c", acsUser, &client.HoldParticipantOptions{PlayFileURL: "https://media.example/a.wav?sv=2026&sig=" + sig})
+			return err
+		},
+		"remove": func() error {
+			_, err := c.RemoveParticipant(ctx, "c", acsUser, &client.RemoveParticipantOptions{OperationCallbackURL: "https://app.example/cb?token=" + sig})
+			return err
+		},
+	} {
+		err := call()
+		var re *client.ResponseError
+		if !errors.As(err, &re) {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, out := range []string{err.Error(), fmt.Sprintf("%+v", re), string(re.RawBody), re.Message, fmt.Sprint(re.RawResponse.Header)} {
+			if strings.Contains(out, sig) {
+				t.Errorf("%s: the URL's signature shows in %q", name, out)
+			}
+		}
+		if !strings.Contains(re.Message, "REDACTED") {
+			t.Errorf("%s: message %q, body %s", name, re.Message, re.RawBody)
+		}
 	}
 }

@@ -66,12 +66,21 @@ func classify(r attemptResult, op *operation) outcome {
 	}
 	code := r.resp.StatusCode
 	if code == op.successStatus() {
-		return classifySuccess(r, code)
+		return classifySuccess(r, code, op.secrets)
 	}
 	re := newResponseError(r.resp, r.body, len(r.body) > maxResponseBody)
 	re.scrub(r.credential)
-	inProgress := code == http.StatusConflict && (r.resp.Header.Get(wire.HeaderRepeatabilityResult) != "" ||
+	for _, secret := range op.secrets {
+		re.scrub(secret)
+	}
+	// Only a request that carries a Repeatability-Request-ID can be told
+	// that an earlier attempt with it is still running, or that it was
+	// refused as a repeat.
+	repeatResult := r.resp.Header.Get(wire.HeaderRepeatabilityResult)
+	inProgress := op.rep != nil && code == http.StatusConflict && (repeatResult != "" ||
 		(re.fromService && (re.ErrorCode == errorCodeInProgress || re.bodyCode == errorCodeInProgress)))
+	repeatRefused := op.rep != nil && code >= 400 && code < 500 && (strings.EqualFold(repeatResult, "rejected") ||
+		re.ErrorCode == errorCodeIDReused || re.bodyCode == errorCodeIDReused)
 	switch {
 	case code >= 200 && code < 300:
 		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the service answered %d, which the operation does not document (its success is %d): %w", code, op.successStatus(), re)}
@@ -80,6 +89,11 @@ func classify(r attemptResult, op *operation) outcome {
 	case inProgress:
 		// An earlier attempt with the same ID is still running.
 		return outcome{kind: outcomeRetry, maybeExecuted: true, err: re}
+	case repeatRefused && op.maybeExecuted:
+		// The repeatability layer refused this attempt (an ID the service
+		// saw with another request, say: a resend that is not the same
+		// request): that says nothing of whether the first one ran.
+		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the service refused the resend of request %s as a repeat (resend exactly the same request: the same participant, options and operation context), which says nothing of whether an earlier attempt executed: %w", op.rep.id, re)}
 	case code == http.StatusTooManyRequests:
 		// Throttled before anything ran.
 		return outcome{kind: outcomeRetry, err: re}
@@ -111,11 +125,15 @@ func classify(r attemptResult, op *operation) outcome {
 // Repeatability-Request-ID belongs to a request still being executed.
 const errorCodeInProgress = "RepeatabilityRequestInProgress"
 
+// errorCodeIDReused is the error code for a Repeatability-Request-ID the
+// service already saw with a different request.
+const errorCodeIDReused = "RepeatabilityRequestIdReused"
+
 // classifySuccess accepts the operation's success status (code) with a
 // body that can be its result: empty, or a JSON object of at most 1 MiB (or,
 // for the caller to judge, not JSON at all). Anything else is not the
 // documented answer.
-func classifySuccess(r attemptResult, code int) outcome {
+func classifySuccess(r attemptResult, code int, secrets []string) outcome {
 	if len(r.body) > maxResponseBody {
 		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the service answered %d with a body larger than %d bytes, which is not the documented result", code, maxResponseBody)}
 	}
@@ -128,7 +146,11 @@ func classifySuccess(r attemptResult, code int) outcome {
 		// the parser only ever sees what isJSON accepts.
 		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the service answered %d with Content-Type %q instead of JSON", code, truncate(printable(ct), 64))}
 	case b[0] != '{':
-		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the service answered %d with JSON that is not an object: %s", code, snippet(scrub(b, r.credential)))}
+		b = scrub(b, r.credential)
+		for _, secret := range secrets {
+			b = scrub(b, secret)
+		}
+		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the service answered %d with JSON that is not an object: %s", code, snippet(b))}
 	}
 	return outcome{kind: outcomeSuccess}
 }

@@ -24,8 +24,9 @@ type HoldParticipantOptions struct {
 	// while they are on hold (sent as a play source of kind "file"). Empty
 	// means none is sent, and what the participant hears is the service's
 	// choice. It must be an absolute https (or http) URL without user
-	// information; its query (a SAS token, say) is sent as it is and never
-	// quoted in errors.
+	// information; its query (a SAS token, say) is sent as it is, never
+	// quoted in this client's errors, and scrubbed from the service's
+	// answers should it echo it.
 	PlayFileURL string
 }
 
@@ -81,7 +82,11 @@ type UnholdParticipantResult struct {
 // second execution can restart the hold prompt, and, like any two
 // moderators acting at once, a hold retried after someone else's
 // UnholdParticipant puts the participant back on hold; when that matters,
-// read the participant back. When the client cannot settle the outcome, the
+// read the participant back. A hold retried after an attempt that may have
+// executed can also leave a HoldFailed event of that earlier attempt behind
+// (it carries the same OperationContext) while the retry succeeded: when
+// Attempts > 1, the participant's IsOnHold, read back, is the truth. When the
+// client cannot settle the outcome, the
 // error matches ErrOutcomeUnknown: read the participant back
 // (GetParticipant's IsOnHold) or call HoldParticipant again. After an
 // attempt that may have executed, a refusal of the resend (a 4xx) is also
@@ -98,7 +103,7 @@ func (c *Client) HoldParticipant(ctx context.Context, callConnectionID string, p
 	if err := checkURL("PlayFileURL", opts.PlayFileURL); err != nil {
 		return HoldParticipantResult{}, err
 	}
-	op := &operation{name: "hold", errs: errAction, opContext: opts.OperationContext}
+	op := &operation{name: "hold", errs: errAction, opContext: opts.OperationContext, secrets: urlSecrets(opts.PlayFileURL, opts.OperationCallbackURL)}
 	body := gen.HoldRequest{
 		TargetParticipant:    target.model(c.version),
 		OperationContext:     optional(opts.OperationContext),
@@ -137,7 +142,7 @@ func (c *Client) UnholdParticipant(ctx context.Context, callConnectionID string,
 		return UnholdParticipantResult{}, invalidf("UnholdParticipantOptions.OperationCallbackURL needs API version %s or later; the client speaks %s",
 			apiVersion20250615, c.version.name)
 	}
-	op := &operation{name: "unhold", errs: errAction, opContext: opts.OperationContext}
+	op := &operation{name: "unhold", errs: errAction, opContext: opts.OperationContext, secrets: urlSecrets(opts.OperationCallbackURL)}
 	body := gen.UnholdRequest{
 		TargetParticipant:    target.model(c.version),
 		OperationContext:     optional(opts.OperationContext),

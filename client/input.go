@@ -2,6 +2,7 @@ package client
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -81,8 +82,8 @@ func checkURL(name, s string) error {
 		return invalidf("%s is not valid UTF-8", name)
 	}
 	for i, r := range s {
-		if unicode.IsControl(r) || unicode.IsSpace(r) {
-			return invalidf("%s has a blank or control character at byte %d", name, i)
+		if unicode.IsSpace(r) || !unicode.IsPrint(r) {
+			return invalidf("%s has a blank, control or formatting character at byte %d", name, i)
 		}
 	}
 	u, err := url.Parse(s)
@@ -96,6 +97,13 @@ func checkURL(name, s string) error {
 		return invalidf("%s has no host", name)
 	case u.User != nil:
 		return invalidf("%s must not carry user information", name)
+	case strings.Contains(u.Hostname(), "%"):
+		return invalidf("%s must not carry an IPv6 zone", name)
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return invalidf("%s has a port that is not between 1 and 65535", name)
+		}
 	}
 	return nil
 }

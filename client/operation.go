@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"time"
 )
 
@@ -21,6 +22,10 @@ type operation struct {
 	// opContext is the operationContext the request carries, for
 	// ActionError.
 	opContext string
+	// secrets are parts of the request body to keep out of what the
+	// client returns, should the service echo them: the queries of the
+	// URLs it carries (urlSecrets).
+	secrets []string
 
 	// Set by the pipeline.
 	attempts      int
@@ -117,4 +122,26 @@ func (op *operation) ended(err error) error {
 		return op.fail(false, fmt.Errorf("building the request: %w", err))
 	}
 	return op.fail(true, fmt.Errorf("the service answered %d with a body that is not the documented result: %w", op.successStatus(), err))
+}
+
+// urlSecrets returns the parts of URLs a request carries that may be
+// secrets, for operation.secrets: each URL's query (a SAS token, say) and
+// each of its values long enough to be one.
+func urlSecrets(urls ...string) []string {
+	var out []string
+	for _, s := range urls {
+		u, err := url.Parse(s)
+		if err != nil || u.RawQuery == "" {
+			continue
+		}
+		out = append(out, u.RawQuery)
+		for _, vs := range u.Query() {
+			for _, v := range vs {
+				if len(v) >= 8 {
+					out = append(out, v, url.QueryEscape(v))
+				}
+			}
+		}
+	}
+	return out
 }

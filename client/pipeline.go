@@ -82,7 +82,7 @@ func (c *Client) run(req *http.Request, body []byte, op *operation) (*http.Respo
 			}
 		}
 		op.attempts++
-		res := c.attempt(ctx, req, body, bodyHash, op.successStatus())
+		res := c.attempt(ctx, req, body, bodyHash, op)
 		o := classify(res, op)
 		op.maybeExecuted = op.maybeExecuted || o.maybeExecuted
 		switch o.kind {
@@ -221,7 +221,7 @@ type connTrace struct {
 // RetryOptions.TryTimeout, in time. Attempts share req's header map: each
 // one sets the same fixed headers and its own date and signature, and the
 // previous attempt is over before the next begins.
-func (c *Client) attempt(ctx context.Context, req *http.Request, body []byte, bodyHash string, success int) attemptResult {
+func (c *Client) attempt(ctx context.Context, req *http.Request, body []byte, bodyHash string, op *operation) attemptResult {
 	if d, ok := ctx.Deadline(); c.retry.TryTimeout > 0 && (!ok || time.Until(d) > c.retry.TryTimeout) {
 		// Only when the caller's own deadline does not come first: a
 		// timer and a cancellable context per attempt are not free.
@@ -275,8 +275,11 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, body []byte, bo
 	// here, what is decoded from it and its headers in classify. (A
 	// success's data is the caller's own; its error messages scrub what
 	// they quote.)
-	if resp.StatusCode != success {
+	if resp.StatusCode != op.successStatus() {
 		res.body = scrub(res.body, res.credential)
+		for _, secret := range op.secrets {
+			res.body = scrub(res.body, secret)
+		}
 	}
 	return res
 }

@@ -94,7 +94,7 @@ func (c *Client) RemoveParticipant(ctx context.Context, callConnectionID string,
 	// A resend of a request first made earlier may already have executed:
 	// only the service's own answer settles it.
 	op := &operation{name: "remove", rep: &rep, errs: errAction, success: 202, opContext: opContext,
-		maybeExecuted: opts.RepeatabilityRequestID != ""}
+		maybeExecuted: opts.RepeatabilityRequestID != "", secrets: urlSecrets(opts.OperationCallbackURL)}
 	params := &gen.CallConnectionRemoveParticipantParams{
 		ApiVersion:             c.version.name,
 		RepeatabilityRequestID: &rep.uuid,

@@ -131,7 +131,10 @@ type Options struct {
 	// &callback.VerifierOptions{Issuer: srv.URL, KeysURL: srv.URL +
 	// acstest.PathCallbackKeys}) verifies them. Events are posted in the
 	// order they were made, from one goroutine, never delaying an answer; a
-	// failed post is retried twice; Deliveries records them.
+	// failed post is retried twice; Deliveries records them. Posts go one
+	// at a time whatever their destination, so a destination that does not
+	// answer (each post is bounded to 10 seconds) delays the posts after it;
+	// SetDeliveryFaultFunc makes delivery misbehave on purpose.
 	CallbackURL string
 
 	// ParticipantsPageSize is how many participants one page of the list
@@ -298,6 +301,7 @@ type call struct {
 	order        []string
 	participants map[string]*member // raw ID -> state
 	joined       map[string]int     // raw ID -> join number, from 1, in order
+	nextJoin     int                // the last join number given
 
 	// For its events.
 	serverCallID, correlationID string
@@ -545,12 +549,16 @@ func (s *Server) AddCall(callID string, participants ...string) error {
 		}
 		if _, dup := c.participants[p]; !dup {
 			c.order = append(c.order, p)
-			c.joined[p] = len(c.order)
+			c.nextJoin++
+			c.joined[p] = c.nextJoin
 		}
 		c.participants[p] = &member{}
 	}
 	s.mu.Lock()
 	s.calls[callID] = c
+	if s.failures != nil {
+		s.forgetFailuresLocked(callID)
+	}
 	s.mu.Unlock()
 	return nil
 }
@@ -598,6 +606,31 @@ func (s *Server) callWith(callID, rawID string) (*call, error) {
 	return c, nil
 }
 
+// AddParticipant adds a participant to a call, unmuted and not on hold, as
+// when they join; with Options.CallbackURL it posts ParticipantsUpdated with
+// the call's next sequence number. It fails if the call does not exist, the
+// raw ID is not one, or the participant is in the call already.
+func (s *Server) AddParticipant(callID, rawID string) error {
+	if _, err := client.ParseRawID(rawID); err != nil {
+		return fmt.Errorf("acstest: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.calls[callID]
+	if !ok {
+		return fmt.Errorf("acstest: no call %q", callID)
+	}
+	if _, in := c.participants[rawID]; in {
+		return fmt.Errorf("acstest: call %q has participant %q already", callID, rawID)
+	}
+	c.participants[rawID] = &member{}
+	c.order = append(c.order, rawID)
+	c.nextJoin++
+	c.joined[rawID] = c.nextJoin
+	s.eventLocked(callID, c)
+	return nil
+}
+
 // RemoveParticipant takes a participant out of a call, as when they leave;
 // later mutes of them answer 400 ParticipantNotInCall and reads 404. It
 // fails if the call does not have that participant.
@@ -613,11 +646,27 @@ func (s *Server) RemoveParticipant(callID, rawID string) error {
 	return nil
 }
 
-// removeLocked takes a participant out of call c. s.mu must be held.
+// removeLocked takes a participant out of call c, with the failures
+// arranged for them. s.mu must be held.
 func (s *Server) removeLocked(c *call, rawID string) {
 	delete(c.participants, rawID)
 	delete(c.joined, rawID)
 	c.order = slices.DeleteFunc(c.order, func(id string) bool { return id == rawID })
+	for k := range s.failures {
+		if k.rawID == rawID && s.calls[k.callID] == c {
+			delete(s.failures, k)
+		}
+	}
+}
+
+// forgetFailuresLocked drops the failures arranged in a call. s.mu must be
+// held.
+func (s *Server) forgetFailuresLocked(callID string) {
+	for k := range s.failures {
+		if k.callID == callID {
+			delete(s.failures, k)
+		}
+	}
 }
 
 // failureKey names the asynchronous failure arranged for one operation on
@@ -686,6 +735,7 @@ func (s *Server) RemoveCall(callID string) {
 		return
 	}
 	delete(s.calls, callID)
+	s.forgetFailuresLocked(callID)
 	s.outcomeLocked(callID, c, outcome{typ: typeCallDisconnected, result: resultDisconnected})
 }
 

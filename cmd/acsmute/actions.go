@@ -181,15 +181,17 @@ func runRemove(ctx context.Context, args []string, e env) int {
 	if !*af.verify {
 		return printAction(e, out, exitOK)
 	}
-	gone, err := waitGone(ctx, c, *af.call, who)
-	if err != nil {
-		printFailure(e, cmd, fmt.Errorf("the service accepted the remove, but reading the participant back failed: %w", err))
-		return exitFailure
-	}
+	gone, last := waitGone(ctx, c, *af.call, who)
 	out.Verified = &gone
 	code = exitOK
-	if !gone {
+	switch {
+	case gone:
+	case last == nil:
 		fmt.Fprintf(e.stderr, "%s: the service accepted the remove (%d), but the participant was still in the call when --timeout ended\n", cmd, res.StatusCode)
+		code = exitFailure
+	default:
+		fmt.Fprintf(e.stderr, "%s: the service accepted the remove (%d), but it could not be confirmed before --timeout ended; the last read: %s\n",
+			cmd, res.StatusCode, cliMessage(last))
 		code = exitFailure
 	}
 	return printAction(e, out, code)
@@ -222,26 +224,28 @@ func printAction(e env, out actionOutput, code int) int {
 	return code
 }
 
-// waitGone reads the participant until the service no longer finds it
-// (404), ctx ends (false, no error: still there), or a read fails
-// otherwise. A remove is carried out after it is answered, so the first
-// reads may still find the participant.
-func waitGone(ctx context.Context, c *client.Client, callID string, who client.Identifier) (bool, error) {
+// waitGone reads the participant until the service says it is not in the
+// call (a 404 with the service's error code: a bare 404, a gateway's, says
+// nothing of the call), or ctx ends. A remove is carried out after it is
+// answered, so the first reads may still find the participant. When it
+// returns false, last is the last finished read's error, or nil when that
+// read found the participant still there.
+func waitGone(ctx context.Context, c *client.Client, callID string, who client.Identifier) (gone bool, last error) {
+	last = errors.New("no read finished")
 	delay := 100 * time.Millisecond
 	for {
 		_, err := c.GetParticipant(ctx, callID, who, nil)
 		var re *client.ResponseError
 		switch {
-		case errors.As(err, &re) && re.StatusCode == http.StatusNotFound:
+		case errors.As(err, &re) && re.StatusCode == http.StatusNotFound && re.ErrorCode != "":
 			return true, nil
-		case ctx.Err() != nil:
-			return false, nil
-		case err != nil:
-			return false, err
+		case err != nil && ctx.Err() != nil:
+			return false, last // cut short: the read before says more
 		}
+		last = err
 		select {
 		case <-ctx.Done():
-			return false, nil
+			return false, last
 		case <-time.After(delay):
 		}
 		delay = min(2*delay, 2*time.Second)

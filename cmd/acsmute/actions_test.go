@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -221,6 +223,30 @@ func TestActionCommandsAgainstEmulatorProcess(t *testing.T) {
 	for _, path := range []string{":hold", ":unhold", "participants:remove"} {
 		if !strings.Contains(stderr.String(), path) {
 			t.Errorf("the emulator did not log %s: %s", path, stderr.String())
+		}
+	}
+}
+
+// remove --verify believes only the service's "not found": a gateway's bare
+// 404, or a read that never finishes, is not a confirmation.
+func TestRemoveVerifyBelievesOnlyTheService(t *testing.T) {
+	for name, read := range map[string]http.HandlerFunc{
+		"bare 404": func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "no route", http.StatusNotFound) },
+		"silence":  func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() },
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusAccepted)
+				w.Write([]byte(`{"operationContext":"x"}`))
+				return
+			}
+			read(w, r)
+		}))
+		r := runCmd(t, nil, "remove", "--connection-string", "endpoint="+srv.URL+"/;accesskey="+fakeKey, "--call", "c", "--participant", "8:acs:r_u", "--verify", "--timeout", "1s")
+		srv.Close()
+		if out := actionOut(t, r); r.code != 1 || *out.Verified || !strings.Contains(r.stderr, "could not be confirmed") {
+			t.Errorf("%s: exit %d, %+v, stderr %q", name, r.code, out, r.stderr)
 		}
 	}
 }

@@ -203,8 +203,12 @@ func looksLikeKey(v string) bool {
 }
 
 // cliMessage is an error's text for the command line: without the library's
-// prefix, and naming flags instead of the Go options behind them.
+// prefix and, for input errors (the library's own words, never the
+// service's), naming flags instead of the Go options behind them.
 func cliMessage(err error) string {
+	if !errors.Is(err, client.ErrInvalidInput) {
+		return strings.ReplaceAll(err.Error(), "acsmute: ", "")
+	}
 	return strings.NewReplacer(
 		"acsmute: ", "",
 		"; use https, or set ClientOptions.InsecureAllowHTTP", "; use https (http is for localhost and loopback addresses)",

@@ -26,8 +26,9 @@ and then logs each request on stderr until SIGINT or SIGTERM.
 
 With --callback URL it posts a Microsoft.Communication.ParticipantsUpdated
 event to URL after every change of a call's participants or their state,
-and the outcome of every remove (RemoveParticipantSucceeded) that names no
-operation callback URL of its own, each signed with a JWT (RS256) that
+the outcome events of requests that name no operation callback URL of their
+own (RemoveParticipantSucceeded, RemoveParticipantFailed, HoldFailed), and
+CallDisconnected when a call ends, each signed with a JWT (RS256) that
 callback.Verifier checks with audience the resource ID it logs, issuer its
 URL, and its keys at URL/calling/keys. A request's operation callback URL
 gets its outcome event whether or not --callback is given.
