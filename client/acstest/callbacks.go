@@ -95,6 +95,41 @@ type Delivery struct {
 	Err      string
 	// Delivered reports whether a post was answered with a 2xx status.
 	Delivered bool
+	// Duplicate reports the second post of an event, made because a
+	// DeliveryFault asked for it.
+	Duplicate bool
+}
+
+// DeliveryFault is what to do to one callback post instead of posting it
+// once, in order, at once: the ways the service's callbacks misbehave, for
+// tests of code that must cope (SetDeliveryFaultFunc).
+type DeliveryFault struct {
+	// Drop never posts the event; Deliveries records it with an Err that
+	// says so.
+	Drop bool
+	// Duplicate posts the event twice, the second time after the first is
+	// answered, with the same id and body.
+	Duplicate bool
+	// Delay waits this long before posting. Posts come from one goroutine,
+	// so the events after it wait too: use Hold to reorder.
+	Delay time.Duration
+	// Hold posts the event after the next Hold events have been posted
+	// (or as soon as no other event is waiting), so that they overtake
+	// it.
+	Hold int
+}
+
+// SetDeliveryFaultFunc sets a function that chooses what to do to each
+// callback about to be posted: seq counts events from 1, in the order they
+// were made, and d describes the event (its Type, CallID, SequenceNumber,
+// OperationContext...). It may return nil to post the event normally, and
+// is called from the delivery goroutine, with no lock of the server held.
+// Nil removes the function.
+func (s *Server) SetDeliveryFaultFunc(fn func(seq int, d Delivery) *DeliveryFault) {
+	cb := s.callbacks
+	cb.mu.Lock()
+	cb.faultFunc = fn
+	cb.mu.Unlock()
 }
 
 // callbackEvent is an event waiting to be posted: what was true when it
@@ -140,6 +175,9 @@ type callbacks struct {
 	inFlight     bool
 	closed       bool
 	transport    *http.Transport
+	faultFunc    func(seq int, d Delivery) *DeliveryFault
+	faultSeq     int
+	held         int // events a fault holds back, not yet posted
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -205,7 +243,7 @@ func (s *Server) WaitForDeliveries(ctx context.Context) error {
 	defer stop()
 	cb.mu.Lock()
 	defer cb.mu.Unlock()
-	for (len(cb.pending) > 0 || cb.inFlight) && !cb.closed {
+	for (len(cb.pending) > 0 || cb.inFlight || cb.held > 0) && !cb.closed {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -404,12 +442,60 @@ func (cb *callbacks) close() {
 	cb.mu.Unlock()
 }
 
-// run posts queued events until the server closes.
+// runCallbacks posts queued events until the server closes, doing to
+// each what the delivery fault function says.
 func (s *Server) runCallbacks() {
 	cb := s.callbacks
+	type heldEvent struct {
+		ev    callbackEvent
+		after int // posts still to come before it
+	}
+	var held []heldEvent
+	record := func(d Delivery) {
+		cb.mu.Lock()
+		cb.done.add(d)
+		cb.mu.Unlock()
+	}
+	// postHeld posts, in order, the held events whose turn has come (all
+	// of them when all is set).
+	postHeld := func(all bool) {
+		for i := 0; i < len(held); {
+			if !all && held[i].after > 0 {
+				i++
+				continue
+			}
+			ev := held[i].ev
+			held = append(held[:i], held[i+1:]...)
+			d := s.post(ev)
+			cb.mu.Lock()
+			cb.held--
+			cb.done.add(d)
+			cb.mu.Unlock()
+		}
+	}
+	defer func() {
+		cb.mu.Lock()
+		for _, h := range held {
+			h.ev.d.Err = "not delivered: the server closed"
+			cb.done.add(h.ev.d)
+		}
+		cb.held = 0
+		cb.idle.Broadcast()
+		cb.mu.Unlock()
+	}()
 	for {
 		cb.mu.Lock()
 		if len(cb.pending) == 0 {
+			if len(held) > 0 {
+				// Nothing else to post now: what was held goes.
+				cb.inFlight = true
+				cb.mu.Unlock()
+				postHeld(true)
+				cb.mu.Lock()
+				cb.inFlight = false
+				cb.mu.Unlock()
+				continue
+			}
 			cb.idle.Broadcast()
 			cb.mu.Unlock()
 			select {
@@ -423,13 +509,46 @@ func (s *Server) runCallbacks() {
 		cb.pending = cb.pending[1:]
 		cb.pendingParts -= len(ev.parts)
 		cb.inFlight = true
+		cb.faultSeq++
+		fn, seq := cb.faultFunc, cb.faultSeq
 		cb.mu.Unlock()
 
-		d := s.post(ev)
+		var f DeliveryFault
+		if fn != nil {
+			if chosen := fn(seq, ev.d); chosen != nil {
+				f = *chosen
+			}
+		}
+		switch {
+		case f.Drop:
+			ev.d.Err = "dropped: a DeliveryFault asked for it"
+			record(ev.d)
+		case f.Hold > 0:
+			held = append(held, heldEvent{ev, f.Hold})
+			cb.mu.Lock()
+			cb.held++
+			cb.mu.Unlock()
+		default:
+			if f.Delay > 0 {
+				select {
+				case <-cb.ctx.Done():
+				case <-time.After(f.Delay):
+				}
+			}
+			record(s.post(ev))
+			if f.Duplicate {
+				d := s.post(ev)
+				d.Duplicate = true
+				record(d)
+			}
+			for i := range held {
+				held[i].after--
+			}
+			postHeld(false)
+		}
 
 		cb.mu.Lock()
 		cb.inFlight = false
-		cb.done.add(d)
 		cb.mu.Unlock()
 		if cb.ctx.Err() != nil {
 			return
