@@ -3,8 +3,8 @@ GO            ?= go
 GOLANGCI_LINT := github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
 GOFILES        = $(shell git ls-files '*.go' | grep -v '^gen/')
 # Nested modules, kept apart so that the core's importers never see their
-# dependencies (azcore, azidentity, OpenTelemetry).
-NESTED        := entra examples
+# dependencies (azcore, azidentity, OpenTelemetry, go-redis).
+NESTED        := entra roster/redisstore examples
 
 FUZZTIME      ?= 10s
 OASDIFF       := github.com/oasdiff/oasdiff@v1.37.0

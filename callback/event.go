@@ -174,18 +174,21 @@ func (e Event) ParticipantsUpdated() (ParticipantsUpdated, error) {
 	if d := bytes.TrimSpace(e.Data); len(d) == 0 || bytes.Equal(d, []byte("null")) {
 		return ParticipantsUpdated{}, errors.New("callback: the ParticipantsUpdated event has no data")
 	}
-	// The generated type reads the event's fields; the participants are
-	// read again by package client, exactly as it reads an answer.
-	var data gen.ParticipantsUpdated
-	if err := json.Unmarshal(e.Data, &data); err != nil {
-		return ParticipantsUpdated{}, fmt.Errorf("callback: the ParticipantsUpdated data is not the documented form: %w", jsonProblem(err))
-	}
-	var parts struct {
+	// One pass: the fields as the generated type has them, and the
+	// participants read by package client, exactly as it reads an answer.
+	var data struct {
+		gen.ParticipantsUpdated
 		Participants []client.CallParticipant `json:"participants"`
 	}
-	if err := json.Unmarshal(e.Data, &parts); err != nil {
+	if err := json.Unmarshal(e.Data, &data); err != nil {
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		if errors.As(err, &syn) || errors.As(err, &typ) {
+			return ParticipantsUpdated{}, fmt.Errorf("callback: the ParticipantsUpdated data is not the documented form: %w", jsonProblem(err))
+		}
 		return ParticipantsUpdated{}, fmt.Errorf("callback: the ParticipantsUpdated data: %w", err)
 	}
+	parts := data
 	// What a service acts on must be there: an absent list is not an empty
 	// call, and an event without its call or its order cannot be placed.
 	switch {

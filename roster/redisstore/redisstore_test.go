@@ -1,0 +1,318 @@
+package redisstore_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/acsmute/acsmute/callback"
+	"github.com/acsmute/acsmute/roster"
+	"github.com/acsmute/acsmute/roster/redisstore"
+	"github.com/acsmute/acsmute/roster/storetest"
+)
+
+// These tests run against a real redis-server (Debian's package), which
+// each test starts on a free loopback port and stops. Without redis-server
+// on PATH they skip, unless ACSMUTE_REDIS=1 (as CI sets it), which makes
+// them fail instead.
+
+// TestMain keeps go-redis's own log quiet: the tests stop Redis on
+// purpose, and check the errors callers get.
+func TestMain(m *testing.M) {
+	redis.SetLogger(quiet{})
+	os.Exit(m.Run())
+}
+
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}
+
+// redisServer is a redis-server process of a test.
+type redisServer struct {
+	t    testing.TB
+	port int
+	dir  string
+	cmd  *exec.Cmd
+	out  *bytes.Buffer
+	args []string
+}
+
+// startRedis starts redis-server on a free loopback port, stopped when the
+// test ends. args are extra configuration, such as "--appendonly", "yes".
+func startRedis(t testing.TB, args ...string) *redisServer {
+	t.Helper()
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		if os.Getenv("ACSMUTE_REDIS") == "1" {
+			t.Fatalf("redis-server is not installed (ACSMUTE_REDIS=1 requires it): %v", err)
+		}
+		t.Skip("redis-server is not installed (apt-get install redis-server); set ACSMUTE_REDIS=1 to make this a failure")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	rs := &redisServer{t: t, port: port, dir: t.TempDir(), args: args}
+	rs.start()
+	t.Cleanup(rs.stop)
+	return rs
+}
+
+func (rs *redisServer) addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(rs.port)) }
+
+func (rs *redisServer) start() {
+	rs.t.Helper()
+	args := append([]string{"--port", strconv.Itoa(rs.port), "--bind", "127.0.0.1", "--dir", rs.dir,
+		"--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes", "--loglevel", "warning"}, rs.args...)
+	rs.out = &bytes.Buffer{}
+	rs.cmd = exec.Command("redis-server", args...)
+	rs.cmd.Stdout, rs.cmd.Stderr = rs.out, rs.out
+	if err := rs.cmd.Start(); err != nil {
+		rs.t.Fatal(err)
+	}
+	c := redis.NewClient(&redis.Options{Addr: rs.addr()})
+	defer c.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for c.Ping(context.Background()).Err() != nil {
+		if time.Now().After(deadline) {
+			rs.t.Fatalf("redis-server did not start: %s", rs.out)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (rs *redisServer) stop() {
+	if rs.cmd == nil || rs.cmd.Process == nil {
+		return
+	}
+	_ = rs.cmd.Process.Kill()
+	_ = rs.cmd.Wait()
+	rs.cmd = nil
+}
+
+// restart stops the server and starts it again on the same port.
+func (rs *redisServer) restart() {
+	rs.stop()
+	rs.start()
+}
+
+// open makes a Store on its own client, as a replica would.
+func (rs *redisServer) open(t testing.TB, prefix string) *redisstore.Store {
+	t.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: rs.addr(), MaxRetries: -1})
+	t.Cleanup(func() { rdb.Close() })
+	s, err := redisstore.New(context.Background(), rdb, &redisstore.Options{Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// The Redis store keeps the Store contract, and rosters of several
+// replicas sharing one Redis converge on the newest state and report each
+// change once (roster/storetest): shuffled, duplicated and split events;
+// the emulator's misbehaving callbacks spread over three replicas.
+func TestStoreContract(t *testing.T) {
+	rs := startRedis(t)
+	var n atomic.Int64
+	storetest.Run(t, func(t *testing.T) storetest.Backend {
+		prefix := fmt.Sprintf("{test-%d}:", n.Add(1)) // a fresh state per check
+		return func(t *testing.T) roster.Store { return rs.open(t, prefix) }
+	})
+}
+
+// Keys expire with the call: the call's hash carries the Roster's expiry.
+func TestKeysExpireWithTheCall(t *testing.T) {
+	rs := startRedis(t)
+	s := rs.open(t, "{x}:")
+	r := roster.New(s, &roster.Options{IdleTTL: time.Hour, EndedTTL: 2 * time.Second})
+	ctx := context.Background()
+	if err := r.Apply(ctx, updated("c1", 1, "8:acs:r_a")); err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: rs.addr()})
+	defer rdb.Close()
+	ttl, err := rdb.PTTL(ctx, "{x}:call:c1").Result()
+	if err != nil || ttl < 59*time.Minute || ttl > time.Hour {
+		t.Errorf("PTTL of a live call = %v, %v", ttl, err)
+	}
+	if err := r.Apply(ctx, disconnected("c1")); err != nil {
+		t.Fatal(err)
+	}
+	ttl, _ = rdb.PTTL(ctx, "{x}:call:c1").Result()
+	if ttl <= 0 || ttl > 2*time.Second {
+		t.Errorf("PTTL of an ended call = %v", ttl)
+	}
+	time.Sleep(2100 * time.Millisecond)
+	if n, _ := rdb.Exists(ctx, "{x}:call:c1").Result(); n != 0 {
+		t.Error("the ended call's key outlived its TTL")
+	}
+	if _, err := r.Call(ctx, "c1"); !errors.Is(err, roster.ErrUnknownCall) {
+		t.Errorf("Call after expiry: %v", err)
+	}
+	keys, _ := rdb.Keys(ctx, "*").Result()
+	for _, k := range keys {
+		if !strings.HasPrefix(k, "{x}:") {
+			t.Errorf("a key outside the prefix: %s", k)
+		}
+	}
+}
+
+// Redis restarting mid-test (without persistence: its data is gone) is an
+// error the caller sees, never a silently wrong state: calls made while it
+// is down fail; the first after it is back fails with ErrStateLost, once
+// per store; a subscription ends with an error; afterwards the roster works
+// afresh.
+func TestRedisRestart(t *testing.T) {
+	rs := startRedis(t)
+	a, b := rs.open(t, "{r}:"), rs.open(t, "{r}:")
+	ra, rb := roster.New(a, nil), roster.New(b, nil)
+	ctx := context.Background()
+	changes, err := ra.Changes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended := make(chan error, 1)
+	go func() {
+		for _, err := range changes {
+			if err != nil {
+				ended <- err
+				return
+			}
+		}
+		ended <- nil
+	}()
+	for _, e := range []callback.Event{updated("c", 1, "8:acs:r_a"), updated("c", 2, "8:acs:r_a", "8:acs:r_b")} {
+		if err := ra.Apply(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rs.stop()
+	if err := rb.Apply(ctx, updated("c", 3, "8:acs:r_b")); err == nil {
+		t.Fatal("Apply with Redis down succeeded")
+	}
+	if _, err := ra.Call(ctx, "c"); err == nil {
+		t.Fatal("Call with Redis down succeeded")
+	}
+	select {
+	case err := <-ended:
+		if err == nil {
+			t.Error("the subscription ended without an error")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the subscription did not end when Redis went down")
+	}
+	rs.start()
+	// A late event, now that the newer state is gone, is not applied
+	// silently: each store reports the loss first.
+	for name, r := range map[string]*roster.Roster{"a": ra, "b": rb} {
+		err := r.Apply(ctx, updated("c", 1, "8:acs:r_a"))
+		if !errors.Is(err, roster.ErrStateLost) {
+			t.Errorf("%s: the first Apply after the loss: %v", name, err)
+		}
+	}
+	// Then the stores work afresh.
+	if err := rb.Apply(ctx, updated("c", 4, "8:acs:r_c")); err != nil {
+		t.Fatal(err)
+	}
+	call, err := ra.Call(ctx, "c")
+	if err != nil || call.SequenceNumber != 4 || len(call.Participants) != 1 {
+		t.Errorf("after the restart: %+v, %v", call, err)
+	}
+}
+
+// With persistence, a restart keeps the state: only the calls made while
+// Redis was down fail.
+func TestRedisRestartWithPersistence(t *testing.T) {
+	rs := startRedis(t, "--appendonly", "yes", "--appendfsync", "always")
+	s := rs.open(t, "{p}:")
+	r := roster.New(s, nil)
+	ctx := context.Background()
+	if err := r.Apply(ctx, updated("c", 5, "8:acs:r_a")); err != nil {
+		t.Fatal(err)
+	}
+	rs.restart()
+	if err := r.Apply(ctx, updated("c", 4, "8:acs:r_b")); err != nil {
+		t.Fatalf("a late event after a restart that kept the data: %v", err)
+	}
+	call, err := r.Call(ctx, "c")
+	if err != nil || call.SequenceNumber != 5 || call.Participants[0].Identifier.RawID() != "8:acs:r_a" {
+		t.Errorf("after the restart: %+v, %v", call, err)
+	}
+}
+
+// A subscriber that falls behind by more than the stream keeps is told.
+func TestLaggedSubscriber(t *testing.T) {
+	rs := startRedis(t)
+	rdb := redis.NewClient(&redis.Options{Addr: rs.addr()})
+	defer rdb.Close()
+	s, err := redisstore.New(context.Background(), rdb, &redisstore.Options{Prefix: "{l}:", MaxChanges: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	seq, err := s.Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 500 changes before the subscriber reads any: most are trimmed.
+	for i := range 50 {
+		var cs [][]byte
+		for j := range 10 {
+			cs = append(cs, fmt.Appendf(nil, "%d.%d", i, j))
+		}
+		if _, err := s.Swap(ctx, "c", int64(i), []byte("s"), time.Now().Add(time.Hour), cs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, err := range seq {
+		if !errors.Is(err, roster.ErrLagged) {
+			t.Errorf("err = %v, want ErrLagged", err)
+		}
+		break
+	}
+}
+
+// Bad options and a nil client are refused.
+func TestNewRefuses(t *testing.T) {
+	if _, err := redisstore.New(context.Background(), nil, nil); err == nil {
+		t.Error("a nil client was accepted")
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // nothing listens
+	defer rdb.Close()
+	if _, err := redisstore.New(context.Background(), rdb, &redisstore.Options{MaxChanges: -1}); err == nil {
+		t.Error("negative MaxChanges was accepted")
+	}
+	if _, err := redisstore.New(context.Background(), rdb, nil); err == nil {
+		t.Error("an unreachable Redis was accepted")
+	}
+}
+
+func updated(call string, seq int, ids ...string) callback.Event {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = fmt.Sprintf(`{"identifier":{"rawId":%q},"isMuted":false,"isOnHold":false}`, id)
+	}
+	data := fmt.Sprintf(`{"callConnectionId":%q,"serverCallId":"srv","sequenceNumber":%d,"participants":[%s]}`, call, seq, strings.Join(parts, ","))
+	return callback.Event{ID: fmt.Sprint(call, seq), Source: "calling/callConnections/" + call, Type: callback.TypeParticipantsUpdated,
+		Time: time.Date(2026, 12, 4, 12, 0, seq, 0, time.UTC), Data: []byte(data)}
+}
+
+func disconnected(call string) callback.Event {
+	return callback.Event{ID: "bye-" + call, Source: "calling/callConnections/" + call, Type: callback.TypeCallDisconnected,
+		Time: time.Date(2026, 12, 4, 13, 0, 0, 0, time.UTC), Data: []byte(fmt.Sprintf(`{"callConnectionId":%q,"serverCallId":"srv"}`, call))}
+}
+
