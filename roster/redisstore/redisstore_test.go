@@ -315,4 +315,3 @@ func disconnected(call string) callback.Event {
 	return callback.Event{ID: "bye-" + call, Source: "calling/callConnections/" + call, Type: callback.TypeCallDisconnected,
 		Time: time.Date(2026, 12, 4, 13, 0, 0, 0, time.UTC), Data: []byte(fmt.Sprintf(`{"callConnectionId":%q,"serverCallId":"srv"}`, call))}
 }
-
