@@ -1,9 +1,10 @@
-// Command service is a small HTTP service that mutes call participants
+// Command service is a small HTTP service that moderates call participants
 // through acsmute: what a team writes on day one. It serves
 //
 //	POST /calls/{callConnectionId}/participants/{rawId}:mute
-//	POST /callbacks                                the service's callbacks, verified
-//	GET  /calls/{callConnectionId}/participants    the participants, as the last verified ParticipantsUpdated said
+//	POST /callbacks                                the service's callbacks, verified, applied to the roster
+//	GET  /calls/{callConnectionId}/participants    the participants, as the roster knows them
+//	POST /calls/{callConnectionId}/resync          read the call from the service into the roster
 //
 // and answers 200 with the result, 400 for bad input, the service's status
 // for a definite refusal (404 for an unknown call, 400 for a participant
@@ -13,12 +14,17 @@
 // Callbacks are believed only when callback.Verifier accepts them: a JWT
 // the service signed for this resource (ACS_RESOURCE_ID, the resource's
 // immutable ID). Give the call's callback URI as https://<this service>/callbacks
-// when creating or answering the call.
+// when creating or answering the call. They are applied to a roster
+// (package roster): who is in each call, muted, on hold, whatever order the
+// callbacks arrive in. With -redis (or REDIS_ADDR), the roster lives in
+// Redis, so that the replicas of the service behind a load balancer share
+// one, whichever gets each callback; without it, in this process.
 //
-//	ACS_CONNECTION_STRING='endpoint=https://...;accesskey=...' ACS_RESOURCE_ID=<guid> go run ./service -addr 127.0.0.1:8080
+//	ACS_CONNECTION_STRING='endpoint=https://...;accesskey=...' ACS_RESOURCE_ID=<guid> go run ./service -addr 127.0.0.1:8080 -redis redis:6379
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -26,17 +32,25 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"os/signal"
 	"strings"
-	"sync"
+	"syscall"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/acsmute/acsmute/callback"
 	"github.com/acsmute/acsmute/client"
+	"github.com/acsmute/acsmute/roster"
+	"github.com/acsmute/acsmute/roster/redisstore"
 )
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
+	redisAddr := flag.String("redis", os.Getenv("REDIS_ADDR"), "host:port of the Redis the service's replicas share the roster in (default $REDIS_ADDR; empty: in this process)")
 	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	c, err := client.NewClientFromConnectionString(os.Getenv("ACS_CONNECTION_STRING"), &client.ClientOptions{Logger: slog.Default()})
 	if err != nil {
 		slog.Error("service: set ACS_CONNECTION_STRING to the resource's connection string", "error", err)
@@ -47,11 +61,58 @@ func main() {
 		slog.Error("service: set ACS_RESOURCE_ID to the resource's immutable ID, to verify callbacks", "error", err)
 		os.Exit(2)
 	}
-	srv := &http.Server{Addr: *addr, Handler: newHandler(c, v), ReadHeaderTimeout: 10 * time.Second}
-	slog.Info("service: listening", "addr", *addr)
-	if err := srv.ListenAndServe(); err != nil {
+	store, err := openStore(ctx, *redisAddr)
+	if err != nil {
+		slog.Error("service: the roster's store", "error", err)
+		os.Exit(1)
+	}
+	r := roster.New(store, nil)
+	go logChanges(ctx, r)
+	srv := &http.Server{Addr: *addr, Handler: newHandler(c, v, r), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}()
+	slog.Info("service: listening", "addr", *addr, "redis", *redisAddr)
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		slog.Error("service: stopped", "error", err)
 		os.Exit(1)
+	}
+}
+
+// openStore is the roster's store: in Redis at addr, shared by the
+// replicas, or in this process when addr is empty.
+func openStore(ctx context.Context, addr string) (roster.Store, error) {
+	if addr == "" {
+		return roster.NewMemoryStore(), nil
+	}
+	return redisstore.New(ctx, redis.NewClient(&redis.Options{Addr: addr}), nil)
+}
+
+// logChanges logs each change of the calls' participants, once, whichever
+// replica applied it; after an error (Redis went away, or this replica fell
+// behind) it subscribes again.
+func logChanges(ctx context.Context, r *roster.Roster) {
+	for ctx.Err() == nil {
+		changes, err := r.Changes(ctx)
+		if err == nil {
+			for ch, cerr := range changes {
+				if err = cerr; err != nil {
+					break
+				}
+				slog.Info("service: participant changed", "call", ch.CallConnectionID, "participant", ch.Participant.Identifier.RawID(),
+					"change", ch.Kind, "sequenceNumber", ch.SequenceNumber)
+			}
+		}
+		if err != nil && ctx.Err() == nil {
+			slog.Warn("service: watching the roster's changes; some may have been missed", "error", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
 	}
 }
 
@@ -71,39 +132,32 @@ type problem struct {
 	RepeatabilityFirstSent time.Time `json:"repeatabilityFirstSent,omitzero"`
 }
 
-// view is the participants of each call as the latest verified
-// ParticipantsUpdated event said.
-type view struct {
-	mu    sync.Mutex
-	calls map[string]callback.ParticipantsUpdated
-}
-
-// update keeps an event unless a later one (by sequence number) is kept.
-func (v *view) update(pu callback.ParticipantsUpdated) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if old, ok := v.calls[pu.CallConnectionID]; ok && old.SequenceNumber >= pu.SequenceNumber {
-		return // events may arrive late, or twice
-	}
-	v.calls[pu.CallConnectionID] = pu
-}
-
 // participantState is one participant as GET /calls/{call}/participants
 // shows it.
 type participantState struct {
-	RawID   string `json:"rawId"`
-	Kind    string `json:"kind"`
-	IsMuted bool   `json:"isMuted"`
+	RawID    string `json:"rawId"`
+	Kind     string `json:"kind"`
+	IsMuted  bool   `json:"isMuted"`
+	IsOnHold bool   `json:"isOnHold"`
 }
 
-// newHandler serves the mute endpoint with c, and the callbacks, verified
-// with v.
-func newHandler(c *client.Client, v *callback.Verifier) http.Handler {
+// callState is what GET /calls/{call}/participants answers.
+type callState struct {
+	SequenceNumber int                `json:"sequenceNumber"`
+	Source         roster.Source      `json:"source"`
+	UpdatedAt      time.Time          `json:"updatedAt"`
+	Gap            bool               `json:"gap,omitempty"`
+	Ended          bool               `json:"ended,omitempty"`
+	Participants   []participantState `json:"participants"`
+}
+
+// newHandler serves the mute endpoint with c, the callbacks, verified with
+// v and applied to r, and the participants as r knows them.
+func newHandler(c *client.Client, v *callback.Verifier, r *roster.Roster) http.Handler {
 	mux := http.NewServeMux()
-	state := &view{calls: map[string]callback.ParticipantsUpdated{}}
 	// Only requests the service signed reach this handler.
-	mux.Handle("POST /callbacks", v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+	mux.Handle("POST /callbacks", v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, 1<<20))
 		if err != nil {
 			http.Error(w, "the body is too large", http.StatusRequestEntityTooLarge)
 			return
@@ -115,31 +169,44 @@ func newHandler(c *client.Client, v *callback.Verifier) http.Handler {
 			return
 		}
 		for _, e := range events {
-			if e.Type != callback.TypeParticipantsUpdated {
-				continue
+			// Events may arrive late, twice or out of order, and at any
+			// replica: the roster sorts that out.
+			if err := r.Apply(req.Context(), e); err != nil {
+				slog.Warn("service: a callback could not be applied; the service will post it again", "error", err, "event", e.ID)
+				http.Error(w, "try again", http.StatusServiceUnavailable)
+				return
 			}
-			pu, err := e.ParticipantsUpdated()
-			if err != nil {
-				slog.Warn("service: a ParticipantsUpdated event could not be read", "error", err, "event", e.ID)
-				continue
-			}
-			state.update(pu)
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})))
-	mux.HandleFunc("GET /calls/{call}/participants", func(w http.ResponseWriter, r *http.Request) {
-		state.mu.Lock()
-		pu, ok := state.calls[r.PathValue("call")]
-		state.mu.Unlock()
-		if !ok {
-			writeJSON(w, http.StatusNotFound, problem{Error: "no verified ParticipantsUpdated event for this call yet"})
+	mux.HandleFunc("GET /calls/{call}/participants", func(w http.ResponseWriter, req *http.Request) {
+		call, err := r.Call(req.Context(), req.PathValue("call"))
+		switch {
+		case errors.Is(err, roster.ErrUnknownCall):
+			writeJSON(w, http.StatusNotFound, problem{Error: "no verified event or listing for this call yet"})
+			return
+		case err != nil:
+			slog.Warn("service: reading the roster", "error", err)
+			writeJSON(w, http.StatusServiceUnavailable, problem{Error: "the roster cannot be read now; try again"})
 			return
 		}
-		out := make([]participantState, 0, len(pu.Participants))
-		for _, p := range pu.Participants {
-			out = append(out, participantState{RawID: p.Identifier.RawID(), Kind: string(p.Identifier.Kind()), IsMuted: p.IsMuted})
+		out := callState{SequenceNumber: call.SequenceNumber, Source: call.Source, UpdatedAt: call.UpdatedAt, Gap: call.Gap, Ended: call.Ended,
+			Participants: make([]participantState, 0, len(call.Participants))}
+		for _, p := range call.Participants {
+			out.Participants = append(out.Participants, participantState{RawID: p.Identifier.RawID(), Kind: string(p.Identifier.Kind()), IsMuted: p.IsMuted, IsOnHold: p.IsOnHold})
 		}
 		writeJSON(w, http.StatusOK, out)
+	})
+	mux.HandleFunc("POST /calls/{call}/resync", func(w http.ResponseWriter, req *http.Request) {
+		err := r.Resync(req.Context(), c, req.PathValue("call"))
+		switch {
+		case err == nil, errors.Is(err, roster.ErrSuperseded): // an event newer than the listing is in
+			w.WriteHeader(http.StatusNoContent)
+		default:
+			status, body := describe(err)
+			slog.Warn("service: resync failed", "call", req.PathValue("call"), "status", status, "error", err)
+			writeJSON(w, status, body)
+		}
 	})
 	mux.HandleFunc("POST /calls/{call}/participants/{action}", func(w http.ResponseWriter, r *http.Request) {
 		rawID, ok := strings.CutSuffix(r.PathValue("action"), ":mute")

@@ -16,6 +16,7 @@ import (
 	"github.com/acsmute/acsmute/callback"
 	"github.com/acsmute/acsmute/client"
 	"github.com/acsmute/acsmute/client/acstest"
+	"github.com/acsmute/acsmute/roster"
 )
 
 const alice = "8:acs:res_alice"
@@ -36,7 +37,7 @@ func service(t *testing.T) (*acstest.Server, *httptest.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	handler.Store(newHandler(emu.Client(), v))
+	handler.Store(newHandler(emu.Client(), v, roster.New(nil, nil)))
 	return emu, svc
 }
 
@@ -116,9 +117,9 @@ func TestServiceCallbacks(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
-		var out []participantState
+		var out callState
 		_ = json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
+		return resp.StatusCode, out.Participants
 	}
 	code, ps := read()
 	if code != 200 || len(ps) != 2 || ps[0] != (participantState{RawID: alice, Kind: "communicationUser", IsMuted: true}) || ps[1].IsMuted {
@@ -198,7 +199,7 @@ func TestServiceCredentialFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	v, _ := callback.NewVerifier(emu.ResourceID(), &callback.VerifierOptions{Issuer: emu.URL, KeysURL: emu.URL + acstest.PathCallbackKeys})
-	svc := httptest.NewServer(newHandler(c, v))
+	svc := httptest.NewServer(newHandler(c, v, roster.New(nil, nil)))
 	defer svc.Close()
 	resp, err := http.Post(svc.URL+"/calls/call-1/participants/"+alice+":mute", "application/json", nil)
 	if err != nil {

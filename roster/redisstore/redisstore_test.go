@@ -1,14 +1,10 @@
 package redisstore_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,13 +15,14 @@ import (
 	"github.com/acsmute/acsmute/callback"
 	"github.com/acsmute/acsmute/roster"
 	"github.com/acsmute/acsmute/roster/redisstore"
+	"github.com/acsmute/acsmute/roster/redisstore/redistest"
 	"github.com/acsmute/acsmute/roster/storetest"
 )
 
 // These tests run against a real redis-server (Debian's package), which
-// each test starts on a free loopback port and stops. Without redis-server
-// on PATH they skip, unless ACSMUTE_REDIS=1 (as CI sets it), which makes
-// them fail instead.
+// each test starts on a free loopback port and stops (redistest). Without
+// redis-server on PATH they skip, unless ACSMUTE_REDIS=1 (as CI sets it),
+// which makes them fail instead.
 
 // TestMain keeps go-redis's own log quiet: the tests stop Redis on
 // purpose, and check the errors callers get.
@@ -38,75 +35,18 @@ type quiet struct{}
 
 func (quiet) Printf(context.Context, string, ...any) {}
 
-// redisServer is a redis-server process of a test.
-type redisServer struct {
-	t    testing.TB
-	port int
-	dir  string
-	cmd  *exec.Cmd
-	out  *bytes.Buffer
-	args []string
-}
+// redisServer is a redis-server started for a test.
+type redisServer struct{ *redistest.Server }
 
-// startRedis starts redis-server on a free loopback port, stopped when the
-// test ends. args are extra configuration, such as "--appendonly", "yes".
 func startRedis(t testing.TB, args ...string) *redisServer {
 	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		if os.Getenv("ACSMUTE_REDIS") == "1" {
-			t.Fatalf("redis-server is not installed (ACSMUTE_REDIS=1 requires it): %v", err)
-		}
-		t.Skip("redis-server is not installed (apt-get install redis-server); set ACSMUTE_REDIS=1 to make this a failure")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	rs := &redisServer{t: t, port: port, dir: t.TempDir(), args: args}
-	rs.start()
-	t.Cleanup(rs.stop)
-	return rs
+	return &redisServer{redistest.Start(t, args...)}
 }
 
-func (rs *redisServer) addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(rs.port)) }
-
-func (rs *redisServer) start() {
-	rs.t.Helper()
-	args := append([]string{"--port", strconv.Itoa(rs.port), "--bind", "127.0.0.1", "--dir", rs.dir,
-		"--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes", "--loglevel", "warning"}, rs.args...)
-	rs.out = &bytes.Buffer{}
-	rs.cmd = exec.Command("redis-server", args...)
-	rs.cmd.Stdout, rs.cmd.Stderr = rs.out, rs.out
-	if err := rs.cmd.Start(); err != nil {
-		rs.t.Fatal(err)
-	}
-	c := redis.NewClient(&redis.Options{Addr: rs.addr()})
-	defer c.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for c.Ping(context.Background()).Err() != nil {
-		if time.Now().After(deadline) {
-			rs.t.Fatalf("redis-server did not start: %s", rs.out)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-func (rs *redisServer) stop() {
-	if rs.cmd == nil || rs.cmd.Process == nil {
-		return
-	}
-	_ = rs.cmd.Process.Kill()
-	_ = rs.cmd.Wait()
-	rs.cmd = nil
-}
-
-// restart stops the server and starts it again on the same port.
-func (rs *redisServer) restart() {
-	rs.stop()
-	rs.start()
-}
+func (rs *redisServer) addr() string { return rs.Addr }
+func (rs *redisServer) stop()        { rs.Stop() }
+func (rs *redisServer) start()       { rs.StartAgain() }
+func (rs *redisServer) restart()     { rs.Restart() }
 
 // open makes a Store on its own client, as a replica would.
 func (rs *redisServer) open(t testing.TB, prefix string) *redisstore.Store {
