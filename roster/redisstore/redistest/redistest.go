@@ -65,7 +65,7 @@ func (s *Server) start() {
 	args := append([]string{"--port", port, "--bind", "127.0.0.1", "--dir", s.dir, "--save", "", "--appendonly", "no",
 		"--daemonize", "no", "--protected-mode", "yes", "--loglevel", "warning"}, s.args...)
 	out := &bytes.Buffer{}
-	cmd := exec.Command("redis-server", args...)
+	cmd := exec.Command("redis-server", args...) // #nosec G204 -- the test's own configuration, on loopback
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		s.t.Fatalf("redistest: %v", err)
@@ -74,7 +74,7 @@ func (s *Server) start() {
 	s.cmd, s.out = cmd, out
 	s.mu.Unlock()
 	c := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	deadline := time.Now().Add(10 * time.Second)
 	for c.Ping(context.Background()).Err() != nil {
 		if time.Now().After(deadline) {
