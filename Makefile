@@ -50,11 +50,12 @@ test: interop-deps
 	$(GO) test -race -count=1 ./...
 	@for m in $(NESTED); do echo "== $$m"; (cd $$m && $(GO) vet ./... && $(GO) test -race -count=1 ./...) || exit 1; done
 
-## lint: gofmt (gen/ excluded), go vet, and golangci-lint when it can be built.
+## lint: gofmt (gen/ excluded), go vet, and golangci-lint, in the module and the nested ones.
 lint:
 	@out="$$(gofmt -l $(GOFILES))"; test -z "$$out" || { echo "gofmt needed:"; echo "$$out"; exit 1; }
 	$(GO) vet ./...
 	$(GO) run $(GOLANGCI_LINT) run --config .ci/golangci.yml ./...
+	@for m in $(NESTED); do echo "== lint $$m"; (cd $$m && $(GO) run $(GOLANGCI_LINT) run --config $(CURDIR)/.ci/golangci.yml ./...) || exit 1; done
 
 ## demo: mute a participant through the client on the embedded emulator.
 demo:
