@@ -25,32 +25,39 @@
 //
 // The rules, for each call connection ID:
 //
-//   - An event whose sequence number is at or below the applied one changes
-//     nothing: duplicates and late arrivals are no-ops. An event with a
-//     larger number replaces the state (each event carries every
-//     participant), even when numbers were skipped; Call.Gap then says an
-//     event was lost or is still on its way.
+//   - Within one call connection, sequence numbers decide: an event whose
+//     number is at or below the applied one changes nothing (duplicates and
+//     late arrivals are no-ops), and one with a larger number replaces the
+//     state (each event carries every participant), even when numbers were
+//     skipped; Call.Gap then says an event was lost or is still on its way.
+//     Times never overrule numbers there.
 //   - Resync reads the call with client.Client.ListParticipants and applies
 //     the listing, unless an event was applied while the listing ran: the
 //     listing never overwrites state from an event that arrived after it
 //     began (Resync then returns ErrSuperseded and the event's state stands).
-//     A listing has no sequence number: it keeps the applied one, and the
-//     next event with a larger number replaces it. Resync on demand when
-//     Call.Gap is set or the call is stale (Call.UpdatedAt long ago).
-//   - A new call connection with the same ID is recognised and starts
-//     afresh, its sequence numbers from the start: an event of another
-//     server call (serverCallId) that is newer (by the CloudEvent time) than
-//     the applied state or comes after CallDisconnected; or an event whose
-//     sequence number is not above the applied one but whose time is later
-//     (a numbering that restarted). Late events of the earlier connection
-//     (its server call ID, or a time before the new one began) change
-//     nothing.
-//   - CallDisconnected ends the call: every participant leaves, and the
-//     ended call is remembered for Options.EndedTTL, so that late events are
-//     recognised, then forgotten. A call with no event or listing for
-//     Options.IdleTTL is forgotten too: memory is bounded by the calls
-//     tracked.
-//   - Other event types are ignored.
+//     A listing has no sequence number: it keeps the applied one. An event
+//     stamped before the listing began (by more than Options.ClockSkew) does
+//     not replace it; one that cannot be shown to be newer (no time, or
+//     within ClockSkew of the listing) replaces it with Call.Gap set. Resync
+//     on demand when Call.Gap is set or the call is stale (Call.UpdatedAt
+//     long ago).
+//   - A new call connection with the same ID starts afresh, its sequence
+//     numbers from the start: an event of another server call (serverCallId)
+//     that comes after CallDisconnected, or is stamped later than the
+//     applied state by more than ClockSkew. When events carry no server
+//     call ID, an event numbered at or below the applied one but stamped
+//     later by more than ClockSkew (a numbering that restarted) does too.
+//     Late events of the earlier connection (its server call ID, or stamped
+//     before the new one began) change nothing. Events without both a server
+//     call ID and a time cannot be told apart across connections: their
+//     numbers decide.
+//   - CallDisconnected ends the call: every participant leaves, later
+//     events of the same server call change nothing, and the ended call is
+//     remembered for Options.EndedTTL, so that late events are recognised,
+//     then forgotten. A call with no event or listing for Options.IdleTTL is
+//     forgotten too: memory is bounded by the calls tracked.
+//   - Other event types are ignored; an event whose data is not the
+//     documented form is refused with ErrMalformedEvent and changes nothing.
 //
 // Changes are reported as they are applied (Changes): joined, left, muted,
 // unmuted, held, unheld, per participant, each once, whichever replica
@@ -64,6 +71,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"reflect"
 	"slices"
 	"time"
 
@@ -78,6 +86,9 @@ const (
 	// DefaultEndedTTL is how long an ended call is kept, so that late
 	// events about it are recognised.
 	DefaultEndedTTL = 10 * time.Minute
+	// DefaultClockSkew is how far apart clocks may be when Options.ClockSkew
+	// is zero.
+	DefaultClockSkew = 10 * time.Second
 )
 
 // maxSwapAttempts bounds how often an update reads again after another
@@ -100,6 +111,12 @@ var ErrSuperseded = errors.New("roster: an event was applied while the listing r
 // call kept winning over this one, so often that it gave up.
 var ErrContention = errors.New("roster: too many concurrent updates of the call")
 
+// ErrMalformedEvent is matched by Apply's error for an event whose data is
+// not the documented form: applying it again cannot succeed, so a callback
+// handler should not ask the service to post it again (answer 2xx, and log
+// it), unlike a store's failure.
+var ErrMalformedEvent = errors.New("roster: the event is not the documented form")
+
 // Options configures a Roster. The zero value is ready to use.
 type Options struct {
 	// IdleTTL is how long a call is kept after its last event or listing.
@@ -108,8 +125,13 @@ type Options struct {
 	// EndedTTL is how long a call is kept after CallDisconnected. Zero or
 	// negative means DefaultEndedTTL.
 	EndedTTL time.Duration
-	// Now is the roster's clock, for Call.UpdatedAt and expiry. Nil means
-	// time.Now.
+	// ClockSkew is how far the times the service stamps on events may be
+	// from each other, and from this roster's clock, for the rules that
+	// compare them. Zero or negative means DefaultClockSkew.
+	ClockSkew time.Duration
+	// Now is the roster's clock, for Call.UpdatedAt, Change.At and when a
+	// listing began. Nil means time.Now. Expiry counts on the store's own
+	// clock.
 	Now func() time.Time
 }
 
@@ -155,13 +177,17 @@ type Call struct {
 // is safe for concurrent use; Rosters on one Store (one per replica) share
 // one state.
 type Roster struct {
-	store      Store
-	idle, ends time.Duration
-	now        func() time.Time
+	store            Store
+	idle, ends, skew time.Duration
+	now              func() time.Time
+	// badStore names a store that cannot serve (a nil pointer of a
+	// store type): every method then returns an error saying so.
+	badStore string
 }
 
 // New returns a Roster keeping its state in store; nil means a new
-// NewMemoryStore(). opts may be nil.
+// NewMemoryStore(). opts may be nil. A store that is a nil pointer makes
+// every method of the Roster return an error.
 func New(store Store, opts *Options) *Roster {
 	if store == nil {
 		store = NewMemoryStore()
@@ -169,12 +195,18 @@ func New(store Store, opts *Options) *Roster {
 	if opts == nil {
 		opts = &Options{}
 	}
-	r := &Roster{store: store, idle: opts.IdleTTL, ends: opts.EndedTTL, now: opts.Now}
+	r := &Roster{store: store, idle: opts.IdleTTL, ends: opts.EndedTTL, skew: opts.ClockSkew, now: opts.Now}
+	if v := reflect.ValueOf(store); v.Kind() == reflect.Pointer && v.IsNil() {
+		r.badStore = fmt.Sprintf("%T", store)
+	}
 	if r.idle <= 0 {
 		r.idle = DefaultIdleTTL
 	}
 	if r.ends <= 0 {
 		r.ends = DefaultEndedTTL
+	}
+	if r.skew <= 0 {
+		r.skew = DefaultClockSkew
 	}
 	if r.now == nil {
 		r.now = time.Now
@@ -193,6 +225,7 @@ type snapshot struct {
 	UpdatedAt    time.Time `json:"at"`
 	Gap          bool      `json:"gap,omitempty"`
 	Ended        bool      `json:"ended,omitempty"`
+	ListedAt     time.Time `json:"listed,omitzero"` // when the listing of a SourceListing state began, by the roster's clock
 	Members      []member  `json:"m"`
 }
 
@@ -215,10 +248,12 @@ type incoming struct {
 
 // Apply applies a verified event: ParticipantsUpdated and CallDisconnected
 // change the call's state as the package documentation's rules say; other
-// types are ignored (nil). It returns an error when the event is malformed
-// (its data is not the documented form) or the store fails; the state is
-// then unchanged, and the event can be applied again (a callback handler
-// answers 5xx, and the service posts it again).
+// types are ignored (nil). An event whose data is not the documented form
+// is an error matching ErrMalformedEvent, and changes nothing. When the
+// store fails, the error is the store's: the event may or may not have been
+// applied (a reply lost after the store carried out the update), and
+// applying it again is safe either way (a callback handler answers 5xx, and
+// the service posts it again).
 func (r *Roster) Apply(ctx context.Context, e callback.Event) error {
 	if err := r.check(ctx); err != nil {
 		return err
@@ -228,13 +263,13 @@ func (r *Roster) Apply(ctx context.Context, e callback.Event) error {
 	case callback.TypeParticipantsUpdated:
 		pu, err := e.ParticipantsUpdated()
 		if err != nil {
-			return fmt.Errorf("roster: %w", err)
+			return fmt.Errorf("%w: %w", ErrMalformedEvent, err)
 		}
 		in = incoming{callID: pu.CallConnectionID, gen: pu.ServerCallID, seq: pu.SequenceNumber, time: e.Time, parts: members(pu.Participants)}
 	case callback.TypeCallDisconnected:
 		cd, err := e.CallDisconnected()
 		if err != nil {
-			return fmt.Errorf("roster: %w", err)
+			return fmt.Errorf("%w: %w", ErrMalformedEvent, err)
 		}
 		in = incoming{callID: cd.CallConnectionID, gen: cd.ServerCallID, time: e.Time, ended: true}
 	default:
@@ -246,7 +281,7 @@ func (r *Roster) Apply(ctx context.Context, e callback.Event) error {
 			return err
 		}
 		now := r.now()
-		next, changes, ok := decide(prev, in, now)
+		next, changes, ok := decide(prev, in, now, r.skew)
 		if !ok {
 			return nil
 		}
@@ -280,6 +315,7 @@ func (r *Roster) Resync(ctx context.Context, c *client.Client, callConnectionID 
 	if err != nil {
 		return err
 	}
+	began := r.now()
 	var listed []client.CallParticipant
 	for p, err := range c.ListParticipants(ctx, callConnectionID, nil) {
 		if err != nil {
@@ -289,7 +325,7 @@ func (r *Roster) Resync(ctx context.Context, c *client.Client, callConnectionID 
 	}
 	now := r.now()
 	parts := members(listed)
-	next := &snapshot{Source: SourceListing, UpdatedAt: now, Members: parts}
+	next := &snapshot{Source: SourceListing, UpdatedAt: now, ListedAt: began, Members: parts}
 	var old []member
 	if prev != nil {
 		old = prev.Members
@@ -337,11 +373,14 @@ func (r *Roster) Call(ctx context.Context, callConnectionID string) (Call, error
 	return out, nil
 }
 
-// check refuses a Roster not made by New and a nil context.
+// check refuses a Roster not made by New, or on a nil store, and a nil
+// context.
 func (r *Roster) check(ctx context.Context) error {
 	switch {
 	case r == nil || r.store == nil:
 		return errors.New("roster: the Roster was not made by New")
+	case r.badStore != "":
+		return fmt.Errorf("roster: the Roster's store is a nil %s", r.badStore)
 	case ctx == nil:
 		return errors.New("roster: the context is nil")
 	}
@@ -380,63 +419,108 @@ func (r *Roster) swap(ctx context.Context, callID string, prev int64, next *snap
 	if next.Ended {
 		ttl = r.ends
 	}
-	won, err := r.store.Swap(ctx, callID, prev, data, now.Add(ttl), encoded)
+	won, err := r.store.Swap(ctx, callID, prev, data, ttl, encoded)
 	if err != nil {
 		return false, fmt.Errorf("roster: updating call %q: %w", truncate(callID), err)
 	}
 	return won, nil
 }
 
-// later reports whether a is known to be after b.
-func later(a, b time.Time) bool { return !a.IsZero() && !b.IsZero() && a.After(b) }
+// laterBy reports whether a is known to be after b by more than margin.
+func laterBy(a, b time.Time, margin time.Duration) bool {
+	return !a.IsZero() && !b.IsZero() && a.After(b.Add(margin))
+}
 
 // decide applies the package's rules: the state that follows prev (nil:
 // none) when in arrives at now, the changes it makes, and whether it
-// changes anything at all.
-func decide(prev *snapshot, in incoming, now time.Time) (*snapshot, []wireChange, bool) {
+// changes anything at all. skew is the margin of the rules that compare
+// times.
+func decide(prev *snapshot, in incoming, now time.Time, skew time.Duration) (*snapshot, []wireChange, bool) {
+	ignore := func() (*snapshot, []wireChange, bool) { return nil, nil, false }
 	if prev == nil {
 		return fresh(nil, in, now)
 	}
+	if in.gen != "" && slices.Contains(prev.Past, in.gen) {
+		return ignore() // a late event of an earlier call connection
+	}
+	if in.gen != "" && prev.ServerCallID != "" {
+		if in.gen != prev.ServerCallID {
+			// Another server call: a new call connection with this ID if it
+			// is newer, or comes after the end (and is not known to be
+			// older than it).
+			older := !in.time.IsZero() && !prev.EventTime.IsZero() && in.time.Before(prev.EventTime)
+			if laterBy(in.time, prev.EventTime, skew) || (prev.Ended && !older) {
+				return fresh(prev, in, now)
+			}
+			return ignore() // not newer: it cannot be placed
+		}
+		// The same server call: its sequence numbers decide, never times.
+		switch {
+		case prev.Ended:
+			return ignore() // after its end
+		case in.ended:
+			return end(prev, in, now)
+		case in.seq <= prev.Seq:
+			return ignore() // a duplicate, or a late arrival
+		}
+		return advance(prev, in, now, skew)
+	}
+	// One of the two lacks its server call ID: numbers decide within a
+	// connection, times (beyond skew) tell connections apart.
 	if !prev.Floor.IsZero() && !in.time.IsZero() && !in.time.After(prev.Floor) {
-		return nil, nil, false // from before this call connection began
+		return ignore() // from before this call connection began
 	}
-	sameCall := in.gen == "" || prev.ServerCallID == "" || in.gen == prev.ServerCallID
 	switch {
-	case !sameCall && slices.Contains(prev.Past, in.gen):
-		return nil, nil, false // a late event of an earlier call connection
-	case !sameCall && (prev.Ended || later(in.time, prev.EventTime)):
-		return fresh(prev, in, now) // a new call connection with this ID
-	case !sameCall:
-		return nil, nil, false // another call's, not newer: it cannot be placed
 	case prev.Ended:
-		if !in.ended && later(in.time, prev.EventTime) {
+		if !in.ended && laterBy(in.time, prev.EventTime, skew) {
 			return fresh(prev, in, now)
 		}
-		return nil, nil, false
+		return ignore()
 	case in.ended:
-		next := *prev
-		next.ServerCallID = cmpOr(prev.ServerCallID, in.gen)
-		next.Ended, next.Members, next.Source, next.UpdatedAt, next.Gap = true, nil, SourceEvent, now, false
-		if !in.time.IsZero() {
-			next.EventTime = in.time
-		}
-		return &next, diff(in.callID, prev.Members, nil, prev.Seq, SourceEvent, now), true
+		return end(prev, in, now)
 	case in.seq <= prev.Seq:
-		if later(in.time, prev.EventTime) {
-			// Numbered below what was applied, yet later: the numbering
-			// restarted, for a new call connection with this ID.
+		if laterBy(in.time, prev.EventTime, skew) {
+			// Numbered at or below what was applied, yet later: the
+			// numbering restarted, for a new call connection with this ID.
 			return fresh(prev, in, now)
 		}
-		return nil, nil, false // a duplicate, or a late arrival
+		return ignore()
 	}
+	return advance(prev, in, now, skew)
+}
+
+// advance applies an event numbered above the applied state of its call
+// connection.
+func advance(prev *snapshot, in incoming, now time.Time, skew time.Duration) (*snapshot, []wireChange, bool) {
 	next := *prev
 	next.ServerCallID = cmpOr(prev.ServerCallID, in.gen)
 	next.Gap = prev.Source == SourceEvent && prev.Seq > 0 && in.seq > prev.Seq+1
-	next.Seq, next.Members, next.Source, next.UpdatedAt = in.seq, in.parts, SourceEvent, now
+	if prev.Source == SourceListing && !prev.ListedAt.IsZero() {
+		switch {
+		case !in.time.IsZero() && in.time.Before(prev.ListedAt.Add(-skew)):
+			// Stamped before the listing began: the listing is newer.
+			return nil, nil, false
+		case in.time.IsZero() || in.time.Before(prev.ListedAt.Add(skew)):
+			// Maybe older than the listing: applied, in doubt.
+			next.Gap = true
+		}
+	}
+	next.Seq, next.Members, next.Source, next.UpdatedAt, next.ListedAt = in.seq, in.parts, SourceEvent, now, time.Time{}
 	if !in.time.IsZero() {
 		next.EventTime = in.time
 	}
 	return &next, diff(in.callID, prev.Members, in.parts, in.seq, SourceEvent, now), true
+}
+
+// end ends the call connection of prev.
+func end(prev *snapshot, in incoming, now time.Time) (*snapshot, []wireChange, bool) {
+	next := *prev
+	next.ServerCallID = cmpOr(prev.ServerCallID, in.gen)
+	next.Ended, next.Members, next.Source, next.UpdatedAt, next.Gap, next.ListedAt = true, nil, SourceEvent, now, false, time.Time{}
+	if !in.time.IsZero() {
+		next.EventTime = in.time
+	}
+	return &next, diff(in.callID, prev.Members, nil, prev.Seq, SourceEvent, now), true
 }
 
 // fresh starts a call connection's state from in, after prev (nil: none),

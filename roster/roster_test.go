@@ -269,22 +269,17 @@ func TestNewCallConnectionWithTheSameID(t *testing.T) {
 }
 
 // CallDisconnected ends the call: everyone leaves, late events change
-// nothing, a new connection starts afresh, and the ended call is
-// forgotten after EndedTTL; idle calls after IdleTTL.
+// nothing, a new connection starts afresh.
 func TestCallDisconnected(t *testing.T) {
-	var mu sync.Mutex
-	now := time.Now()
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	store := roster.NewMemoryStore()
-	r := roster.New(store, &roster.Options{Now: clock, EndedTTL: time.Minute, IdleTTL: time.Hour})
+	r := roster.New(nil, nil)
 	w := watch(t, r)
 	apply(t, r, updated("c", "s1", 1, alice, bob), disconnected("c", "s1", t0.Add(10*time.Second)))
 	call, err := r.Call(context.Background(), "c")
 	if err != nil || !call.Ended || len(call.Participants) != 0 || call.SequenceNumber != 1 {
 		t.Fatalf("ended call: %+v, %v", call, err)
 	}
-	apply(t, r, updated("c", "s1", 2, alice), disconnected("c", "s1", t0.Add(11*time.Second)))
+	// Late events of the same server call, even stamped after the end.
+	apply(t, r, updated("c", "s1", 2, alice), updatedAt("c", "s1", 3, t0.Add(time.Hour), bob), disconnected("c", "s1", t0.Add(11*time.Second)))
 	if c, _ := r.Call(context.Background(), "c"); !c.Ended || len(c.Participants) != 0 {
 		t.Errorf("late event after the end: %+v", c)
 	}
@@ -294,27 +289,46 @@ func TestCallDisconnected(t *testing.T) {
 	if c, err := r.Call(context.Background(), "e"); err != nil || !c.Ended || len(c.Participants) != 0 {
 		t.Errorf("tombstone: %+v, %v", c, err)
 	}
-	// A new connection with the same ID after the end.
-	apply(t, r, updatedAt("e", "", 1, t0.Add(time.Hour), carol))
+	// A new connection with the same ID after the end: another server call,
+	// or no server call ID and a later time.
+	apply(t, r, updatedAt("e", "s8", 1, t0.Add(time.Hour), carol))
 	if got := state(t, r, "e"); got != carol {
-		t.Errorf("after the end, a new connection: %s", got)
+		t.Errorf("after the end, a new server call: %s", got)
 	}
-	// Past EndedTTL (by the store's real clock: expiry is an instant).
-	time.Sleep(0)
-	advance(-2 * time.Minute) // the next update expires a minute after this clock
-	apply(t, r, disconnected("f", "", t0))
-	advance(2 * time.Minute)
-	if _, err := r.Call(context.Background(), "f"); !errors.Is(err, roster.ErrUnknownCall) {
+	apply(t, r, disconnected("f", "", t0), updatedAt("f", "", 1, t0.Add(5*time.Second), alice))
+	if c, _ := r.Call(context.Background(), "f"); !c.Ended {
+		t.Errorf("an event within the clock skew of the end revived the call: %+v", c)
+	}
+	apply(t, r, updatedAt("f", "", 1, t0.Add(time.Minute), alice))
+	if got := state(t, r, "f"); got != alice {
+		t.Errorf("after the end, a later event: %s", got)
+	}
+}
+
+// Ended calls are forgotten after EndedTTL, idle ones after IdleTTL, by the
+// store's clock: memory is bounded by the calls tracked.
+func TestForgetting(t *testing.T) {
+	store := roster.NewMemoryStore()
+	r := roster.New(store, &roster.Options{EndedTTL: 200 * time.Millisecond, IdleTTL: 400 * time.Millisecond})
+	apply(t, r, updated("live", "", 1, alice), updated("ended", "", 1, alice), disconnected("ended", "", t0.Add(time.Minute)))
+	if n := store.Len(); n != 2 {
+		t.Fatalf("%d calls", n)
+	}
+	time.Sleep(250 * time.Millisecond)
+	if _, err := r.Call(context.Background(), "ended"); !errors.Is(err, roster.ErrUnknownCall) {
 		t.Errorf("ended call past EndedTTL: %v", err)
 	}
-	if n := store.Len(); n != 2 {
-		t.Errorf("store holds %d calls, want 2 (c and e)", n)
+	apply(t, r, updated("live", "", 2, bob)) // an event keeps it
+	time.Sleep(250 * time.Millisecond)
+	if got := state(t, r, "live"); got != bob {
+		t.Errorf("live call: %s", got)
 	}
-	advance(-2 * time.Hour)
-	apply(t, r, updated("g", "", 1, alice))
-	advance(2 * time.Hour)
-	if _, err := r.Call(context.Background(), "g"); !errors.Is(err, roster.ErrUnknownCall) {
+	time.Sleep(200 * time.Millisecond)
+	if _, err := r.Call(context.Background(), "live"); !errors.Is(err, roster.ErrUnknownCall) {
 		t.Errorf("idle call past IdleTTL: %v", err)
+	}
+	if n := store.Len(); n != 0 {
+		t.Errorf("store holds %d calls", n)
 	}
 }
 
@@ -368,7 +382,9 @@ func TestResync(t *testing.T) {
 	srv := acstest.Start(t, &acstest.Options{Calls: map[string][]string{"c": {alice, bob}}})
 	c := srv.Client()
 	ctx := context.Background()
-	r := roster.New(nil, nil)
+	// The roster's clock reads t0, when the test's events begin: the first
+	// ones are within the clock skew of the listings.
+	r := roster.New(nil, &roster.Options{Now: func() time.Time { return t0 }})
 	w := watch(t, r)
 	if err := srv.SetMuted("c", bob, true); err != nil {
 		t.Fatal(err)
@@ -434,5 +450,79 @@ func TestResync(t *testing.T) {
 	apply(t, r, updatedAt("c", "s-new", 1, t0.Add(time.Hour), bob))
 	if got := state(t, r, "c"); got != bob {
 		t.Errorf("the new connection's first event: %s", got)
+	}
+}
+
+// Regressions from a hostile review: within one server call, times never
+// overrule sequence numbers; a listing is not replaced by an event stamped
+// before it began.
+func TestTimesNeverOverruleNumbersInOneCall(t *testing.T) {
+	r := roster.New(nil, nil)
+	// A late event with a skewed, later time, of the same server call.
+	apply(t, r,
+		updatedAt("c", "G", 4, t0, alice, bob),
+		updatedAt("c", "G", 5, t0.Add(10*time.Millisecond), alice),
+		updatedAt("c", "G", 3, t0.Add(15*time.Millisecond), alice, bob, carol),
+		updatedAt("c", "G", 3, t0.Add(time.Hour), alice, bob, carol), // even an hour later
+	)
+	if got := state(t, r, "c"); got != alice {
+		t.Errorf("a late event of the same server call won: %s", got)
+	}
+	// A same-server-call event just after its CallDisconnected.
+	apply(t, r, updated("d", "G", 1, alice, bob), disconnected("d", "G", t0.Add(time.Second)), updatedAt("d", "G", 2, t0.Add(time.Minute), alice))
+	if c, _ := r.Call(context.Background(), "d"); !c.Ended || len(c.Participants) != 0 {
+		t.Errorf("an event of the ended server call revived it: %+v", c)
+	}
+}
+
+func TestListingIsNotReplacedByOlderEvents(t *testing.T) {
+	srv := acstest.Start(t, &acstest.Options{Calls: map[string][]string{"c": {alice, bob}}})
+	began := t0.Add(time.Hour)
+	r := roster.New(nil, &roster.Options{Now: func() time.Time { return began }})
+	ctx := context.Background()
+	apply(t, r, updatedAt("c", "s", 5, began.Add(-time.Minute), alice))
+	if err := r.Resync(ctx, srv.Client(), "c"); err != nil {
+		t.Fatal(err)
+	}
+	// A late event, stamped before the listing began: the listing stands.
+	apply(t, r, updatedAt("c", "s", 6, began.Add(-30*time.Second), alice, carol))
+	call, _ := r.Call(ctx, "c")
+	if render(call.Participants) != alice+" "+bob || call.Source != roster.SourceListing {
+		t.Errorf("a late event replaced the listing: %+v", call)
+	}
+	// One within the clock skew of the listing: applied, in doubt.
+	apply(t, r, updatedAt("c", "s", 7, began.Add(2*time.Second), alice, carol))
+	call, _ = r.Call(ctx, "c")
+	if render(call.Participants) != carol+" "+alice || !call.Gap {
+		t.Errorf("an event within the skew of the listing: %+v", call)
+	}
+	// Events after that count as usual.
+	apply(t, r, updatedAt("c", "s", 8, began.Add(time.Minute), alice))
+	if call, _ := r.Call(ctx, "c"); call.Gap || render(call.Participants) != alice {
+		t.Errorf("the next event: %+v", call)
+	}
+}
+
+// Malformed events are told apart from failures; a nil store pointer and
+// a zero MemoryStore do not panic.
+func TestErrorsAndZeroValues(t *testing.T) {
+	ctx := context.Background()
+	bad := updated("c", "s", 1, alice)
+	bad.Data = []byte(`{"callConnectionId":"c","sequenceNumber":"one","participants":[]}`)
+	if err := roster.New(nil, nil).Apply(ctx, bad); !errors.Is(err, roster.ErrMalformedEvent) {
+		t.Errorf("malformed: %v", err)
+	}
+	var nilStore *roster.MemoryStore
+	r := roster.New(nilStore, nil)
+	if err := r.Apply(ctx, updated("c", "s", 1, alice)); err == nil || !strings.Contains(err.Error(), "nil *roster.MemoryStore") {
+		t.Errorf("a nil store: %v", err)
+	}
+	if _, err := r.Changes(ctx); err == nil {
+		t.Error("Changes on a nil store")
+	}
+	zero := roster.New(&roster.MemoryStore{}, nil)
+	apply(t, zero, updated("c", "s", 1, alice))
+	if got := state(t, zero, "c"); got != alice {
+		t.Errorf("a zero MemoryStore: %s", got)
 	}
 }

@@ -25,13 +25,15 @@ type Store interface {
 	// 0, nil Data) when there is none (never stored, or expired).
 	Load(ctx context.Context, callConnectionID string) (Record, error)
 
-	// Swap stores data as the state of a call, with version prev+1, if the
-	// stored version is still prev (0: nothing stored), keeping it until
-	// expires; and, in the same atomic step, publishes changes, in order,
-	// to every subscriber. It returns false, nil, storing and publishing
-	// nothing, when the stored version is no longer prev: another writer
-	// got there first, and the Roster reads again.
-	Swap(ctx context.Context, callConnectionID string, prev int64, data []byte, expires time.Time, changes [][]byte) (bool, error)
+	// Swap stores data as the state of a call, if the stored version is
+	// still prev (0: nothing stored), under a new version greater than
+	// every version the store gave before, keeping it for ttl (by the
+	// store's own clock; zero or less: until it is replaced); and, in the
+	// same atomic step, publishes changes,
+	// in order, to every subscriber. It returns false, nil, storing and
+	// publishing nothing, when the stored version is no longer prev:
+	// another writer got there first, and the Roster reads again.
+	Swap(ctx context.Context, callConnectionID string, prev int64, data []byte, ttl time.Duration, changes [][]byte) (bool, error)
 
 	// Subscribe starts delivering the changes every Swap publishes from
 	// now on, whichever process made it. It returns once subscribed; the
@@ -45,8 +47,10 @@ type Store interface {
 
 // Record is a call's state as a Store keeps it.
 type Record struct {
-	// Version counts the swaps of the call's state, from 1; 0 means no
-	// state.
+	// Version identifies the stored state: the store gives every state a
+	// version greater than all it gave before, for any call, so that a
+	// version read before a state expired never matches its successor. 0
+	// means no state.
 	Version int64
 	// Data is the state, as the Roster wrote it.
 	Data []byte
@@ -56,10 +60,11 @@ type Record struct {
 // more than the store keeps, so that changes were let go.
 var ErrLagged = errors.New("roster: changes were missed: the subscriber fell too far behind")
 
-// ErrStateLost is matched by the errors of a store that lost its data (a
-// Redis server restarted without persistence, say): what it held is gone,
-// and a state built from it could be wrong. The store starts afresh after
-// reporting it; resync the calls that matter.
+// ErrStateLost is matched by the errors of a store that lost its data, or
+// went back to older data (a Redis server restarted without persistence, or
+// from an older snapshot, say): a state built on it could be wrong. The
+// store starts afresh after reporting it (each operation running at the
+// time may report it); resync the calls that matter.
 var ErrStateLost = errors.New("roster: the store lost its state")
 
 // DefaultSubscriberBuffer is how many changes a MemoryStore holds for a
@@ -69,23 +74,21 @@ const DefaultSubscriberBuffer = 4096
 
 // MemoryStore is a Store in one process's memory: the default of New, for
 // a service with one replica and for tests. Expired states are forgotten,
-// so memory is bounded by the calls it tracks. It is safe for concurrent
-// use.
+// so memory is bounded by the calls it tracks. Its zero value is ready to
+// use, like NewMemoryStore's; it is safe for concurrent use.
 type MemoryStore struct {
-	now func() time.Time
-
-	mu     sync.Mutex
-	calls  map[string]*memoryEntry
-	expiry expiryQueue
-	subs   map[*memorySub]struct{}
-	buffer int
+	mu       sync.Mutex
+	calls    map[string]*memoryEntry
+	expiry   expiryQueue
+	subs     map[*memorySub]struct{}
+	versions int64 // the last version given
 }
 
 type memoryEntry struct {
 	callID  string
 	rec     Record
-	expires time.Time
-	index   int // in expiry
+	expires time.Time // zero: never
+	index   int       // in expiry
 }
 
 type memorySub struct {
@@ -94,9 +97,7 @@ type memorySub struct {
 }
 
 // NewMemoryStore returns an empty MemoryStore.
-func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{now: time.Now, calls: map[string]*memoryEntry{}, subs: map[*memorySub]struct{}{}, buffer: DefaultSubscriberBuffer}
-}
+func NewMemoryStore() *MemoryStore { return &MemoryStore{} }
 
 // Load implements Store.
 func (m *MemoryStore) Load(ctx context.Context, callConnectionID string) (Record, error) {
@@ -105,7 +106,7 @@ func (m *MemoryStore) Load(ctx context.Context, callConnectionID string) (Record
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.expireLocked(m.now())
+	m.expireLocked(time.Now())
 	e, ok := m.calls[callConnectionID]
 	if !ok {
 		return Record{}, nil
@@ -114,13 +115,14 @@ func (m *MemoryStore) Load(ctx context.Context, callConnectionID string) (Record
 }
 
 // Swap implements Store.
-func (m *MemoryStore) Swap(ctx context.Context, callConnectionID string, prev int64, data []byte, expires time.Time, changes [][]byte) (bool, error) {
+func (m *MemoryStore) Swap(ctx context.Context, callConnectionID string, prev int64, data []byte, ttl time.Duration, changes [][]byte) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.expireLocked(m.now())
+	now := time.Now()
+	m.expireLocked(now)
 	e, ok := m.calls[callConnectionID]
 	var version int64
 	if ok {
@@ -129,16 +131,23 @@ func (m *MemoryStore) Swap(ctx context.Context, callConnectionID string, prev in
 	if version != prev {
 		return false, nil
 	}
+	var expires time.Time // zero: never
+	if ttl > 0 {
+		expires = now.Add(ttl)
+	}
 	if !ok {
-		e = &memoryEntry{callID: callConnectionID}
+		if m.calls == nil {
+			m.calls = map[string]*memoryEntry{}
+		}
+		e = &memoryEntry{callID: callConnectionID, expires: expires}
 		m.calls[callConnectionID] = e
-		e.expires = expires
 		heap.Push(&m.expiry, e)
 	} else {
 		e.expires = expires
 		heap.Fix(&m.expiry, e.index)
 	}
-	e.rec = Record{Version: prev + 1, Data: append([]byte(nil), data...)}
+	m.versions++
+	e.rec = Record{Version: m.versions, Data: append([]byte(nil), data...)}
 	for _, c := range changes {
 		for s := range m.subs {
 			if s.lagged {
@@ -162,8 +171,11 @@ func (m *MemoryStore) Subscribe(ctx context.Context) (iter.Seq2[[]byte, error], 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	s := &memorySub{ch: make(chan []byte, m.buffer)}
+	s := &memorySub{ch: make(chan []byte, DefaultSubscriberBuffer)}
 	m.mu.Lock()
+	if m.subs == nil {
+		m.subs = map[*memorySub]struct{}{}
+	}
 	m.subs[s] = struct{}{}
 	m.mu.Unlock()
 	unsubscribe := func() {
@@ -197,7 +209,7 @@ func (m *MemoryStore) Subscribe(ctx context.Context) (iter.Seq2[[]byte, error], 
 func (m *MemoryStore) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.expireLocked(m.now())
+	m.expireLocked(time.Now())
 	return len(m.calls)
 }
 

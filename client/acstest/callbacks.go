@@ -102,7 +102,9 @@ type Delivery struct {
 
 // DeliveryFault is what to do to one callback post instead of posting it
 // once, in order, at once: the ways the service's callbacks misbehave, for
-// tests of code that must cope (SetDeliveryFaultFunc).
+// tests of code that must cope (SetDeliveryFaultFunc). Drop wins over the
+// others, and Hold over Duplicate and Delay: a held event is posted once,
+// as it is, when its turn comes.
 type DeliveryFault struct {
 	// Drop never posts the event; Deliveries records it with an Err that
 	// says so.
@@ -120,9 +122,11 @@ type DeliveryFault struct {
 }
 
 // SetDeliveryFaultFunc sets a function that chooses what to do to each
-// callback about to be posted: seq counts events from 1, in the order they
-// were made, and d describes the event (its Type, CallID, SequenceNumber,
-// OperationContext...). It may return nil to post the event normally, and
+// callback about to be posted: seq is the event's Delivery.Seq (events are
+// numbered from 1 in the order they were made; those dropped because too
+// many were waiting are never offered), and d describes the event (its
+// Type, CallID, SequenceNumber, OperationContext...). It may return nil to
+// post the event normally, and
 // is called from the delivery goroutine, with no lock of the server held.
 // Nil removes the function.
 func (s *Server) SetDeliveryFaultFunc(fn func(seq int, d Delivery) *DeliveryFault) {
@@ -176,7 +180,6 @@ type callbacks struct {
 	closed       bool
 	transport    *http.Transport
 	faultFunc    func(seq int, d Delivery) *DeliveryFault
-	faultSeq     int
 	held         int // events a fault holds back, not yet posted
 
 	ctx    context.Context
@@ -509,13 +512,12 @@ func (s *Server) runCallbacks() {
 		cb.pending = cb.pending[1:]
 		cb.pendingParts -= len(ev.parts)
 		cb.inFlight = true
-		cb.faultSeq++
-		fn, seq := cb.faultFunc, cb.faultSeq
+		fn := cb.faultFunc
 		cb.mu.Unlock()
 
 		var f DeliveryFault
 		if fn != nil {
-			if chosen := fn(seq, ev.d); chosen != nil {
+			if chosen := fn(ev.d.Seq, ev.d); chosen != nil {
 				f = *chosen
 			}
 		}

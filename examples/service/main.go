@@ -132,6 +132,20 @@ type problem struct {
 	RepeatabilityFirstSent time.Time `json:"repeatabilityFirstSent,omitzero"`
 }
 
+// resyncAfterLoss reads the call of e afresh after the roster's store lost
+// its state; ctx outlives the callback's request.
+func resyncAfterLoss(ctx context.Context, c *client.Client, r *roster.Roster, e callback.Event) {
+	callID, ok := strings.CutPrefix(e.Source, "calling/callConnections/")
+	if !ok || callID == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := r.Resync(ctx, c, callID); err != nil && !errors.Is(err, roster.ErrSuperseded) {
+		slog.Warn("service: resync after the roster's store lost its state", "call", callID, "error", err)
+	}
+}
+
 // participantState is one participant as GET /calls/{call}/participants
 // shows it.
 type participantState struct {
@@ -171,7 +185,18 @@ func newHandler(c *client.Client, v *callback.Verifier, r *roster.Roster) http.H
 		for _, e := range events {
 			// Events may arrive late, twice or out of order, and at any
 			// replica: the roster sorts that out.
-			if err := r.Apply(req.Context(), e); err != nil {
+			err := r.Apply(req.Context(), e)
+			switch {
+			case err == nil:
+			case errors.Is(err, roster.ErrMalformedEvent):
+				// Posting it again cannot help: noted, and skipped.
+				slog.Warn("service: a verified event is not the documented form", "error", err, "event", e.ID)
+			default:
+				if errors.Is(err, roster.ErrStateLost) {
+					// The shared state is gone: read the call afresh, so
+					// that a late event does not stand in for it.
+					go resyncAfterLoss(context.WithoutCancel(req.Context()), c, r, e)
+				}
 				slog.Warn("service: a callback could not be applied; the service will post it again", "error", err, "event", e.ID)
 				http.Error(w, "try again", http.StatusServiceUnavailable)
 				return

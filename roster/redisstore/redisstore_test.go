@@ -193,36 +193,162 @@ func TestRedisRestartWithPersistence(t *testing.T) {
 	}
 }
 
-// A subscriber that falls behind by more than the stream keeps is told.
+// A subscriber that does not keep up is told, never silently short: one
+// whose buffer fills, and any when the stream jumps (entries trimmed before
+// they were read).
 func TestLaggedSubscriber(t *testing.T) {
 	rs := startRedis(t)
-	rdb := redis.NewClient(&redis.Options{Addr: rs.addr()})
-	defer rdb.Close()
-	s, err := redisstore.New(context.Background(), rdb, &redisstore.Options{Prefix: "{l}:", MaxChanges: 10})
+	s := rs.open(t, "{l}:")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	slow, err := s.Subscribe(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// More changes than a subscriber's buffer, before it reads any.
+	var version int64
+	for i := range 5 {
+		var cs [][]byte
+		for j := range 1000 {
+			cs = append(cs, fmt.Appendf(nil, "%d.%d", i, j))
+		}
+		if _, err := s.Swap(ctx, "c", version, []byte("s"), time.Hour, cs); err != nil {
+			t.Fatal(err)
+		}
+		rec, _ := s.Load(ctx, "c")
+		version = rec.Version
+	}
+	// The store's reader hands them out meanwhile (5,000 take it a few
+	// milliseconds): the subscriber's buffer fills and it is let go.
+	time.Sleep(2 * time.Second)
+	n := 0
+	for _, err := range slow {
+		if err != nil {
+			if !errors.Is(err, roster.ErrLagged) {
+				t.Errorf("err = %v, want ErrLagged", err)
+			}
+			break
+		}
+		n++
+	}
+	if n > roster.DefaultSubscriberBuffer {
+		t.Errorf("%d changes before ErrLagged", n)
+	}
+	// A jump in the stream's numbering.
+	fresh, err := s.Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: rs.addr()})
+	defer rdb.Close()
+	count, _ := rdb.Get(ctx, "{l}:changes:n").Int64()
+	if err := rdb.XAdd(ctx, &redis.XAddArgs{Stream: "{l}:changes", Values: []any{"n", count + 3, "c", "x"}}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range fresh {
+		if !errors.Is(err, roster.ErrLagged) {
+			t.Errorf("after a jump: %v, want ErrLagged", err)
+		}
+		break
+	}
+}
+
+// Many subscribers share one reader: updates keep their connections.
+func TestSubscribersDoNotStarveUpdates(t *testing.T) {
+	rs := startRedis(t)
+	s := rs.open(t, "{s}:")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	for range 100 {
+		seq, err := s.Subscribe(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			for range seq {
+			}
+		}()
+	}
+	r := roster.New(s, nil)
+	start := time.Now()
+	for i := 1; i <= 50; i++ {
+		if err := r.Apply(ctx, updated("c", i, fmt.Sprint("8:acs:r_", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A generous bound: with a connection per subscriber, 100 subscribers
+	// on a pool of 20 made updates wait seconds each.
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("50 updates took %v with 100 subscribers", d)
+	}
+}
+
+// Someone else's FLUSHALL, or a Redis that comes back from an older
+// snapshot, is ErrStateLost for a store that saw newer updates.
+func TestRedisWentBack(t *testing.T) {
+	rs := startRedis(t, "--save", "")
+	s := rs.open(t, "{b}:")
+	r := roster.New(s, nil)
+	ctx := context.Background()
+	if err := r.Apply(ctx, updated("c", 1, "8:acs:r_a")); err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: rs.addr()})
+	defer rdb.Close()
+	if err := rdb.Save(ctx).Err(); err != nil { // the snapshot
+		t.Fatal(err)
+	}
+	if err := r.Apply(ctx, updated("c", 2, "8:acs:r_a", "8:acs:r_b")); err != nil {
+		t.Fatal(err)
+	}
+	rs.restart() // loads the snapshot: update 2 is gone, the epoch is not
+	err := r.Apply(ctx, updated("c", 2, "8:acs:r_a", "8:acs:r_b"))
+	if !errors.Is(err, roster.ErrStateLost) {
+		t.Fatalf("Apply after going back to an older snapshot: %v", err)
+	}
+	if err := r.Apply(ctx, updated("c", 2, "8:acs:r_a", "8:acs:r_b")); err != nil {
+		t.Fatalf("the next Apply: %v", err)
+	}
+	// FLUSHALL.
 	seq, err := s.Subscribe(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 500 changes before the subscriber reads any: most are trimmed.
-	for i := range 50 {
-		var cs [][]byte
-		for j := range 10 {
-			cs = append(cs, fmt.Appendf(nil, "%d.%d", i, j))
-		}
-		if _, err := s.Swap(ctx, "c", int64(i), []byte("s"), time.Now().Add(time.Hour), cs); err != nil {
-			t.Fatal(err)
-		}
+	if err := rdb.FlushAll(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Call(ctx, "c"); !errors.Is(err, roster.ErrStateLost) {
+		t.Errorf("Call after FLUSHALL: %v", err)
+	}
+	if err := r.Apply(ctx, updated("c", 3, "8:acs:r_c")); err != nil {
+		t.Fatal(err)
 	}
 	for _, err := range seq {
-		if !errors.Is(err, roster.ErrLagged) {
-			t.Errorf("err = %v, want ErrLagged", err)
+		if !errors.Is(err, roster.ErrStateLost) {
+			t.Errorf("subscription after FLUSHALL: %v", err)
 		}
 		break
+	}
+}
+
+// A Redis that may evict keys is refused, unless the risk is accepted.
+func TestEvictionPolicy(t *testing.T) {
+	rs := startRedis(t, "--maxmemory", "64mb", "--maxmemory-policy", "volatile-lru")
+	rdb := redis.NewClient(&redis.Options{Addr: rs.addr()})
+	defer rdb.Close()
+	ctx := context.Background()
+	_, err := redisstore.New(ctx, rdb, nil)
+	if err == nil || !strings.Contains(err.Error(), "volatile-lru") {
+		t.Errorf("a Redis that evicts: %v", err)
+	}
+	if _, err := redisstore.New(ctx, rdb, &redisstore.Options{AllowEviction: true}); err != nil {
+		t.Errorf("with AllowEviction: %v", err)
+	}
+	if err := rdb.ConfigSet(ctx, "maxmemory-policy", "noeviction").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := redisstore.New(ctx, rdb, nil); err != nil {
+		t.Errorf("noeviction: %v", err)
 	}
 }
 

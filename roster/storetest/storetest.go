@@ -8,6 +8,7 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -41,66 +43,81 @@ func Run(t *testing.T, newBackend func(t *testing.T) Backend) {
 	t.Run("ConcurrentSwaps", func(t *testing.T) { ConcurrentSwaps(t, newBackend(t)) })
 	t.Run("ShuffledEvents", func(t *testing.T) { ShuffledEvents(t, newBackend) })
 	t.Run("EmulatorReplicas", func(t *testing.T) { EmulatorReplicas(t, newBackend(t), 3) })
+	t.Run("DroppedLastEventAndResync", func(t *testing.T) { DroppedLastEventAndResync(t, newBackend(t)) })
 }
 
 // Versions: Load of nothing is a zero Record; Swap succeeds only on the
-// version it names.
+// version it names, and every state gets a version greater than all
+// before, for any call.
 func Versions(t *testing.T, b Backend) {
 	s := b(t)
 	ctx := context.Background()
-	expires := time.Now().Add(time.Hour)
 	if rec, err := s.Load(ctx, "call"); err != nil || rec.Version != 0 || rec.Data != nil {
 		t.Fatalf("Load of nothing = %+v, %v", rec, err)
 	}
-	for i, tt := range []struct {
-		prev int64
-		data string
-		won  bool
-	}{{0, "one", true}, {0, "again", false}, {2, "ahead", false}, {1, "two", true}, {1, "stale", false}} {
-		won, err := s.Swap(ctx, "call", tt.prev, []byte(tt.data), expires, nil)
-		if err != nil || won != tt.won {
-			t.Fatalf("swap %d (prev %d): %v, %v; want %v", i, tt.prev, won, err, tt.won)
+	swap := func(call string, prev int64, data string) bool {
+		t.Helper()
+		won, err := s.Swap(ctx, call, prev, []byte(data), time.Hour, nil)
+		if err != nil {
+			t.Fatal(err)
 		}
+		return won
 	}
-	rec, err := b(t).Load(ctx, "call") // another handle sees it
-	if err != nil || rec.Version != 2 || string(rec.Data) != "two" {
-		t.Errorf("Load = %d %q, %v", rec.Version, rec.Data, err)
+	load := func(call string) roster.Record {
+		t.Helper()
+		rec, err := b(t).Load(ctx, call) // another handle sees it
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec
 	}
-	if rec, _ := s.Load(ctx, "other"); rec.Version != 0 {
-		t.Errorf("another call has version %d", rec.Version)
+	if !swap("call", 0, "one") || swap("call", 0, "again") {
+		t.Fatal("the first swap lost, or a second swap on nothing won")
+	}
+	v1 := load("call").Version
+	if v1 <= 0 || swap("call", v1+1, "ahead") || swap("call", v1-1, "behind") {
+		t.Fatalf("version %d, or a swap on another version won", v1)
+	}
+	if !swap("call", v1, "two") || swap("call", v1, "stale") {
+		t.Fatal("a swap on the version read lost, or a second one won")
+	}
+	rec := load("call")
+	if rec.Version <= v1 || string(rec.Data) != "two" {
+		t.Errorf("Load = %d %q, want a version above %d and %q", rec.Version, rec.Data, v1, "two")
+	}
+	if !swap("other", 0, "x") || load("other").Version <= rec.Version {
+		t.Errorf("another call's version %d is not above %d", load("other").Version, rec.Version)
 	}
 	// Bytes of any value survive.
-	data := []byte("\x00\xff{\"é\":\n}")
-	if won, err := s.Swap(ctx, "bytes", 0, data, expires, nil); !won || err != nil {
-		t.Fatal(won, err)
-	}
-	if rec, _ := s.Load(ctx, "bytes"); string(rec.Data) != string(data) {
-		t.Errorf("data %q came back as %q", data, rec.Data)
+	data := "\x00\xff{\"é\":\n}"
+	if !swap("bytes", 0, data) || string(load("bytes").Data) != data {
+		t.Errorf("data %q came back as %q", data, load("bytes").Data)
 	}
 }
 
-// Expiry: a state is forgotten once its expiry has passed, and counts as
-// nothing for the next Swap.
+// Expiry: a state is forgotten once its time to live has passed, and
+// counts as nothing for the next Swap; one kept with no time to live stays.
 func Expiry(t *testing.T, b Backend) {
 	s := b(t)
 	ctx := context.Background()
-	if won, err := s.Swap(ctx, "short", 0, []byte("x"), time.Now().Add(300*time.Millisecond), nil); !won || err != nil {
+	if won, err := s.Swap(ctx, "short", 0, []byte("x"), 300*time.Millisecond, nil); !won || err != nil {
 		t.Fatal(won, err)
 	}
-	if rec, _ := s.Load(ctx, "short"); rec.Version != 1 {
-		t.Fatalf("before expiry: version %d", rec.Version)
+	if won, err := s.Swap(ctx, "kept", 0, []byte("x"), 0, nil); !won || err != nil {
+		t.Fatal(won, err)
+	}
+	if rec, _ := s.Load(ctx, "short"); rec.Version == 0 {
+		t.Fatal("forgotten before its time")
 	}
 	time.Sleep(400 * time.Millisecond)
 	if rec, err := s.Load(ctx, "short"); err != nil || rec.Version != 0 {
 		t.Errorf("after expiry: %+v, %v", rec, err)
 	}
-	if won, err := s.Swap(ctx, "short", 0, []byte("y"), time.Now().Add(time.Hour), nil); !won || err != nil {
+	if won, err := s.Swap(ctx, "short", 0, []byte("y"), time.Hour, nil); !won || err != nil {
 		t.Errorf("Swap on an expired state: %v, %v", won, err)
 	}
-	// An expiry already past stores nothing lasting.
-	_, _ = s.Swap(ctx, "past", 0, []byte("x"), time.Now().Add(-time.Second), nil)
-	if rec, _ := s.Load(ctx, "past"); rec.Version != 0 {
-		t.Errorf("a state that expired before it was stored: version %d", rec.Version)
+	if rec, _ := s.Load(ctx, "kept"); rec.Version == 0 {
+		t.Error("a state kept with no time to live was forgotten")
 	}
 }
 
@@ -120,12 +137,24 @@ func Changes(t *testing.T, b Backend) {
 		t.Fatal(err)
 	}
 	got1, got2 := collect(seq1), collect(seq2)
-	expires := time.Now().Add(time.Hour)
+	version := func(call string) int64 {
+		rec, err := s1.Load(ctx, call)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec.Version
+	}
 	swaps := []struct {
 		call    string
-		prev    int64
+		prev    func() int64
 		changes []string
-	}{{"a", 0, []string{"a1", "a2"}}, {"b", 0, []string{"b1"}}, {"a", 0, []string{"lost"}}, {"a", 1, nil}, {"a", 2, []string{"a3"}}}
+	}{
+		{"a", func() int64 { return 0 }, []string{"a1", "a2"}},
+		{"b", func() int64 { return 0 }, []string{"b1"}},
+		{"a", func() int64 { return 0 }, []string{"lost"}}, // loses: not on a's version
+		{"a", func() int64 { return version("a") }, nil},
+		{"a", func() int64 { return version("a") }, []string{"a3"}},
+	}
 	for i, sw := range swaps {
 		var cs [][]byte
 		for _, c := range sw.changes {
@@ -135,7 +164,7 @@ func Changes(t *testing.T, b Backend) {
 		if i%2 == 1 {
 			store = s2
 		}
-		if _, err := store.Swap(ctx, sw.call, sw.prev, []byte("state"), expires, cs); err != nil {
+		if _, err := store.Swap(ctx, sw.call, sw.prev(), []byte("state"), time.Hour, cs); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -152,7 +181,7 @@ func Changes(t *testing.T, b Backend) {
 		t.Fatal(err)
 	}
 	got3 := collect(seq3)
-	if _, err := s2.Swap(ctx, "b", 1, []byte("state"), expires, [][]byte{[]byte("b2")}); err != nil {
+	if _, err := s2.Swap(ctx, "b", version("b"), []byte("state"), time.Hour, [][]byte{[]byte("b2")}); err != nil {
 		t.Fatal(err)
 	}
 	if c := got3.wait(1); !slices.Equal(c, []string{"b2"}) {
@@ -171,9 +200,9 @@ func Changes(t *testing.T, b Backend) {
 	}
 }
 
-// ConcurrentSwaps: many writers on several handles race on one call; every
-// version is won once, and the subscribers see the winners' changes in
-// version order.
+// ConcurrentSwaps: many writers on several handles race on one call, each
+// counting up from what it read; every count is won once, and the
+// subscribers see the winners' changes in order.
 func ConcurrentSwaps(t *testing.T, b Backend) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -186,7 +215,7 @@ func ConcurrentSwaps(t *testing.T, b Backend) {
 	handles := []roster.Store{b(t), b(t), b(t)}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	won := map[int64]int{}
+	won := map[int]int{}
 	for w := range writers {
 		wg.Go(func() {
 			s := handles[w%len(handles)]
@@ -197,14 +226,22 @@ func ConcurrentSwaps(t *testing.T, b Backend) {
 						t.Error(err)
 						return
 					}
-					ok, err := s.Swap(ctx, "hot", rec.Version, []byte(fmt.Sprint(rec.Version+1)), time.Now().Add(time.Hour), [][]byte{[]byte(fmt.Sprint(rec.Version + 1))})
+					n := 0
+					if rec.Version != 0 {
+						if n, err = strconv.Atoi(string(rec.Data)); err != nil {
+							t.Error(err)
+							return
+						}
+					}
+					next := []byte(strconv.Itoa(n + 1))
+					ok, err := s.Swap(ctx, "hot", rec.Version, next, time.Hour, [][]byte{next})
 					if err != nil {
 						t.Error(err)
 						return
 					}
 					if ok {
 						mu.Lock()
-						won[rec.Version+1]++
+						won[n+1]++
 						mu.Unlock()
 						break
 					}
@@ -214,18 +251,18 @@ func ConcurrentSwaps(t *testing.T, b Backend) {
 	}
 	wg.Wait()
 	const total = writers * rounds
-	if rec, _ := handles[0].Load(ctx, "hot"); rec.Version != total || string(rec.Data) != fmt.Sprint(total) {
-		t.Errorf("final version %d (%q), want %d", rec.Version, rec.Data, total)
+	if rec, _ := handles[0].Load(ctx, "hot"); string(rec.Data) != strconv.Itoa(total) {
+		t.Errorf("final count %q, want %d", rec.Data, total)
 	}
-	for v := int64(1); v <= total; v++ {
-		if won[v] != 1 {
-			t.Errorf("version %d was won %d times", v, won[v])
+	for n := 1; n <= total; n++ {
+		if won[n] != 1 {
+			t.Errorf("count %d was won %d times", n, won[n])
 		}
 	}
 	c := got.wait(total)
 	for i, s := range c {
-		if s != fmt.Sprint(i+1) {
-			t.Fatalf("change %d is %q: not in version order", i, s)
+		if s != strconv.Itoa(i+1) {
+			t.Fatalf("change %d is %q: not in order", i, s)
 		}
 	}
 }
@@ -311,7 +348,7 @@ func EmulatorReplicas(t *testing.T, b Backend, n int) {
 		rosters = append(rosters, r)
 		watchers = append(watchers, Watch(t, r))
 	}
-	srv, cleanup := Service(t, rosters)
+	srv, cleanup := Service(t, rosters, true)
 	defer cleanup()
 	rnd := rand.New(rand.NewPCG(42, 7))    // #nosec G404 -- test data: reproducible, not secret
 	faults := rand.New(rand.NewPCG(42, 8)) // #nosec G404 -- the delivery goroutine's own: test data
@@ -396,11 +433,13 @@ func EmulatorReplicas(t *testing.T, b Backend, n int) {
 }
 
 // Service starts the emulator with one call and a service whose replicas
-// are rosters: its callback endpoint verifies each post, hands the replicas
-// the posts in turn, and applies their events from a pool of goroutines
-// (so that replicas apply at once, in any order), answering 500 when Apply
-// fails, so that the emulator posts again.
-func Service(t *testing.T, rosters []*roster.Roster) (*acstest.Server, func()) {
+// are rosters: its callback endpoint verifies each post and hands the
+// replicas the posts in turn. With async, it answers at once and applies the
+// events from a pool of goroutines (so that replicas apply at once, in any
+// order); otherwise it applies them before answering, and answers 503 when
+// Apply fails for another reason than a malformed event, so that the
+// emulator posts again.
+func Service(t *testing.T, rosters []*roster.Roster, async bool) (*acstest.Server, func()) {
 	var mu sync.Mutex
 	turn := 0
 	mux := http.NewServeMux()
@@ -430,14 +469,27 @@ func Service(t *testing.T, rosters []*roster.Roster) (*acstest.Server, func()) {
 		replica := rosters[turn%len(rosters)]
 		turn++
 		mu.Unlock()
-		// Applied in the background, a few at a time: the replicas race.
+		apply := func(ctx context.Context) error {
+			for _, e := range events {
+				if err := replica.Apply(ctx, e); err != nil && !errors.Is(err, roster.ErrMalformedEvent) {
+					return err
+				}
+			}
+			return nil
+		}
+		if !async {
+			if err := apply(r.Context()); err != nil {
+				http.Error(w, "try again", http.StatusServiceUnavailable)
+			}
+			return
+		}
 		sem <- struct{}{}
+		// Applied after the answer: the request's context ends with it.
+		ctx := context.WithoutCancel(r.Context())
 		go func() {
 			defer func() { <-sem }()
-			for _, e := range events {
-				if err := replica.Apply(context.Background(), e); err != nil {
-					t.Errorf("Apply: %v", err)
-				}
+			if err := apply(ctx); err != nil {
+				t.Errorf("Apply: %v", err)
 			}
 		}()
 	})))
@@ -447,6 +499,62 @@ func Service(t *testing.T, rosters []*roster.Roster) (*acstest.Server, func()) {
 		for range cap(sem) {
 			sem <- struct{}{} // the applies in flight are done
 		}
+	}
+}
+
+// DroppedLastEventAndResync: when the call's last events are lost, the
+// roster holds an older state, and says so when it can (a later event
+// skipped numbers); a Resync through any replica brings every replica to
+// the call's state.
+func DroppedLastEventAndResync(t *testing.T, b Backend) {
+	ctx := context.Background()
+	a, c := roster.New(b(t), nil), roster.New(b(t), nil)
+	srv, cleanup := Service(t, []*roster.Roster{a, c}, false)
+	defer cleanup()
+	for _, who := range []string{"8:acs:r_b", "8:acs:r_c"} {
+		if err := srv.AddParticipant("call-1", who); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := srv.WaitForDeliveries(wctx); err != nil {
+		t.Fatal(err)
+	}
+	// The last two events are lost.
+	srv.SetDeliveryFaultFunc(func(int, acstest.Delivery) *acstest.DeliveryFault { return &acstest.DeliveryFault{Drop: true} })
+	if err := srv.SetMuted("call-1", "8:acs:r_b", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.RemoveParticipant("call-1", "8:acs:r_c"); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.WaitForDeliveries(wctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := State(t, c, "call-1"); got != "8:acs:r_a 8:acs:r_b 8:acs:r_c" {
+		t.Fatalf("before the resync: %s", got)
+	}
+	if err := a.Resync(ctx, srv.Client(), "call-1"); err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range []*roster.Roster{a, c} {
+		call, err := r.Call(ctx, "call-1")
+		if err != nil || Render(call.Participants) != "8:acs:r_a 8:acs:r_b/m" || call.Source != roster.SourceListing || call.Gap {
+			t.Errorf("replica %d after the resync: %+v, %v", i, call, err)
+		}
+	}
+	// The next event applies over the listing: stamped after it began.
+	srv.SetDeliveryFaultFunc(nil)
+	if err := srv.SetOnHold("call-1", "8:acs:r_a", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.WaitForDeliveries(wctx); err != nil {
+		t.Fatal(err)
+	}
+	call, err := c.Call(ctx, "call-1")
+	if err != nil || Render(call.Participants) != "8:acs:r_a/h 8:acs:r_b/m" || call.SequenceNumber != 5 {
+		t.Errorf("after the next event: %+v, %v", call, err)
 	}
 }
 
