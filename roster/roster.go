@@ -19,7 +19,11 @@
 //	}()
 //	// In the callback handler, behind callback.Verifier:
 //	for _, e := range events {
-//		if err := r.Apply(ctx, e); err != nil { ... } // answer 500: the service posts again
+//		err := r.Apply(ctx, e)
+//		switch {
+//		case errors.Is(err, roster.ErrMalformedEvent): // log it: posting it again cannot help
+//		case err != nil: // the store failed: answer 5xx, so that the service posts again
+//		}
 //	}
 //	call, err := r.Call(ctx, callConnectionID) // Participants, SequenceNumber, Source, ...
 //
