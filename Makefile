@@ -20,7 +20,7 @@ MUTATE_WORKERS  ?= 2
 # The official JavaScript SDK, lockfile-pinned, for the interop test (client/interop_test.go).
 JSSDK         := client/testdata/jssdk
 
-.PHONY: all generate check-generate test lint demo fuzz drift breaking apidiff release-check bench mutate interop-deps
+.PHONY: all generate check-generate test lint demo fuzz drift breaking apidiff release-check bench bench-roster mutate interop-deps
 
 all: lint test
 
@@ -114,6 +114,12 @@ bench:
 	(cd "$$tmp" && $(GO) run $(BENCHSTAT) -filter '.name:/RoundTrip/' baseline.txt client.txt) || exit 1; \
 	echo; echo "== the client's mute, hold and remove side by side (the same loopback server)"; \
 	cd "$$tmp" && $(GO) run $(BENCHSTAT) -col .name -filter '.name:/^(MuteParticipant|HoldParticipant|RemoveParticipant)$$/' all.txt
+
+## bench-roster: the roster's benchmarks (events applied per second, memory per call of 350 participants),
+## in memory and on a loopback redis-server (skipped without redis-server on PATH).
+bench-roster:
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./roster/
+	cd roster/redisstore && $(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) .
 
 ## mutate: mutation testing of client/ and client/acstest/ (not gen/) with pinned gremlins, run with
 ## 'go run pkg@version' so that it stays out of go.mod; fails below MUTATE_EFFICACY percent killed.
