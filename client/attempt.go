@@ -59,6 +59,10 @@ func classify(r attemptResult, op *operation) outcome {
 		case unreadableRedirect(r.err):
 			// A 3xx answer, which speaks for this attempt as any 3xx does.
 			return outcome{kind: outcomeFinal, err: r.err}
+		case neverSent(r) && hostNotFound(r.err):
+			// The name does not exist: asking again in a second will not
+			// change that, and the error says what to check.
+			return outcome{kind: outcomeFinal, err: r.err}
 		case neverSent(r):
 			return outcome{kind: outcomeRetry, err: r.err}
 		}
@@ -66,13 +70,10 @@ func classify(r attemptResult, op *operation) outcome {
 	}
 	code := r.resp.StatusCode
 	if code == op.successStatus() {
-		return classifySuccess(r, code, op.secrets)
+		return classifySuccess(r, code, &op.red)
 	}
 	re := newResponseError(r.resp, r.body, len(r.body) > maxResponseBody)
-	re.scrub(r.credential)
-	for _, secret := range op.secrets {
-		re.scrub(secret)
-	}
+	re.scrub(&op.red)
 	// Only a request that carries a Repeatability-Request-ID can be told
 	// that an earlier attempt with it is still running, or that it was
 	// refused as a repeat.
@@ -133,7 +134,7 @@ const errorCodeIDReused = "RepeatabilityRequestIdReused"
 // body that can be its result: empty, or a JSON object of at most 1 MiB (or,
 // for the caller to judge, not JSON at all). Anything else is not the
 // documented answer.
-func classifySuccess(r attemptResult, code int, secrets []string) outcome {
+func classifySuccess(r attemptResult, code int, red *redactor) outcome {
 	if len(r.body) > maxResponseBody {
 		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the service answered %d with a body larger than %d bytes, which is not the documented result", code, maxResponseBody)}
 	}
@@ -144,12 +145,9 @@ func classifySuccess(r attemptResult, code int, secrets []string) outcome {
 	case !isJSON(ct):
 		// One notion of JSON for the classifier and the generated parser:
 		// the parser only ever sees what isJSON accepts.
-		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the service answered %d with Content-Type %q instead of JSON", code, truncate(printable(ct), 64))}
+		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the service answered %d with Content-Type %q instead of JSON", code, red.quote(ct, 64))}
 	case b[0] != '{':
-		b = scrub(b, r.credential)
-		for _, secret := range secrets {
-			b = scrub(b, secret)
-		}
+		// b was scrubbed with the body.
 		return outcome{kind: outcomeUnknown, err: fmt.Errorf("the service answered %d with JSON that is not an object: %s", code, snippet(b))}
 	}
 	return outcome{kind: outcomeSuccess}
@@ -177,6 +175,13 @@ func neverSent(r attemptResult) bool {
 	}
 	var opErr *net.OpError
 	return errors.As(r.err, &opErr) && opErr.Op == "dial"
+}
+
+// hostNotFound reports whether err is a DNS answer that the host name does
+// not exist (not a time-out or a server failure, which may pass).
+func hostNotFound(err error) bool {
+	var dnsErr *net.DNSError
+	return errors.As(err, &dnsErr) && dnsErr.IsNotFound && !dnsErr.IsTemporary && !dnsErr.IsTimeout
 }
 
 // unreadableRedirect reports whether err is http.Client's report of a

@@ -43,7 +43,8 @@ type MuteOutcome struct {
 // ID, retried as MuteParticipant retries, so each outcome is as honest as
 // MuteParticipant's and a failure in the middle leaves a record of who was
 // muted and who was not. A participant listed twice (the same raw ID) is
-// muted once; both entries get that outcome.
+// muted once; both entries get that outcome. Each participant is read
+// (its methods called) once, before anything is sent.
 //
 // At most opts.Concurrency requests are in flight at once. When the service
 // throttles (an answer with Retry-After, such as 429), the whole batch waits
@@ -74,7 +75,10 @@ func (c *Client) MuteParticipants(ctx context.Context, callConnectionID string, 
 	}
 
 	// Who to send, once per raw ID; duplicates take the first one's outcome.
+	// Each participant is read once, here: what is sent is what was
+	// de-duplicated, whatever a caller's Identifier would answer next time.
 	first := make([]int, len(participants))
+	resolved := make([]Identifier, len(participants))
 	byRawID := map[string]int{}
 	var todo []int
 	for i, p := range participants {
@@ -84,6 +88,7 @@ func (c *Client) MuteParticipants(ctx context.Context, callConnectionID string, 
 			out[i].Err = err
 			continue
 		}
+		resolved[i] = who
 		if j, dup := byRawID[who.RawID()]; dup {
 			first[i] = j
 			continue
@@ -110,7 +115,7 @@ func (c *Client) MuteParticipants(ctx context.Context, callConnectionID string, 
 				// Once ctx has ended, MuteParticipant returns at once,
 				// sending nothing, with ctx's error.
 				_ = th.wait(bctx, c.clock)
-				res, err := c.MuteParticipant(bctx, callConnectionID, participants[i], one)
+				res, err := c.MuteParticipant(bctx, callConnectionID, resolved[i], one)
 				out[i].Result, out[i].Err = res, err
 			}
 		})

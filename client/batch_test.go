@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -277,6 +278,55 @@ func TestMuteParticipantsThrottleGrows(t *testing.T) {
 		// asked for 2s: nothing else arrives before then.
 		if r.Seq > 2 && !second.IsZero() && r.Time.Before(second.Add(300*time.Millisecond+1900*time.Millisecond)) {
 			t.Errorf("request %d arrived %v after the second 429's request", r.Seq, r.Time.Sub(second))
+		}
+	}
+}
+
+// shifty is a caller's Identifier whose raw ID is the next of a sequence
+// each time it is read: the embedded identifier changes with it, so that
+// each read is consistent on its own.
+type shifty struct {
+	*client.CommunicationUserIdentifier
+	next []string
+}
+
+func (s *shifty) RawID() string {
+	if len(s.next) > 0 {
+		s.ID, s.next = s.next[0], s.next[1:]
+	}
+	return s.ID
+}
+
+// MuteParticipants reads each participant once: one whose raw ID changes
+// between reads is muted as it was read when the batch de-duplicated, so
+// that two participants are muted once each, not one of them twice.
+func TestMuteParticipantsReadsEachParticipantOnce(t *testing.T) {
+	a, b := "8:acs:r_a", "8:acs:r_b"
+	srv := acstest.Start(t, &acstest.Options{Calls: map[string][]string{"call-1": {a, b}}})
+	c, _ := srv.NewClient(nil)
+	// Read once: a then b. Read again, each would say b.
+	p1 := &shifty{CommunicationUserIdentifier: &client.CommunicationUserIdentifier{}, next: []string{a, b}}
+	p2 := &shifty{CommunicationUserIdentifier: &client.CommunicationUserIdentifier{}, next: []string{b, b}}
+	outcomes := c.MuteParticipants(context.Background(), "call-1", []client.Identifier{p1, p2}, &client.MuteParticipantsOptions{Concurrency: 1})
+	for i, o := range outcomes {
+		if o.Err != nil {
+			t.Fatalf("outcome %d: %v", i, o.Err)
+		}
+	}
+	sent := map[string]int{}
+	for _, r := range srv.Requests() {
+		for _, raw := range []string{a, b} {
+			if strings.Contains(string(r.Body), `"`+raw+`"`) {
+				sent[raw]++
+			}
+		}
+	}
+	if sent[a] != 1 || sent[b] != 1 {
+		t.Errorf("mute requests per participant = %v, want one for each of %s and %s", sent, a, b)
+	}
+	for _, raw := range []string{a, b} {
+		if muted, ok := srv.IsMuted("call-1", raw); !ok || !muted {
+			t.Errorf("%s: muted %v, %v; want muted", raw, muted, ok)
 		}
 	}
 }

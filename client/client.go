@@ -77,6 +77,9 @@ type Client struct {
 	// netHTTP: requests go straight to net/http's *http.Transport, whose
 	// connection trace tells "never sent" reliably.
 	netHTTP bool
+	// held are the secrets of the credential that every operation keeps out
+	// of what it returns and logs (redactor), forms built once.
+	held []secret
 }
 
 // NewClient returns a Client for the resource at endpoint (for example
@@ -147,6 +150,11 @@ func NewClient(endpoint string, cred Credential, opts *ClientOptions) (*Client, 
 		logger:    opts.Logger,
 		clock:     realClock{},
 		dates:     &httpDates{},
+	}
+	if h, ok := cred.(secretHolder); ok {
+		if v := h.heldSecret(); len(v) >= minSecretLen {
+			c.held = []secret{newSecret(v, true)}
+		}
 	}
 	// The generated client builds each request (URL, parameters, body) and
 	// parses each success; the pipeline sends and retries, and stampHeaders
@@ -280,11 +288,11 @@ func normalizeEndpoint(endpoint string, allowHTTP bool) (string, error) {
 	case u.User != nil:
 		return "", invalid("endpoint must not contain user information")
 	case u.Path != "" && u.Path != "/":
-		return "", invalid("endpoint must have no path")
+		return "", invalidf("endpoint must have no path: use %s (the client adds each operation's path)", printable(truncate(scheme+"://"+u.Host, 96)))
 	case u.RawQuery != "" || u.ForceQuery:
-		return "", invalid("endpoint must have no query")
+		return "", invalidf("endpoint must have no query: use %s (the client adds the api-version)", printable(truncate(scheme+"://"+u.Host, 96)))
 	case u.Fragment != "":
-		return "", invalid("endpoint must have no fragment")
+		return "", invalidf("endpoint must have no fragment: use %s", printable(truncate(scheme+"://"+u.Host, 96)))
 	}
 	host := strings.ToLower(u.Hostname())
 	if !strings.Contains(host, ":") { // not an IPv6 literal

@@ -17,3 +17,10 @@ type Credential interface {
 	// bodyHash its base64 SHA-256 digest, computed once per call.
 	authorize(ctx context.Context, req *http.Request, bodyHash string, now time.Time) error
 }
+
+// secretHolder is a credential that holds a secret it never sends (an
+// access key), which the client keeps out of what it returns and logs all
+// the same.
+type secretHolder interface {
+	heldSecret() string
+}

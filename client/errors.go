@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/acsmute/acsmute/gen"
 	"github.com/acsmute/acsmute/openapi/wire"
@@ -59,8 +58,8 @@ const maxResponseBody = 1 << 20
 // To resolve an unknown mute or remove, resend the same logical request:
 // call the method again with the RepeatabilityRequestID and
 // RepeatabilityFirstSent of the error (*MuteError, *ActionError), and for a
-// remove its OperationContext, within RepeatabilityWindow of that first-sent
-// time. The service then replays its first answer, or executes the request
+// remove its OperationContext, within ResendWindow (4m30s) of that
+// first-sent time. The service then replays its first answer, or executes the request
 // once if no earlier attempt reached it. To resolve an unknown hold or
 // unhold, read the participant back (GetParticipant's IsOnHold), or call
 // the method again: both set a state, so carrying one out twice leaves the
@@ -102,9 +101,9 @@ func (e *MuteError) Error() string {
 	var b strings.Builder
 	switch {
 	case e.unknown:
-		fmt.Fprintf(&b, "acsmute: mute outcome unknown after %d %s (resend with Repeatability-Request-ID %s and Repeatability-First-Sent %s within %v of it to resolve it)",
+		fmt.Fprintf(&b, "acsmute: mute outcome unknown after %d %s (resend with Repeatability-Request-ID %s and Repeatability-First-Sent %s before %s, %v after it, to resolve it)",
 			e.Attempts, plural(e.Attempts, "attempt", "attempts"), e.RepeatabilityRequestID,
-			e.RepeatabilityFirstSent.UTC().Format(http.TimeFormat), RepeatabilityWindow)
+			e.RepeatabilityFirstSent.UTC().Format(http.TimeFormat), e.RepeatabilityFirstSent.Add(ResendWindow).UTC().Format(http.TimeFormat), ResendWindow)
 	case e.Attempts == 0:
 		b.WriteString("acsmute: mute not sent")
 	default:
@@ -162,9 +161,9 @@ func (e *ActionError) Error() string {
 	var b strings.Builder
 	switch {
 	case e.unknown && e.RepeatabilityRequestID != "":
-		fmt.Fprintf(&b, "acsmute: %s outcome unknown after %d %s (resend with the same operation context, Repeatability-Request-ID %s and Repeatability-First-Sent %s within %v of it to resolve it)",
+		fmt.Fprintf(&b, "acsmute: %s outcome unknown after %d %s (resend with the same operation context, Repeatability-Request-ID %s and Repeatability-First-Sent %s before %s, %v after it, to resolve it)",
 			e.Action, e.Attempts, plural(e.Attempts, "attempt", "attempts"), e.RepeatabilityRequestID,
-			e.RepeatabilityFirstSent.UTC().Format(http.TimeFormat), RepeatabilityWindow)
+			e.RepeatabilityFirstSent.UTC().Format(http.TimeFormat), e.RepeatabilityFirstSent.Add(ResendWindow).UTC().Format(http.TimeFormat), ResendWindow)
 	case e.unknown:
 		fmt.Fprintf(&b, "acsmute: %s outcome unknown after %d %s (read the participant back, or send it again: it sets a state, so sending it twice leaves the participant as once)",
 			e.Action, e.Attempts, plural(e.Attempts, "attempt", "attempts"))
@@ -231,14 +230,12 @@ type ResponseError struct {
 	bodyCode string
 }
 
-// scrub replaces the credential the request carried wherever the decoded
-// answer echoed it: the fields decoded from the body (whose raw bytes the
-// pipeline has scrubbed already), the headers and the trailers.
-func (e *ResponseError) scrub(secret string) {
-	if len(secret) < 8 {
-		return
-	}
-	str := func(s string) string { return strings.ReplaceAll(s, secret, "REDACTED") }
+// scrub replaces the secrets of the call (the credential it carried, among
+// them) wherever the decoded answer echoed them: the fields decoded from the
+// body (whose raw bytes the pipeline has scrubbed already), the headers, the
+// trailers and the URL of the request kept with it.
+func (e *ResponseError) scrub(r *redactor) {
+	str := r.string
 	e.ErrorCode, e.Message, e.Target, e.bodyCode = str(e.ErrorCode), str(e.Message), str(e.Target), str(e.bodyCode)
 	var detail func(d *ErrorDetail)
 	detail = func(d *ErrorDetail) {
@@ -264,25 +261,14 @@ func (e *ResponseError) scrub(secret string) {
 				}
 			}
 		}
-	}
-}
-
-// escapedForms lists how a secret can appear in a JSON body: as it is, and
-// with "/" and "+" escaped (as .NET's encoder does).
-func escapedForms(secret string) []string {
-	forms := []string{secret}
-	for _, r := range []*strings.Replacer{
-		strings.NewReplacer("/", `\/`),
-		strings.NewReplacer("+", `\u002B`, "/", `\/`),
-		strings.NewReplacer("+", `\u002b`, "/", `\/`),
-		strings.NewReplacer("+", `\u002B`, "/", `\u002F`),
-		strings.NewReplacer("+", `\u002b`, "/", `\u002f`),
-	} {
-		if f := r.Replace(secret); f != secret {
-			forms = append(forms, f)
+		if req := e.RawResponse.Request; req != nil && req.URL != nil {
+			// The request is the error's own copy (newResponseError).
+			u := *req.URL
+			r.scrubURL(&u)
+			req.URL = &u
+			req.Host = str(req.Host)
 		}
 	}
-	return forms
 }
 
 // ErrorDetail is one error in a ResponseError's details or inner error.
@@ -429,18 +415,6 @@ func snippet(body []byte) string {
 		s = s[:n] + "..."
 	}
 	return printable(s)
-}
-
-// printable replaces what is not printable (control characters, line and
-// paragraph separators, bidirectional and other formatting marks) with
-// spaces.
-func printable(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsPrint(r) {
-			return r
-		}
-		return ' '
-	}, s)
 }
 
 // redactedURL returns the request URL without its query, which is all this

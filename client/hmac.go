@@ -39,6 +39,10 @@ type KeyCredential struct {
 	pool *sync.Pool
 	// dates formats x-ms-date values, each second once.
 	dates *httpDates
+	// accessKey is the key as given, for the client to keep it out of what
+	// it returns and logs (a key pasted where a call connection ID goes
+	// would be echoed in an error's URL). A pointer, as pool is.
+	accessKey *string
 }
 
 // NewKeyCredential returns a credential for the base64 access key found in
@@ -56,8 +60,17 @@ func NewKeyCredential(accessKey string) (*KeyCredential, error) {
 		pool: &sync.Pool{New: func() any {
 			return &signer{mac: hmac.New(sha256.New, key), buf: make([]byte, 0, 512)}
 		}},
-		dates: &httpDates{},
+		dates:     &httpDates{},
+		accessKey: &accessKey,
 	}, nil
+}
+
+// heldSecret implements secretHolder.
+func (c *KeyCredential) heldSecret() string {
+	if c == nil || c.accessKey == nil {
+		return ""
+	}
+	return *c.accessKey
 }
 
 // String describes the credential without revealing the key.

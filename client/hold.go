@@ -103,7 +103,8 @@ func (c *Client) HoldParticipant(ctx context.Context, callConnectionID string, p
 	if err := checkURL("PlayFileURL", opts.PlayFileURL); err != nil {
 		return HoldParticipantResult{}, err
 	}
-	op := &operation{name: "hold", errs: errAction, opContext: opts.OperationContext, secrets: urlSecrets(opts.PlayFileURL, opts.OperationCallbackURL)}
+	op := &operation{name: "hold", errs: errAction, opContext: opts.OperationContext, red: redactor{held: c.held}}
+	op.addURLSecrets(opts.PlayFileURL, opts.OperationCallbackURL)
 	body := gen.HoldRequest{
 		TargetParticipant:    target.model(c.version),
 		OperationContext:     optional(opts.OperationContext),
@@ -142,7 +143,8 @@ func (c *Client) UnholdParticipant(ctx context.Context, callConnectionID string,
 		return UnholdParticipantResult{}, invalidf("UnholdParticipantOptions.OperationCallbackURL needs API version %s or later; the client speaks %s",
 			apiVersion20250615, c.version.name)
 	}
-	op := &operation{name: "unhold", errs: errAction, opContext: opts.OperationContext, secrets: urlSecrets(opts.OperationCallbackURL)}
+	op := &operation{name: "unhold", errs: errAction, opContext: opts.OperationContext, red: redactor{held: c.held}}
+	op.addURLSecrets(opts.OperationCallbackURL)
 	body := gen.UnholdRequest{
 		TargetParticipant:    target.model(c.version),
 		OperationContext:     optional(opts.OperationContext),

@@ -476,7 +476,7 @@ func snapshot(id Identifier) (snap snapshotIdentifier, err error) {
 		// pass the checks the embedded identifier passes on its own.
 		nested := m
 		nested.RawId = nil
-		back, err := identifierFromModel(nested)
+		back, err := identifierFromModel(nested, &redactor{})
 		if err != nil {
 			return snapshotIdentifier{}, invalidf("participant of type %T cannot be sent: %w", id, err)
 		}

@@ -7,6 +7,7 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/acsmute/acsmute/gen"
@@ -59,13 +60,16 @@ func (c *Client) ListParticipants(ctx context.Context, callConnectionID string, 
 			return
 		}
 		var next *url.URL         // nil: the first page, built by the generated client
-		seen := map[string]bool{} // the URLs of the pages fetched
+		seen := map[string]bool{} // the pages fetched (pageKey)
+		// The pages share one redactor: a page's answer cannot get the
+		// credential an earlier page carried through either.
+		red := redactor{held: c.held}
 		for page := 1; ; page++ {
 			if page > maxPages {
 				yield(CallParticipant{}, fmt.Errorf("acsmute: list participants: stopped after %d pages (ListParticipantsOptions.MaxPages), the service still answering with a nextLink", maxPages))
 				return
 			}
-			items, link, err := c.listPage(ctx, callConnectionID, next, seen)
+			items, link, err := c.listPage(ctx, callConnectionID, next, seen, &red)
 			if err != nil {
 				yield(CallParticipant{}, err)
 				return
@@ -78,11 +82,11 @@ func (c *Client) ListParticipants(ctx context.Context, callConnectionID string, 
 			if link == "" {
 				return
 			}
-			if next, err = c.followable(link); err != nil {
-				yield(CallParticipant{}, fmt.Errorf("acsmute: list participants: page %d: %w", page, err))
+			if next, err = c.followable(link, &red); err != nil {
+				yield(CallParticipant{}, red.err(fmt.Errorf("acsmute: list participants: page %d: %w", page, err)))
 				return
 			}
-			if seen[next.String()] {
+			if seen[pageKey(next)] {
 				yield(CallParticipant{}, fmt.Errorf("acsmute: list participants: page %d: the service answered a nextLink to a page already fetched", page))
 				return
 			}
@@ -112,10 +116,12 @@ func (c *Client) checkList(ctx context.Context, callConnectionID string, opts *L
 }
 
 // listPage fetches one page: the first when next is nil, else the page at
-// next (already checked by followable), and adds its URL to seen. It
+// next (already checked by followable), and adds its key to seen. red is
+// the listing's redactor, which the page's operation uses and adds to. It
 // returns the page's participants and its nextLink.
-func (c *Client) listPage(ctx context.Context, callConnectionID string, next *url.URL, seen map[string]bool) ([]CallParticipant, string, error) {
-	op := &operation{name: "list participants"}
+func (c *Client) listPage(ctx context.Context, callConnectionID string, next *url.URL, seen map[string]bool, red *redactor) ([]CallParticipant, string, error) {
+	op := &operation{name: "list participants", red: *red}
+	defer func() { *red = op.red }()
 	params := &gen.CallConnectionGetParticipantsParams{ApiVersion: c.version.name}
 	// The generated client builds the request and parses the answer; for a
 	// next page, the request goes to the service's nextLink.
@@ -124,7 +130,7 @@ func (c *Client) listPage(ctx context.Context, callConnectionID string, next *ur
 			u := *next
 			req.URL, req.Host = &u, u.Host
 		}
-		seen[req.URL.String()] = true
+		seen[pageKey(req.URL)] = true
 		return nil
 	}
 	resp, err := c.api.CallConnectionGetParticipantsWithResponse(withOperation(ctx, op), callConnectionID, params, editor)
@@ -139,7 +145,7 @@ func (c *Client) listPage(ctx context.Context, callConnectionID string, next *ur
 	}
 	items := make([]CallParticipant, 0, len(resp.JSON200.Value))
 	for i, m := range resp.JSON200.Value {
-		p, err := participantFromModel(m)
+		p, err := participantFromModel(m, &op.red)
 		if err != nil {
 			return nil, "", op.fail(false, fmt.Errorf("the service answered 200, but participant %d of the page cannot be read: %w", i+1, err))
 		}
@@ -154,9 +160,10 @@ func (c *Client) listPage(ctx context.Context, callConnectionID string, next *ur
 
 // followable checks a nextLink and returns the URL to fetch: on the client's
 // own endpoint (a relative link is resolved against it), with the client's
-// API version. Any other origin is refused before anything is sent, since
-// the request would carry the client's credential there.
-func (c *Client) followable(link string) (*url.URL, error) {
+// API version and no other. Any other origin is refused before anything is
+// sent, since the request would carry the client's credential there. Its
+// errors quote the link through red.
+func (c *Client) followable(link string, red *redactor) (*url.URL, error) {
 	base, err := url.Parse(c.endpoint)
 	if err != nil { // cannot happen: NewClient made it
 		return nil, fmt.Errorf("the client's endpoint: %w", err)
@@ -176,37 +183,77 @@ func (c *Client) followable(link string) (*url.URL, error) {
 	scheme := strings.ToLower(u.Scheme)
 	if u.User != nil || scheme+"://"+stripDefaultPort(scheme, host)+"/" != c.endpoint {
 		return nil, fmt.Errorf("the service answered a nextLink to another origin (%s://%s), not the client's endpoint %s; nothing was sent there",
-			truncate(u.Scheme, 16), truncate(u.Host, 64), c.endpoint)
+			red.quote(u.Scheme, 16), red.quote(u.Host, 64), c.endpoint)
 	}
 	u.Fragment, u.RawFragment = "", ""
-	u.RawQuery = withAPIVersion(u.RawQuery, c.version.name)
+	if u.RawQuery, err = withAPIVersion(u.RawQuery, c.version.name); err != nil {
+		return nil, err
+	}
 	return u, nil
 }
 
-// withAPIVersion returns a raw query with exactly one api-version, v, and
-// every other pair as it was (the service's page token is opaque: it is not
-// decoded and encoded again).
-func withAPIVersion(rawQuery, v string) string {
-	want := wire.ParamAPIVersion + "=" + url.QueryEscape(v)
-	found := 0
-	for _, pair := range strings.Split(rawQuery, "&") {
-		if name, _, _ := strings.Cut(pair, "="); strings.EqualFold(name, wire.ParamAPIVersion) {
-			found++
-			if pair != want {
-				found = 2 // another value: rewrite
-			}
+// pageKey is what tells two page URLs apart as the service would: the
+// scheme and host in lower case, the path decoded and without a trailing
+// slash, and the query's name=value pairs decoded and sorted, empty ones
+// left out. Links that differ only in spelling (a trailing "&", the order
+// of the query, an escaped letter) are one page.
+func pageKey(u *url.URL) string {
+	var pairs []string
+	for _, pair := range strings.Split(u.RawQuery, "&") {
+		if pair == "" {
+			continue
 		}
+		name, value, _ := strings.Cut(pair, "=")
+		if n, err := url.QueryUnescape(name); err == nil {
+			name = n
+		}
+		if v, err := url.QueryUnescape(value); err == nil {
+			value = v
+		}
+		if paramIs(name, wire.ParamAPIVersion) {
+			name = wire.ParamAPIVersion
+		}
+		pairs = append(pairs, url.QueryEscape(name)+"="+url.QueryEscape(value))
 	}
-	if found == 1 {
-		return rawQuery
-	}
+	slices.Sort(pairs)
+	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host) + strings.TrimSuffix(u.Path, "/") + "?" + strings.Join(pairs, "&")
+}
+
+// paramIs reports whether a decoded query parameter name is want, as a
+// server that ignores case would read it: ASCII and Unicode case folding,
+// and upper-casing (under which "ı" and "ſ" are "I" and "S").
+func paramIs(name, want string) bool {
+	return strings.EqualFold(name, want) || strings.ToUpper(name) == strings.ToUpper(want)
+}
+
+// withAPIVersion returns a raw query with exactly one api-version, v, at
+// its end, and every other pair as it was (the service's page token is
+// opaque: it is not decoded and encoded again). A pair is the api-version
+// however its name is spelled: in any case, or percent-encoded
+// ("api%2Dversion"), as the server decodes it. A name that cannot be
+// decoded is an error: the server's reading of it cannot be known.
+func withAPIVersion(rawQuery, v string) (string, error) {
+	want := wire.ParamAPIVersion + "=" + url.QueryEscape(v)
 	var kept []string
+	found, exact := 0, false
 	for _, pair := range strings.Split(rawQuery, "&") {
-		name, _, _ := strings.Cut(pair, "=")
-		if pair == "" || strings.EqualFold(name, wire.ParamAPIVersion) {
+		if pair == "" {
+			continue
+		}
+		rawName, _, _ := strings.Cut(pair, "=")
+		name, err := url.QueryUnescape(rawName)
+		if err != nil {
+			return "", errors.New("the service answered a nextLink whose query has a parameter name that cannot be decoded")
+		}
+		if paramIs(name, wire.ParamAPIVersion) {
+			found++
+			exact = pair == want
 			continue
 		}
 		kept = append(kept, pair)
 	}
-	return strings.Join(append(kept, want), "&")
+	if found == 1 && exact {
+		return rawQuery, nil // already as it should be
+	}
+	return strings.Join(append(kept, want), "&"), nil
 }

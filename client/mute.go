@@ -94,7 +94,7 @@ func (c *Client) MuteParticipant(ctx context.Context, callConnectionID string, p
 	// One allocation for what the call keeps: the operation, its
 	// repeatability values and the generated parameters that point at them.
 	call := &muteCall{rep: rep}
-	call.op = operation{name: "mute", rep: &call.rep, errs: errMute, maybeExecuted: opts.RepeatabilityRequestID != ""}
+	call.op = operation{name: "mute", rep: &call.rep, errs: errMute, maybeExecuted: opts.RepeatabilityRequestID != "", red: redactor{held: c.held}}
 	call.params = gen.CallConnectionMuteParams{
 		ApiVersion:             c.version.name,
 		RepeatabilityRequestID: &call.rep.uuid,
@@ -124,7 +124,7 @@ func (c *Client) MuteParticipant(ctx context.Context, callConnectionID string, p
 	case len(bytes.TrimSpace(resp.Body)) > 0:
 		// Not JSON: not the answer the operation documents.
 		return MuteParticipantResult{}, op.fail(true, fmt.Errorf("the service answered 200 with Content-Type %q instead of JSON",
-			truncate(resp.HTTPResponse.Header.Get(wire.HeaderContentType), 64)))
+			op.red.quote(resp.HTTPResponse.Header.Get(wire.HeaderContentType), 64)))
 	}
 	return out, nil
 }

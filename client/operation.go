@@ -22,16 +22,25 @@ type operation struct {
 	// opContext is the operationContext the request carries, for
 	// ActionError.
 	opContext string
-	// secrets are parts of the request body to keep out of what the
-	// client returns, should the service echo them: the queries of the
-	// URLs it carries (urlSecrets).
-	secrets []string
+	// red holds what the client must keep out of everything the operation
+	// returns and logs: the credential held, each credential sent, and the
+	// secrets of the request body (urlSecrets), should the service echo
+	// them. The pipeline adds what it sends.
+	red redactor
 
 	// Set by the pipeline.
 	attempts      int
 	maybeExecuted bool // some attempt may have executed without a definite answer
 	failed        bool // fail made the error that ended the operation
 	refreshed     bool // a 401 made the credential drop its token once
+	// echoed: the success answer held a secret of red (replaced there).
+	echoed bool
+	// unreachable counts the attempts that could not resolve the
+	// endpoint's host or connect to it; unreachableWhat is the last one's
+	// "resolve" or "connect to".
+	unreachable     int
+	unreachableWhat string
+	host            string // the endpoint's host, for the hint
 
 	requestID [1]string // the x-ms-client-request-id header's value
 }
@@ -78,6 +87,13 @@ func operationFrom(ctx context.Context) *operation {
 // change state: reading again is always safe.
 func (op *operation) fail(unknown bool, cause error) error {
 	op.failed = true
+	// Whatever the cause quotes of the answers, no secret goes out in it.
+	cause = op.red.err(cause)
+	if op.unreachable > 0 && op.unreachable == op.attempts {
+		// No attempt got anywhere: say what to check.
+		cause = fmt.Errorf("%w; could not %s %s in %d %s: check the endpoint (its host and port, as in the connection string's endpoint=), the network and DNS, and that the service or emulator there is running",
+			cause, op.unreachableWhat, op.host, op.attempts, plural(op.attempts, "attempt", "attempts"))
+	}
 	switch op.errs {
 	case errMute:
 		return &MuteError{
@@ -100,13 +116,13 @@ func (op *operation) fail(unknown bool, cause error) error {
 	return fmt.Errorf("acsmute: %s failed after %d %s: %w", op.name, op.attempts, plural(op.attempts, "attempt", "attempts"), cause)
 }
 
-// deadline is when the last attempt may start: repeatabilityMargin before
-// the repeatability window ends. The zero time means no limit.
+// deadline is when the last attempt may start: ResendWindow after
+// Repeatability-First-Sent. The zero time means no limit.
 func (op *operation) deadline() time.Time {
 	if op.rep == nil {
 		return time.Time{}
 	}
-	return op.rep.firstSent.Add(RepeatabilityWindow - repeatabilityMargin)
+	return op.rep.firstSent.Add(ResendWindow)
 }
 
 // ended returns the error for an operation whose generated call returned
@@ -124,24 +140,20 @@ func (op *operation) ended(err error) error {
 	return op.fail(true, fmt.Errorf("the service answered %d with a body that is not the documented result: %w", op.successStatus(), err))
 }
 
-// urlSecrets returns the parts of URLs a request carries that may be
-// secrets, for operation.secrets: each URL's query (a SAS token, say) and
-// each of its values long enough to be one.
-func urlSecrets(urls ...string) []string {
-	var out []string
+// addURLSecrets adds to op.red the parts of URLs the request carries that
+// may be secrets: each URL's query (a SAS token, say) and each of its
+// values long enough to be one.
+func (op *operation) addURLSecrets(urls ...string) {
 	for _, s := range urls {
 		u, err := url.Parse(s)
 		if err != nil || u.RawQuery == "" {
 			continue
 		}
-		out = append(out, u.RawQuery)
+		op.red.add(u.RawQuery)
 		for _, vs := range u.Query() {
 			for _, v := range vs {
-				if len(v) >= 8 {
-					out = append(out, v, url.QueryEscape(v))
-				}
+				op.red.add(v)
 			}
 		}
 	}
-	return out
 }

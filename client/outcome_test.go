@@ -97,8 +97,10 @@ func TestRedirectsAreNeverFollowed(t *testing.T) {
 }
 
 // Failures that prove the request never left are not unknown outcomes:
-// refused connections and failed DNS lookups are retried, certificate
-// failures and non-TLS servers are final at once.
+// refused connections and failed DNS lookups are retried, a host name that
+// does not exist, certificate failures and non-TLS servers are final at
+// once. Failing to resolve or connect on every attempt says so, and what to
+// check.
 func TestFailuresBeforeSendingAreNotUnknown(t *testing.T) {
 	t.Run("connection refused", func(t *testing.T) {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -112,7 +114,7 @@ func TestFailuresBeforeSendingAreNotUnknown(t *testing.T) {
 		client.UseClock(c, clk)
 		_, err = c.MuteParticipant(context.Background(), "call", acsUser, nil)
 		muteErr(t, err, 3, false)
-		if !strings.Contains(err.Error(), "connection refused") {
+		if !strings.Contains(err.Error(), "connection refused") || !strings.Contains(err.Error(), "could not connect to "+addr+" in 3 attempts: check the endpoint") {
 			t.Errorf("error = %v", err)
 		}
 		if n := len(clk.Sleeps()); n != 2 {
@@ -120,19 +122,32 @@ func TestFailuresBeforeSendingAreNotUnknown(t *testing.T) {
 		}
 	})
 	t.Run("DNS failure", func(t *testing.T) {
-		var dials atomic.Int32
-		tr := client.NewTransport()
-		tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-			dials.Add(1)
-			return nil, &net.OpError{Op: "dial", Net: network, Err: &net.DNSError{Err: "no such host", Name: "r.invalid", IsNotFound: true}}
-		}
-		c := newKeyClient(t, "https://r.invalid", &client.ClientOptions{HTTPClient: &http.Client{Transport: tr}, Retry: client.RetryOptions{MaxRetries: 1}})
-		client.UseClock(c, client.NewFakeClock(time.Now()))
-		_, err := c.MuteParticipant(context.Background(), "call", acsUser, nil)
-		muteErr(t, err, 2, false)
-		var dnsErr *net.DNSError
-		if !errors.As(err, &dnsErr) || dials.Load() != 2 {
-			t.Errorf("error = %v after %d dials", err, dials.Load())
+		for _, tt := range []struct {
+			dnsErr   net.DNSError
+			attempts int
+		}{
+			{net.DNSError{Err: "no such host", Name: "r.invalid", IsNotFound: true}, 1},
+			{net.DNSError{Err: "server misbehaving", Name: "r.invalid", IsTemporary: true}, 2},
+			{net.DNSError{Err: "i/o timeout", Name: "r.invalid", IsTimeout: true}, 2},
+		} {
+			var dials atomic.Int32
+			tr := client.NewTransport()
+			tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+				dials.Add(1)
+				e := tt.dnsErr
+				return nil, &net.OpError{Op: "dial", Net: network, Err: &e}
+			}
+			c := newKeyClient(t, "https://r.invalid", &client.ClientOptions{HTTPClient: &http.Client{Transport: tr}, Retry: client.RetryOptions{MaxRetries: 1}})
+			client.UseClock(c, client.NewFakeClock(time.Now()))
+			_, err := c.MuteParticipant(context.Background(), "call", acsUser, nil)
+			muteErr(t, err, tt.attempts, false)
+			var dnsErr *net.DNSError
+			if !errors.As(err, &dnsErr) || int(dials.Load()) != tt.attempts {
+				t.Errorf("%s: error = %v after %d dials", tt.dnsErr.Err, err, dials.Load())
+			}
+			if !strings.Contains(err.Error(), "could not resolve r.invalid in ") {
+				t.Errorf("%s: error = %v, want what to check", tt.dnsErr.Err, err)
+			}
 		}
 	})
 	t.Run("DNS failure without trace", func(t *testing.T) {
@@ -411,7 +426,7 @@ func TestRetryStopsBeforeTheRepeatabilityWindowEnds(t *testing.T) {
 		}
 		if tt.attempts == 1 {
 			muteErr(t, err, 1, true)
-			if !strings.Contains(err.Error(), "repeatability window") || len(clk.Sleeps()) != 0 {
+			if !strings.Contains(err.Error(), "resend window") || len(clk.Sleeps()) != 0 {
 				t.Errorf("Retry-After %s: error = %v after %d waits", tt.retryAfter, err, len(clk.Sleeps()))
 			}
 		} else if err != nil {
@@ -748,4 +763,40 @@ func findString(v reflect.Value, s string, seen map[uintptr]bool, path string, d
 		}
 	}
 	return ""
+}
+
+// An unknown outcome's error gives one resend deadline, the one the client
+// enforces: a resend a second before it is sent, a second after it is not.
+func TestResendDeadlineInErrorIsTheOneEnforced(t *testing.T) {
+	start := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	srv := newRecorder(t, answer(503, `{"error":{"code":"Busy","message":"busy"}}`))
+	c := newKeyClient(t, srv.URL, &client.ClientOptions{Retry: client.RetryOptions{MaxRetries: -1}})
+	clk := client.NewFakeClock(start)
+	client.UseClock(c, clk)
+	_, err := c.MuteParticipant(context.Background(), "call", acsUser, nil)
+	me := muteErr(t, err, 1, true)
+	_, after, ok := strings.Cut(err.Error(), " before ")
+	if !ok {
+		t.Fatalf("error = %v, want a deadline", err)
+	}
+	deadline, perr := http.ParseTime(after[:len(http.TimeFormat)])
+	if perr != nil {
+		t.Fatalf("deadline in %q: %v", err, perr)
+	}
+	if want := start.Add(client.ResendWindow); !deadline.Equal(want) || strings.Contains(err.Error(), client.RepeatabilityWindow.String()) {
+		t.Errorf("error = %v, want the deadline %v and no other window", err, want)
+	}
+	for _, tt := range []struct {
+		at   time.Time
+		sent bool
+	}{{deadline.Add(-time.Second), true}, {deadline.Add(time.Second), false}} {
+		before := len(srv.seen())
+		clk := client.NewFakeClock(tt.at)
+		client.UseClock(c, clk)
+		_, _ = c.MuteParticipant(context.Background(), "call", acsUser, &client.MuteParticipantOptions{
+			RepeatabilityRequestID: me.RepeatabilityRequestID, RepeatabilityFirstSent: me.RepeatabilityFirstSent})
+		if sent := len(srv.seen()) > before; sent != tt.sent {
+			t.Errorf("resend at %v: sent %v, want %v", tt.at, sent, tt.sent)
+		}
+	}
 }

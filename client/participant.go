@@ -56,7 +56,7 @@ func (c *Client) GetParticipant(ctx context.Context, callConnectionID string, pa
 		return CallParticipant{}, invalid(`participant raw ID cannot be "." or ".."`)
 	}
 
-	op := &operation{name: "get participant"}
+	op := &operation{name: "get participant", red: redactor{held: c.held}}
 	params := &gen.CallConnectionGetParticipantParams{ApiVersion: c.version.name}
 	resp, err := c.api.CallConnectionGetParticipantWithResponse(withOperation(ctx, op), callConnectionID, rawID, params)
 	if err != nil {
@@ -65,13 +65,13 @@ func (c *Client) GetParticipant(ctx context.Context, callConnectionID string, pa
 	if resp.JSON200 == nil {
 		return CallParticipant{}, op.fail(false, errors.New("the service answered 200 without a JSON participant"))
 	}
-	out, err := participantFromModel(*resp.JSON200)
+	out, err := participantFromModel(*resp.JSON200, &op.red)
 	if err != nil {
 		return CallParticipant{}, op.fail(false, fmt.Errorf("the service answered 200, but %w", err))
 	}
 	if got := out.Identifier.RawID(); got != rawID {
 		// Not the participant asked for: its state says nothing of this one.
-		return CallParticipant{}, op.fail(false, fmt.Errorf("the service answered about participant %q, not %q", truncate(got, 64), truncate(rawID, 64)))
+		return CallParticipant{}, op.fail(false, fmt.Errorf("the service answered about participant %q, not %q", op.red.quote(got, 64), op.red.quote(rawID, 64)))
 	}
 	return out, nil
 }
@@ -86,7 +86,7 @@ func (p *CallParticipant) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &m); err != nil {
 		return fmt.Errorf("acsmute: a participant is not the service's JSON form: %w", jsonProblem(err))
 	}
-	out, err := participantFromModel(m)
+	out, err := participantFromModel(m, &redactor{})
 	if err != nil {
 		return fmt.Errorf("acsmute: %w", err)
 	}
@@ -105,7 +105,7 @@ func UnmarshalIdentifier(data []byte) (Identifier, error) {
 	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, fmt.Errorf("acsmute: an identifier is not the service's JSON form: %w", jsonProblem(err))
 	}
-	id, err := identifierFromModel(m)
+	id, err := identifierFromModel(m, &redactor{})
 	if err != nil {
 		return nil, fmt.Errorf("acsmute: the identifier cannot be read: %w", err)
 	}
@@ -129,8 +129,9 @@ func jsonProblem(err error) error {
 
 // participantFromModel reads a participant of an answer (GetParticipant,
 // a page of ListParticipants). Whether it is muted is the point of reading
-// it: an answer without isMuted is an error, not a guess.
-func participantFromModel(m gen.CallParticipant) (CallParticipant, error) {
+// it: an answer without isMuted is an error, not a guess. Its errors quote
+// the answer through red.
+func participantFromModel(m gen.CallParticipant, red *redactor) (CallParticipant, error) {
 	if m.IsMuted == nil {
 		return CallParticipant{}, errors.New("the participant has no isMuted")
 	}
@@ -141,7 +142,7 @@ func participantFromModel(m gen.CallParticipant) (CallParticipant, error) {
 	if m.Identifier == nil {
 		return CallParticipant{}, errors.New("the participant has no identifier")
 	}
-	id, err := identifierFromModel(*m.Identifier)
+	id, err := identifierFromModel(*m.Identifier, red)
 	if err != nil {
 		return CallParticipant{}, fmt.Errorf("the participant's identifier cannot be read: %w", err)
 	}
@@ -155,9 +156,10 @@ func participantFromModel(m gen.CallParticipant) (CallParticipant, error) {
 // than a guess: at most one nested model, of the kind the identifier names
 // (when it names one), standing for the same participant as rawId (when
 // both are there). The identifier is rawId's when present (as the official
-// SDKs read it), else the nested model's.
-func identifierFromModel(m gen.CommunicationIdentifierModel) (Identifier, error) {
-	nested, err := nestedIdentifier(m)
+// SDKs read it), else the nested model's. Its errors quote the answer
+// through red.
+func identifierFromModel(m gen.CommunicationIdentifierModel, red *redactor) (Identifier, error) {
+	nested, err := nestedIdentifier(m, red)
 	if err != nil {
 		return nil, err
 	}
@@ -169,11 +171,11 @@ func identifierFromModel(m gen.CommunicationIdentifierModel) (Identifier, error)
 	}
 	id, err := ParseRawID(*m.RawId)
 	if err != nil {
-		return nil, err
+		return nil, answerError(err)
 	}
 	if nested != nil && nested.RawID() != id.RawID() {
 		return nil, fmt.Errorf("its rawId %q and its nested identifier (%q) are different participants",
-			truncate(id.RawID(), 64), truncate(nested.RawID(), 64))
+			red.quote(id.RawID(), 64), red.quote(nested.RawID(), 64))
 	}
 	return id, nil
 }
@@ -188,7 +190,7 @@ func extensionUserAsCommunicationUser(kind, nested gen.CommunicationIdentifierMo
 // nestedIdentifier reads the nested model of a wire identifier: nil when
 // there is none, an error when there are several, when it is not the kind
 // the identifier names, or when it cannot be read.
-func nestedIdentifier(m gen.CommunicationIdentifierModel) (Identifier, error) {
+func nestedIdentifier(m gen.CommunicationIdentifierModel, red *redactor) (Identifier, error) {
 	var kinds []gen.CommunicationIdentifierModelKind
 	for _, n := range [...]struct {
 		kind    gen.CommunicationIdentifierModelKind
@@ -210,14 +212,14 @@ func nestedIdentifier(m gen.CommunicationIdentifierModel) (Identifier, error) {
 	case len(kinds) > 1:
 		return nil, errors.New("it has more than one nested identifier")
 	case m.Kind != nil && *m.Kind != kinds[0] && !extensionUserAsCommunicationUser(*m.Kind, kinds[0]):
-		return nil, fmt.Errorf("its kind is %q but its nested identifier is %s", truncate(string(*m.Kind), 32), kinds[0])
+		return nil, fmt.Errorf("its kind is %q but its nested identifier is %s", red.quote(string(*m.Kind), 32), kinds[0])
 	}
 	var id Identifier
 	switch {
 	case m.CommunicationUser != nil:
 		parsed, err := ParseRawID(m.CommunicationUser.Id)
 		if err != nil {
-			return nil, err
+			return nil, answerError(err)
 		}
 		switch parsed.Kind() {
 		case KindTeamsExtensionUser:
@@ -235,14 +237,14 @@ func nestedIdentifier(m gen.CommunicationIdentifierModel) (Identifier, error) {
 		id = PhoneNumberIdentifier{PhoneNumber: number}
 	case m.TeamsExtensionUser != nil:
 		u := m.TeamsExtensionUser
-		cloud, err := cloudFromModel(u.Cloud)
+		cloud, err := cloudFromModel(u.Cloud, red)
 		if err != nil {
 			return nil, err
 		}
 		id = TeamsExtensionUserIdentifier{UserID: u.UserId, TenantID: u.TenantId, ResourceID: u.ResourceId, Cloud: cloud}
 	case m.MicrosoftTeamsUser != nil:
 		u := m.MicrosoftTeamsUser
-		cloud, err := cloudFromModel(u.Cloud)
+		cloud, err := cloudFromModel(u.Cloud, red)
 		if err != nil {
 			return nil, err
 		}
@@ -252,19 +254,30 @@ func nestedIdentifier(m gen.CommunicationIdentifierModel) (Identifier, error) {
 		}
 		id = tu
 	default:
-		cloud, err := cloudFromModel(m.MicrosoftTeamsApp.Cloud)
+		cloud, err := cloudFromModel(m.MicrosoftTeamsApp.Cloud, red)
 		if err != nil {
 			return nil, err
 		}
 		id = MicrosoftTeamsAppIdentifier{AppID: m.MicrosoftTeamsApp.AppId, Cloud: cloud}
 	}
-	return id, checkIdentifier(id)
+	return id, answerError(checkIdentifier(id))
+}
+
+// answerError turns the input checks' error about an identifier read from
+// an answer into a plain one: an answer is not the caller's input, and
+// ErrInvalidInput would say that nothing was sent.
+func answerError(err error) error {
+	var ie *inputError
+	if err == nil || !errors.As(err, &ie) {
+		return err
+	}
+	return errors.New(strings.TrimPrefix(err.Error(), "acsmute: "))
 }
 
 // cloudFromModel maps a wire cloud to a Cloud; absent means public. A cloud
 // this client does not know is an error rather than a guess, since it would
 // change the identifier's raw ID.
-func cloudFromModel(m *gen.CommunicationCloudEnvironmentModel) (Cloud, error) {
+func cloudFromModel(m *gen.CommunicationCloudEnvironmentModel, red *redactor) (Cloud, error) {
 	if m == nil {
 		return CloudPublic, nil
 	}
@@ -276,7 +289,7 @@ func cloudFromModel(m *gen.CommunicationCloudEnvironmentModel) (Cloud, error) {
 	case gen.CommunicationCloudEnvironmentModelGcch:
 		return CloudGCCH, nil
 	}
-	return "", fmt.Errorf("cloud %q is not public, dod or gcch", truncate(string(*m), 32))
+	return "", fmt.Errorf("cloud %q is not public, dod or gcch", red.quote(string(*m), 32))
 }
 
 // phoneFromModel returns the number a nested phone model stands for, as its

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
@@ -63,12 +64,13 @@ func (c *Client) run(req *http.Request, body []byte, op *operation) (*http.Respo
 		return nil, op.fail(false, err)
 	}
 	bodyHash := contentHash(body)
+	op.host = req.URL.Host
 	deadline := op.deadline()
 	if !deadline.IsZero() && c.clock.Now().After(deadline) {
 		// Resending a request first sent too long ago: the service may no
 		// longer recognise it, so sending could mute a second time.
-		return nil, op.fail(true, fmt.Errorf("not sent: Repeatability-First-Sent is more than %v ago, too close to the end of the %v repeatability window",
-			RepeatabilityWindow-repeatabilityMargin, RepeatabilityWindow))
+		return nil, op.fail(true, fmt.Errorf("not sent: Repeatability-First-Sent is more than %v ago (ResendWindow), too close to the end of the service's %v repeatability window; read the participant back instead",
+			ResendWindow, RepeatabilityWindow))
 	}
 	batch := throttleFrom(ctx)
 	for {
@@ -78,16 +80,27 @@ func (c *Client) run(req *http.Request, body []byte, op *operation) (*http.Respo
 				return nil, op.fail(op.maybeExecuted, err)
 			}
 			if !deadline.IsZero() && c.clock.Now().After(deadline) {
-				return nil, op.fail(op.maybeExecuted, fmt.Errorf("not sent: waiting as the service asked took past the %v repeatability window's margin", RepeatabilityWindow))
+				return nil, op.fail(op.maybeExecuted, fmt.Errorf("not sent: waiting as the service asked took past the %v resend window (ResendWindow)", ResendWindow))
 			}
 		}
 		op.attempts++
 		res := c.attempt(ctx, req, body, bodyHash, op)
 		o := classify(res, op)
+		if what := unreachable(res); what != "" {
+			op.unreachable++
+			op.unreachableWhat = what
+		}
 		op.maybeExecuted = op.maybeExecuted || o.maybeExecuted
 		switch o.kind {
 		case outcomeSuccess:
 			c.logAttempt(ctx, op, res, 0)
+			if res.echoed && !op.changesState() {
+				// A read whose answer holds the credential it was sent
+				// (or the client's key) is not the service's: its data
+				// cannot be believed, and is not returned.
+				return nil, op.fail(false, fmt.Errorf("the service answered %d with a body that holds the credential the request carried (replaced by %s here); it is not read", res.resp.StatusCode, redacted))
+			}
+			op.echoed = res.echoed
 			// Media types are case-insensitive; the generated parser's
 			// test is not.
 			ct := res.resp.Header.Get(wire.HeaderContentType)
@@ -138,7 +151,7 @@ func (c *Client) run(req *http.Request, body []byte, op *operation) (*http.Respo
 		if !deadline.IsZero() && now.Add(delay).After(deadline) {
 			c.logAttempt(ctx, op, res, 0)
 			return nil, op.fail(op.maybeExecuted,
-				fmt.Errorf("stopped retrying to stay inside the %v repeatability window: %w", RepeatabilityWindow, o.err))
+				fmt.Errorf("stopped retrying to stay inside the %v resend window (ResendWindow): %w", ResendWindow, o.err))
 		}
 		c.logAttempt(ctx, op, res, delay)
 		if err := c.clock.Sleep(ctx, delay); err != nil {
@@ -204,6 +217,8 @@ type attemptResult struct {
 	// credential is the secret the request carried (bearer token or HMAC
 	// signature), to scrub from the answer and to refresh on a 401.
 	credential string
+	// echoed: the body held a secret of the call, replaced there.
+	echoed bool
 }
 
 // connTrace records, through net/http's client trace hooks, whether a
@@ -230,11 +245,7 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, body []byte, bo
 		defer cancel()
 	}
 	tr := &connTrace{netHTTP: c.netHTTP}
-	var url string
-	if c.logger != nil {
-		url = redactedURL(req)
-	}
-	res := attemptResult{method: req.Method, url: url, trace: tr}
+	res := attemptResult{method: req.Method, trace: tr}
 	// Authorize before the connection trace is installed, with the
 	// attempt's context: a token provider's own requests (azidentity makes
 	// them with the context it is given) are not this request's. The
@@ -244,6 +255,10 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, body []byte, bo
 		return res
 	}
 	res.credential = sentCredential(req.Header.Get(wire.HeaderAuthorization))
+	op.red.add(res.credential)
+	if c.logger != nil {
+		res.url = op.red.url(req.URL)
+	}
 	if !tr.netHTTP {
 		// With net/http's transport, not getting a connection is enough to
 		// know; others may not ask for one the way it does.
@@ -261,26 +276,20 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, body []byte, bo
 	}
 	resp, err := c.send(r)
 	if err != nil {
-		res.err = scrubError(err, res.credential)
+		res.err = op.red.err(err)
 		return res
 	}
 	res.resp = resp
 	res.body, err = readAtMost(resp.Body, resp.ContentLength, maxResponseBody+1)
 	_ = resp.Body.Close()
 	if err != nil {
-		res.err = scrubError(fmt.Errorf("reading the %d response: %w", resp.StatusCode, err), res.credential)
+		res.err = op.red.err(fmt.Errorf("reading the %d response: %w", resp.StatusCode, err))
 	}
-	// A server that echoes the credential (in an error body, say) must not
-	// get it into what the client returns or prints: the body of an error
-	// here, what is decoded from it and its headers in classify. (A
-	// success's data is the caller's own; its error messages scrub what
-	// they quote.)
-	if resp.StatusCode != op.successStatus() {
-		res.body = scrub(res.body, res.credential)
-		for _, secret := range op.secrets {
-			res.body = scrub(res.body, secret)
-		}
-	}
+	// A server that echoes a secret of the call (the credential, say) must
+	// not get it into what the client returns or prints: not in the body
+	// (an error's, or a success's data), nor in what classify decodes from
+	// it and the headers.
+	res.body, res.echoed = op.red.bytes(res.body)
 	return res
 }
 
@@ -305,24 +314,22 @@ func (c *Client) send(r *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// scrubError returns err, unless its text quotes secret: net/http quotes
-// what a server sent in some errors (a malformed header line, a Location
-// it cannot parse), and a server can echo the request's credential there.
-// Such an error becomes one with the same text, secret replaced, and no
-// chain behind it, since the chain quotes it too; a *url.Error keeps its
-// type, Op and URL.
-func scrubError(err error, secret string) error {
-	msg := err.Error()
-	clean := string(scrub([]byte(msg), secret))
-	if clean == msg {
-		return err
+// unreachable says how an attempt failed to reach the endpoint's host:
+// "resolve" when the host name could not be looked up, "connect to" when no
+// connection could be made; "" when it got further, or failed otherwise.
+func unreachable(r attemptResult) string {
+	if r.resp != nil || r.err == nil || r.gotConn() {
+		return ""
 	}
-	var ue *url.Error
-	if errors.As(err, &ue) && ue.Err != nil && ue.Error() == msg {
-		// err is the *url.Error, nothing around it.
-		return &url.Error{Op: ue.Op, URL: ue.URL, Err: errors.New(string(scrub([]byte(ue.Err.Error()), secret)))}
+	var dnsErr *net.DNSError
+	if errors.As(r.err, &dnsErr) {
+		return "resolve"
 	}
-	return errors.New(clean)
+	var opErr *net.OpError
+	if errors.As(r.err, &opErr) && opErr.Op == "dial" {
+		return "connect to"
+	}
+	return ""
 }
 
 // urlErrorOp is the Op of the *url.Error http.Client returns: the method,
@@ -344,21 +351,6 @@ func sentCredential(authorization string) string {
 		return sig
 	}
 	return authorization
-}
-
-// scrub replaces every occurrence of secret in b, as it is or JSON-escaped
-// (escapedForms), with REDACTED. Secrets shorter than 8 bytes are left
-// alone: they would match by chance.
-func scrub(b []byte, secret string) []byte {
-	if len(secret) < 8 {
-		return b
-	}
-	for _, form := range escapedForms(secret) {
-		if bytes.Contains(b, []byte(form)) {
-			b = bytes.ReplaceAll(b, []byte(form), []byte("REDACTED"))
-		}
-	}
-	return b
 }
 
 // stampHeaders is the request editor that sets, once per call, the headers

@@ -74,7 +74,7 @@ type RemoveParticipantResult struct {
 // repeatability headers, so the service removes at most once and answers a
 // resend as it answered the first; an outcome the client cannot settle
 // matches ErrOutcomeUnknown, resolved by resending within
-// RepeatabilityWindow; when ctx ends the error matches ctx.Err().
+// ResendWindow; when ctx ends the error matches ctx.Err().
 func (c *Client) RemoveParticipant(ctx context.Context, callConnectionID string, participant Identifier, opts *RemoveParticipantOptions) (RemoveParticipantResult, error) {
 	if opts == nil {
 		opts = &RemoveParticipantOptions{}
@@ -94,7 +94,8 @@ func (c *Client) RemoveParticipant(ctx context.Context, callConnectionID string,
 	// A resend of a request first made earlier may already have executed:
 	// only the service's own answer settles it.
 	op := &operation{name: "remove", rep: &rep, errs: errAction, success: 202, opContext: opContext,
-		maybeExecuted: opts.RepeatabilityRequestID != "", secrets: urlSecrets(opts.OperationCallbackURL)}
+		maybeExecuted: opts.RepeatabilityRequestID != "", red: redactor{held: c.held}}
+	op.addURLSecrets(opts.OperationCallbackURL)
 	params := &gen.CallConnectionRemoveParticipantParams{
 		ApiVersion:             c.version.name,
 		RepeatabilityRequestID: &rep.uuid,

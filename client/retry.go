@@ -46,13 +46,20 @@ type RetryOptions struct {
 const DefaultTryTimeout = 30 * time.Second
 
 // RepeatabilityWindow is how long the service remembers a
-// Repeatability-Request-ID. The client starts no attempt later than
-// repeatabilityMargin before the window, counted from
-// Repeatability-First-Sent, ends.
+// Repeatability-Request-ID, counted from Repeatability-First-Sent. The client
+// starts no attempt later than ResendWindow after it.
 const RepeatabilityWindow = 5 * time.Minute
 
 // repeatabilityMargin keeps the last attempt clear of the window's end.
 const repeatabilityMargin = 30 * time.Second
+
+// ResendWindow is how long after its Repeatability-First-Sent the client
+// still sends a repeatable request (a mute or a remove), its first attempt
+// and every resend alike: RepeatabilityWindow less a 30-second margin, so
+// that no attempt reaches the service after it has forgotten the request.
+// Resend a request whose outcome is unknown within it (errors say by when);
+// later, read the participant back instead.
+const ResendWindow = RepeatabilityWindow - repeatabilityMargin
 
 func (o RetryOptions) withDefaults() (RetryOptions, error) {
 	if o.RetryDelay < 0 || o.MaxRetryDelay < 0 {

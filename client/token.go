@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -114,6 +115,15 @@ func (c StaticTokenCredential) LogValue() slog.Value { return slog.StringValue(c
 
 // MarshalText returns the redacted form.
 func (c StaticTokenCredential) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
+
+// heldSecret implements secretHolder: the token is kept out of what the
+// client returns and logs from the first call on, before it is sent.
+func (c *StaticTokenCredential) heldSecret() string {
+	if c == nil || c.header == nil {
+		return ""
+	}
+	return strings.TrimPrefix(*c.header, "Bearer ")
+}
 
 func (c *StaticTokenCredential) authorize(_ context.Context, req *http.Request, _ string, _ time.Time) error {
 	if c == nil || c.header == nil {

@@ -45,20 +45,6 @@ type allLine struct {
 	RepeatabilityFirstSent string `json:"repeatabilityFirstSent,omitempty"`
 }
 
-// mutable says whether the service mutes a participant of kind k, and if
-// not, why.
-func mutable(k client.IdentifierKind) (ok bool, why string) {
-	switch k {
-	case client.KindCommunicationUser:
-		return true, ""
-	case client.KindTeamsExtensionUser:
-		// Sent as the Communication Services user it is on 2024-09-15, with
-		// its own kind from 2025-06-15 on: every version mutes it.
-		return true, ""
-	}
-	return false, "the service mutes Communication Services users and Teams Phone extension users only, not " + string(k)
-}
-
 // muteAll lists the call's participants, mutes those it targets and prints
 // a line per participant. It returns the exit code.
 func muteAll(ctx context.Context, c *client.Client, callID string, excepted map[string]bool, opts *client.MuteParticipantsOptions, e env) int {
@@ -82,7 +68,7 @@ func muteAll(ctx context.Context, c *client.Client, callID string, excepted map[
 		raw := p.Identifier.RawID()
 		inCall[raw] = true
 		lines[i] = allLine{RawID: raw, Kind: string(p.Identifier.Kind())}
-		ok, why := mutable(p.Identifier.Kind())
+		ok, why := c.CanMute(p.Identifier)
 		switch {
 		case excepted[raw]:
 			lines[i].Result, lines[i].Reason = resultSkipped, "named with --except"

@@ -35,6 +35,7 @@ func participantExample(cmd string) string {
 
 // callFlags are the flags every command that talks to the service shares.
 type callFlags struct {
+	fs               *flag.FlagSet
 	connectionString *string
 	endpoint         *string
 	call             *string
@@ -47,6 +48,7 @@ type callFlags struct {
 // for; "" means the command has no --participant flag.
 func addCallFlags(fs *flag.FlagSet, what string) callFlags {
 	f := callFlags{
+		fs:               fs,
 		connectionString: fs.String("connection-string", "", "resource connection string (default $ACS_CONNECTION_STRING)"),
 		endpoint:         fs.String("endpoint", "", "resource endpoint, with a Microsoft Entra ID bearer token in $ACS_BEARER_TOKEN (instead of a connection string)"),
 		call:             fs.String("call", "", "call connection ID (required)"),
@@ -135,6 +137,16 @@ func (f callFlags) resolve(cmd string, e env, needParticipant bool) (c *client.C
 		}
 	}
 	haveCS, haveBearer := *f.connectionString != "", *f.endpoint != ""
+	// From here on the credential is known: nothing the command writes
+	// holds it.
+	held := token
+	if !haveBearer {
+		e.guard.add(*f.connectionString)
+		if cs, err := client.ParseConnectionString(*f.connectionString); err == nil {
+			held = cs.AccessKey()
+		}
+	}
+	e.guard.add(held)
 	participant := ""
 	if f.participant != nil {
 		participant = *f.participant
@@ -151,6 +163,10 @@ func (f callFlags) resolve(cmd string, e env, needParticipant bool) (c *client.C
 		// The service would echo it in its answer, and the answer would be
 		// printed.
 		return nil, nil, false, usageError(e, cmd, "--call looks like an access key, not a call connection ID; it is not repeated here")
+	}
+	// Nor may a flag: the service would echo it, and its answer be printed.
+	if name := f.flagHolding(held); name != "" {
+		return nil, nil, false, usageError(e, cmd, "%s holds the credential (the access key or bearer token); it is not repeated here", name)
 	}
 	var missing []string
 	if !haveCS && !haveBearer {
@@ -190,6 +206,27 @@ func (f callFlags) resolve(cmd string, e env, needParticipant bool) (c *client.C
 		return nil, nil, false, usageError(e, cmd, "%s", cliMessage(err))
 	}
 	return c, who, true, exitOK
+}
+
+// flagHolding returns the name of a flag given on the command line whose
+// value holds the credential (equal to it, whatever its length, or
+// containing it when it is at least minGuarded bytes), "" when none does.
+// The credential's own flags are not looked at.
+func (f callFlags) flagHolding(credential string) string {
+	if credential == "" || f.fs == nil {
+		return ""
+	}
+	name := ""
+	f.fs.Visit(func(fl *flag.Flag) {
+		if name != "" || fl.Name == "connection-string" || fl.Name == "endpoint" {
+			return
+		}
+		v := fl.Value.String()
+		if v == credential || (len(credential) >= minGuarded && strings.Contains(v, credential)) {
+			name = "--" + fl.Name
+		}
+	})
+	return name
 }
 
 // looksLikeKey reports whether v looks like an access key: long, and valid
@@ -258,8 +295,8 @@ func printFailure(e env, cmd string, err error) {
 // printResend says how to resend a repeatable request whose outcome is
 // unknown: the same flags plus its repeatability values.
 func printResend(e env, cmd, id string, firstSent time.Time) {
-	// The client sends no resend later than 4m30s after the first send.
-	cutoff := firstSent.Add(client.RepeatabilityWindow - 30*time.Second)
+	// The client sends no resend later than this.
+	cutoff := firstSent.Add(client.ResendWindow)
 	fmt.Fprintf(e.stderr, "%s: the outcome is unknown; check with 'acsmute participant', or resend before %s with the same flags plus: --repeatability-request-id %s --repeatability-first-sent '%s'\n",
 		cmd, cutoff.UTC().Format(http.TimeFormat), id, firstSent.Format(http.TimeFormat))
 }

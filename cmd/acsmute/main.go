@@ -39,6 +39,8 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+	// guard cleans what the command writes (guarded): set by run.
+	guard *guard
 }
 
 const usage = `acsmute moderates participants of Azure Communication Services calls.
@@ -66,6 +68,7 @@ func main() {
 
 // run executes one command line and returns the exit code.
 func run(ctx context.Context, args []string, e env) int {
+	e = e.guarded()
 	if len(args) == 0 {
 		fmt.Fprint(e.stderr, usage)
 		return exitUsage

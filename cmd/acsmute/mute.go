@@ -87,6 +87,10 @@ func runMute(ctx context.Context, args []string, e env) int {
 	case *concurrency < 1:
 		return usageError(e, cmd, "--concurrency must be at least 1")
 	}
+	c, who, ok, code := cf.resolve(cmd, e, !*all)
+	if !ok {
+		return code
+	}
 	excepted := map[string]bool{}
 	for _, v := range except {
 		who, err := rawIDFlag("--except", v)
@@ -94,10 +98,6 @@ func runMute(ctx context.Context, args []string, e env) int {
 			return usageError(e, cmd, "%s", err)
 		}
 		excepted[who.RawID()] = true
-	}
-	c, who, ok, code := cf.resolve(cmd, e, !*all)
-	if !ok {
-		return code
 	}
 	if *all {
 		ctx, cancel := context.WithTimeout(ctx, *cf.timeout)
