@@ -7,8 +7,12 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/http"
+	"net/url"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -181,6 +185,10 @@ type callbacks struct {
 	transport    *http.Transport
 	faultFunc    func(seq int, d Delivery) *DeliveryFault
 	held         int // events a fault holds back, not yet posted
+	// posting is the delivery being posted (or waiting out a Delay), nil
+	// when none: Deliveries reports it with the others.
+	posting *Delivery
+	logger  *slog.Logger
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -213,8 +221,9 @@ func (g *signing) get() (*rsa.PrivateKey, string, jose.Signer, error) {
 // resource: the audience of the callback tokens the server signs.
 func (s *Server) ResourceID() string { return s.resourceID }
 
-// Deliveries returns the callbacks the server has posted or is posting,
-// oldest first, bounded like Requests (Options.MaxRequests).
+// Deliveries returns the callbacks the server has posted or is posting (the
+// one in flight with the attempts made so far), and those it gave up on,
+// oldest (by Seq) first, bounded like Requests (Options.MaxRequests).
 func (s *Server) Deliveries() []Delivery {
 	cb := s.callbacks
 	if cb == nil {
@@ -223,11 +232,19 @@ func (s *Server) Deliveries() []Delivery {
 	cb.mu.Lock()
 	defer cb.mu.Unlock()
 	kept := cb.done.recent()
-	out := make([]Delivery, len(kept))
-	for i, d := range kept {
+	out := make([]Delivery, 0, len(kept)+1)
+	for _, d := range kept {
 		d.Body = bytes.Clone(d.Body)
-		out[i] = d
+		out = append(out, d)
 	}
+	if cb.posting != nil {
+		d := *cb.posting
+		d.Body = bytes.Clone(d.Body)
+		out = append(out, d)
+	}
+	// Recorded as they end, which is not the order they were made in when
+	// the server closes with one in flight, or a fault holds one back.
+	slices.SortStableFunc(out, func(a, b Delivery) int { return a.Seq - b.Seq })
 	return out
 }
 
@@ -255,7 +272,7 @@ func (s *Server) WaitForDeliveries(ctx context.Context) error {
 	return nil
 }
 
-func newCallbacks(url string, maxRecord int) *callbacks {
+func newCallbacks(url string, maxRecord int, logger *slog.Logger) *callbacks {
 	ctx, cancel := context.WithCancel(context.Background())
 	// Its own transport, so that closing the server closes its connections.
 	tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -268,6 +285,7 @@ func newCallbacks(url string, maxRecord int) *callbacks {
 			body: func(d *Delivery) *[]byte { return &d.Body }},
 		ctx:    ctx,
 		cancel: cancel,
+		logger: logger,
 	}
 	cb.idle = sync.NewCond(&cb.mu)
 	return cb
@@ -456,8 +474,10 @@ func (s *Server) runCallbacks() {
 	var held []heldEvent
 	record := func(d Delivery) {
 		cb.mu.Lock()
+		cb.posting = nil
 		cb.done.add(d)
 		cb.mu.Unlock()
+		cb.log(d)
 	}
 	// postHeld posts, in order, the held events whose turn has come (all
 	// of them when all is set).
@@ -472,8 +492,10 @@ func (s *Server) runCallbacks() {
 			d := s.post(ev)
 			cb.mu.Lock()
 			cb.held--
+			cb.posting = nil
 			cb.done.add(d)
 			cb.mu.Unlock()
+			cb.log(d)
 		}
 	}
 	defer func() {
@@ -515,11 +537,15 @@ func (s *Server) runCallbacks() {
 		fn := cb.faultFunc
 		cb.mu.Unlock()
 
-		var f DeliveryFault
-		if fn != nil {
-			if chosen := fn(ev.d.Seq, ev.d); chosen != nil {
-				f = *chosen
-			}
+		f, err := deliveryFault(fn, ev.d)
+		if err != nil {
+			// A broken fault function costs the event, not the server.
+			ev.d.Err = "dropped: " + err.Error()
+			record(ev.d)
+			cb.mu.Lock()
+			cb.inFlight = false
+			cb.mu.Unlock()
+			continue
 		}
 		switch {
 		case f.Drop:
@@ -531,6 +557,10 @@ func (s *Server) runCallbacks() {
 			cb.held++
 			cb.mu.Unlock()
 		default:
+			cb.mu.Lock()
+			d := ev.d
+			cb.posting = &d
+			cb.mu.Unlock()
 			if f.Delay > 0 {
 				select {
 				case <-cb.ctx.Done():
@@ -539,9 +569,12 @@ func (s *Server) runCallbacks() {
 			}
 			record(s.post(ev))
 			if f.Duplicate {
-				d := s.post(ev)
-				d.Duplicate = true
-				record(d)
+				ev.d.Duplicate = true
+				cb.mu.Lock()
+				d := ev.d
+				cb.posting = &d
+				cb.mu.Unlock()
+				record(s.post(ev))
 			}
 			for i := range held {
 				held[i].after--
@@ -568,6 +601,15 @@ func (s *Server) post(ev callbackEvent) Delivery {
 		return d
 	}
 	d.Body = body
+	// What Deliveries reports of the post in flight, kept up to date.
+	progress := func() {
+		cb.mu.Lock()
+		copied := d
+		cb.posting = &copied
+		cb.mu.Unlock()
+	}
+	progress()
+	defer progress()
 	for attempt := 1; attempt <= callbackAttempts; attempt++ {
 		if attempt > 1 {
 			select {
@@ -579,6 +621,7 @@ func (s *Server) post(ev callbackEvent) Delivery {
 		}
 		d.Attempts = attempt
 		d.Status, d.Err = 0, ""
+		progress()
 		token, err := s.callbackToken()
 		if err != nil {
 			d.Err = "signing the callback token: " + err.Error()
@@ -594,6 +637,7 @@ func (s *Server) post(ev callbackEvent) Delivery {
 		resp, err := cb.http.Do(req)
 		if err != nil {
 			d.Err = err.Error()
+			progress()
 			continue
 		}
 		_ = resp.Body.Close()
@@ -602,8 +646,87 @@ func (s *Server) post(ev callbackEvent) Delivery {
 			d.Delivered = true
 			return d
 		}
+		progress()
 	}
 	return d
+}
+
+// deliveryFault calls the delivery fault function fn (if any) for d: a
+// panic in it is an error, not a crash.
+func deliveryFault(fn func(seq int, d Delivery) *DeliveryFault, d Delivery) (f DeliveryFault, err error) {
+	if fn == nil {
+		return DeliveryFault{}, nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the delivery fault function panicked: %v", r)
+		}
+	}()
+	if chosen := fn(d.Seq, d); chosen != nil {
+		f = *chosen
+	}
+	return f, nil
+}
+
+// log records a delivery that ended on the server's logger, if any: where
+// it went (without the URL's user information or query, which may hold
+// secrets), and how it ended.
+func (cb *callbacks) log(d Delivery) {
+	if cb.logger == nil {
+		return
+	}
+	level := slog.LevelInfo
+	if !d.Delivered {
+		level = slog.LevelWarn
+	}
+	cb.logger.LogAttrs(context.Background(), level, "acstest: callback",
+		slog.Int("seq", d.Seq), slog.String("type", d.Type), slog.String("call", d.CallID),
+		slog.String("url", RedactURL(d.URL)), slog.Int("attempts", d.Attempts), slog.Int("status", d.Status),
+		slog.Bool("delivered", d.Delivered), slog.String("error", redactURLsIn(d.Err, d.URL)))
+}
+
+// RedactURL returns u as logs may show it: without its user information's
+// password, its query and its fragment, which may hold secrets (a SAS
+// token, a password); "" for "", and a placeholder for what does not parse.
+func RedactURL(u string) string {
+	if u == "" {
+		return ""
+	}
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return "(a URL that does not parse)"
+	}
+	if parsed.User != nil {
+		if _, has := parsed.User.Password(); has {
+			parsed.User = url.UserPassword(parsed.User.Username(), "REDACTED")
+		}
+	}
+	if parsed.RawQuery != "" || parsed.ForceQuery {
+		parsed.RawQuery, parsed.ForceQuery = "REDACTED", false
+	}
+	parsed.Fragment, parsed.RawFragment = "", ""
+	return parsed.String()
+}
+
+// redactURLsIn replaces the secrets of u (its query, fragment and
+// password) wherever text, an error about a post to u, quotes them.
+func redactURLsIn(text, u string) string {
+	parsed, err := url.Parse(u)
+	if text == "" || err != nil {
+		return text
+	}
+	for _, secret := range []string{parsed.RawQuery, parsed.Fragment, parsed.RawFragment} {
+		if secret != "" {
+			text = strings.ReplaceAll(text, secret, "REDACTED")
+		}
+	}
+	if parsed.User != nil {
+		if pw, has := parsed.User.Password(); has && pw != "" {
+			text = strings.ReplaceAll(text, ":"+pw+"@", ":REDACTED@")
+			text = strings.ReplaceAll(text, ":"+url.PathEscape(pw)+"@", ":REDACTED@")
+		}
+	}
+	return text
 }
 
 // callbackToken signs a token for one post: RS256 with the server's key,

@@ -1,6 +1,13 @@
 package acstest
 
-import "time"
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"golang.org/x/net/http/httpguts"
+)
 
 // Drop says whether and when a faulty request's connection is closed
 // without an answer.
@@ -40,25 +47,72 @@ type Fault struct {
 	// counts as in progress during the delay, so a resent request with the
 	// same Repeatability-Request-ID gets 409.
 	Latency time.Duration
+
+	// message is the error message of a Status answer; empty means
+	// "injected fault".
+	message string
+}
+
+// check reports what is wrong with a fault, if anything: a Status that is
+// not a final HTTP status (100 to 199 are interim answers, after which
+// net/http would send 200 with nothing done; below 100 and above 599 are no
+// status at all), a Drop that is none of the constants, a negative Latency,
+// or header values that cannot be sent.
+func (f Fault) check() error {
+	switch {
+	case f.Status != 0 && (f.Status < 200 || f.Status > 599):
+		return fmt.Errorf("status %d is not a final HTTP status (200 to 599)", f.Status)
+	case f.Drop < DropNone || f.Drop > DropAfterExecute:
+		return fmt.Errorf("drop %d is not DropNone, DropBeforeExecute or DropAfterExecute", f.Drop)
+	case f.Latency < 0:
+		return errors.New("latency must not be negative")
+	}
+	for name, v := range map[string]string{"error code": f.ErrorCode, "RetryAfter": f.RetryAfter, "RetryAfterMs": f.RetryAfterMs} {
+		if !httpguts.ValidHeaderFieldValue(v) || len(v) > 256 {
+			return fmt.Errorf("%s is not a valid header value of at most 256 bytes", name)
+		}
+	}
+	return nil
 }
 
 // InjectFaults applies f to the next n write requests (mute, hold, unhold,
 // remove), after any faults injected before. Other requests (reads, the
 // published keys, requests to no operation) neither get nor consume them;
-// InjectReadFaults is for reads.
-func (s *Server) InjectFaults(n int, f Fault) {
+// InjectReadFaults is for reads. It fails, injecting nothing, for a
+// negative n or a fault that cannot be applied (a Status outside 200 to
+// 599, an unknown Drop, a negative Latency).
+func (s *Server) InjectFaults(n int, f Fault) error {
+	if err := checkInjection(n, f); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for range n {
 		s.faults = append(s.faults, f)
 	}
+	return nil
+}
+
+// maxInjected bounds the faults one call queues.
+const maxInjected = 100_000
+
+func checkInjection(n int, f Fault) error {
+	if n < 0 || n > maxInjected {
+		return fmt.Errorf("acstest: the number of faults must be between 0 and %d", maxInjected)
+	}
+	if err := f.check(); err != nil {
+		return fmt.Errorf("acstest: %w", err)
+	}
+	return nil
 }
 
 // SetFaultFunc sets a function that chooses the fault for each write
 // request (mute, hold, unhold, remove) not covered by InjectFaults; seq
 // counts write requests (and only them) from 1. It may return nil for no
-// fault, and is called with the server's lock released. Nil removes the
-// function.
+// fault, and is called with the server's lock released. A fault that
+// cannot be applied (as InjectFaults refuses) or a panic in fn answers the
+// request 500 InvalidFault, saying why, without checking or executing it,
+// and logs it; the server goes on. Nil removes the function.
 func (s *Server) SetFaultFunc(fn func(seq int) *Fault) {
 	s.mu.Lock()
 	s.faultFunc = fn
@@ -67,13 +121,18 @@ func (s *Server) SetFaultFunc(fn func(seq int) *Fault) {
 
 // InjectReadFaults applies f to the next n read requests (reading a
 // participant, a page of the list) that reach an operation, after any read
-// faults injected before. Drop applies as DropBeforeExecute.
-func (s *Server) InjectReadFaults(n int, f Fault) {
+// faults injected before. Drop applies as DropBeforeExecute. It fails as
+// InjectFaults does.
+func (s *Server) InjectReadFaults(n int, f Fault) error {
+	if err := checkInjection(n, f); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for range n {
 		s.readFaults = append(s.readFaults, f)
 	}
+	return nil
 }
 
 // SetLatency delays every answer of an operation by d (on top of any fault's latency).
@@ -108,12 +167,7 @@ func (s *Server) nextFault(op operation) (int, Fault, time.Duration) {
 		}
 		fn, writeSeq := s.faultFunc, s.writeSeq
 		s.mu.Unlock()
-		if fn != nil {
-			if f := fn(writeSeq); f != nil {
-				return seq, *f, latency
-			}
-		}
-		return seq, Fault{}, latency
+		return seq, s.chosenFault(fn, writeSeq), latency
 	case opGetParticipant, opListParticipants:
 		var f Fault
 		if len(s.readFaults) > 0 {
@@ -128,4 +182,32 @@ func (s *Server) nextFault(op operation) (int, Fault, time.Duration) {
 	}
 	s.mu.Unlock()
 	return seq, Fault{}, 0
+}
+
+// chosenFault calls the fault function fn (if any) for the write request
+// writeSeq. A panic, or a fault that cannot be applied, becomes a fault
+// that answers 500 InvalidFault, saying why, and is logged.
+func (s *Server) chosenFault(fn func(seq int) *Fault, writeSeq int) (f Fault) {
+	if fn == nil {
+		return Fault{}
+	}
+	invalid := func(why string) Fault {
+		if s.logger != nil {
+			s.logger.Warn("acstest: the fault function failed", "write_seq", writeSeq, "error", why)
+		}
+		return Fault{Status: http.StatusInternalServerError, ErrorCode: "InvalidFault", message: why}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			f = invalid(fmt.Sprintf("the fault function panicked: %v", r))
+		}
+	}()
+	chosen := fn(writeSeq)
+	if chosen == nil {
+		return Fault{}
+	}
+	if err := chosen.check(); err != nil {
+		return invalid("the fault function chose a fault that cannot be applied: " + err.Error())
+	}
+	return *chosen
 }

@@ -214,7 +214,11 @@ func (s *Server) handleWithFault(r *http.Request, body []byte, f Fault, latency 
 		if code == "" {
 			code = strings.ReplaceAll(http.StatusText(f.Status), " ", "")
 		}
-		a := errorAnswer(f.Status, code, "injected fault")
+		msg := f.message
+		if msg == "" {
+			msg = "injected fault"
+		}
+		a := errorAnswer(f.Status, code, "%s", msg)
 		if f.RetryAfter != "" {
 			a.header.Set(wire.HeaderRetryAfter, f.RetryAfter)
 		}

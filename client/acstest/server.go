@@ -59,13 +59,16 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 
+	"github.com/acsmute/acsmute/callback"
 	"github.com/acsmute/acsmute/client"
 )
 
@@ -136,6 +139,20 @@ type Options struct {
 	// answer (each post is bounded to 10 seconds) delays the posts after it;
 	// SetDeliveryFaultFunc makes delivery misbehave on purpose.
 	CallbackURL string
+
+	// ResourceID is the ID of the emulated Communication Services resource:
+	// the audience of the callback tokens the server signs (ResourceID).
+	// Empty means a random UUID, new for each server; set it to keep one
+	// across restarts. It must be printable, without spaces, at most 256
+	// bytes.
+	ResourceID string
+
+	// AdminToken, when set, serves the admin API under /admin/v1/ on the
+	// server's own origin, for tests written in any language: requests must
+	// carry "Authorization: Bearer <AdminToken>" (see admin.go and the
+	// guide). Empty means no admin API: its paths answer 404 like any other
+	// path the service does not have.
+	AdminToken string
 
 	// ParticipantsPageSize is how many participants one page of the list
 	// operation holds. Zero means 100: the service does not document its
@@ -269,6 +286,7 @@ type Server struct {
 	resourceID string
 	signing    signing
 	callbacks  *callbacks
+	adminToken *string // nil: no admin API; a pointer, so that no fmt verb prints it
 
 	// inFlight counts requests being handled; peakInFlight is its highest
 	// value.
@@ -373,9 +391,21 @@ func NewServer(opts *Options) (*Server, error) {
 		return nil, errors.New("acstest: access key is not valid base64")
 	}
 	s.secrets.key = key
-	s.resourceID = uuid.NewString()
+	s.resourceID = opts.ResourceID
+	if s.resourceID == "" {
+		s.resourceID = uuid.NewString()
+	}
+	if len(s.resourceID) > 256 || strings.IndexFunc(s.resourceID, func(r rune) bool { return r <= ' ' || !unicode.IsPrint(r) }) >= 0 {
+		return nil, errors.New("acstest: ResourceID must be printable, without spaces, at most 256 bytes")
+	}
 	if opts.CallbackURL != "" && !callbackURLOK(opts.CallbackURL) {
 		return nil, errors.New("acstest: CallbackURL is not an absolute http(s) URL")
+	}
+	if opts.AdminToken != "" {
+		if len(opts.AdminToken) < 16 || strings.IndexFunc(opts.AdminToken, func(r rune) bool { return r <= ' ' || r >= 0x7f }) >= 0 {
+			return nil, errors.New("acstest: AdminToken must be at least 16 printable ASCII characters without spaces")
+		}
+		s.adminToken = &opts.AdminToken
 	}
 	s.failures = map[failureKey]ResultInformation{}
 	for id, parts := range opts.Calls {
@@ -397,7 +427,7 @@ func NewServer(opts *Options) (*Server, error) {
 	s.URL = "http://" + localAddr(l.Addr())
 	// Callbacks can be posted without Options.CallbackURL too: to the
 	// operationCallbackUri of a request.
-	s.callbacks = newCallbacks(opts.CallbackURL, s.maxRequests)
+	s.callbacks = newCallbacks(opts.CallbackURL, s.maxRequests, s.logger)
 	s.http = &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: min(10*time.Second, readTimeout),
@@ -537,15 +567,49 @@ type secrets struct {
 }
 
 // AddCall adds (or replaces) a call connection with the given participants,
-// all unmuted. Participants must be valid raw IDs.
+// all unmuted and not on hold. Participants must be valid raw IDs; a raw ID
+// given twice is one participant. Adding a call posts no event. Replacing
+// one is a change of its participants: it keeps the call's server call ID,
+// correlation ID and sequence numbers, and with a callback URL posts
+// ParticipantsUpdated with the next sequence number, so that a receiver
+// keeping the largest takes the new state. Nothing changes when it fails.
 func (s *Server) AddCall(callID string, participants ...string) error {
+	_, err := s.putCall(callID, participants)
+	return err
+}
+
+// putCall is AddCall, reporting whether the call was created (rather than
+// replaced).
+func (s *Server) putCall(callID string, participants []string) (created bool, err error) {
+	c, err := newCall(callID, participants)
+	if err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, replaced := s.calls[callID]
+	if replaced {
+		c.serverCallID, c.correlationID, c.sequence, c.version = old.serverCallID, old.correlationID, old.sequence, old.version
+	}
+	s.calls[callID] = c
+	if s.failures != nil {
+		s.forgetFailuresLocked(callID)
+	}
+	if replaced {
+		s.eventLocked(callID, c)
+	}
+	return !replaced, nil
+}
+
+// newCall makes a call of participants, all unmuted and not on hold.
+func newCall(callID string, participants []string) (*call, error) {
 	if callID == "" {
-		return errors.New("acstest: empty call ID")
+		return nil, errors.New("acstest: empty call ID")
 	}
 	c := &call{participants: map[string]*member{}, joined: map[string]int{}, serverCallID: uuid.NewString(), correlationID: uuid.NewString(), version: client.APIVersion}
 	for _, p := range participants {
 		if _, err := client.ParseRawID(p); err != nil {
-			return fmt.Errorf("acstest: call %q: %w", callID, err)
+			return nil, fmt.Errorf("acstest: call %q: %w", callID, err)
 		}
 		if _, dup := c.participants[p]; !dup {
 			c.order = append(c.order, p)
@@ -554,13 +618,70 @@ func (s *Server) AddCall(callID string, participants ...string) error {
 		}
 		c.participants[p] = &member{}
 	}
+	return c, nil
+}
+
+// CallState is a call as the server holds it (Call).
+type CallState struct {
+	// CallID is the call connection ID.
+	CallID string
+	// Participants are the call's participants in the order they joined.
+	Participants []Participant
+	// SequenceNumber is the sequenceNumber of the call's last
+	// ParticipantsUpdated event; 0 before the first.
+	SequenceNumber int
+}
+
+// Call returns a call's state, and whether the call exists.
+func (s *Server) Call(callID string) (CallState, bool) {
 	s.mu.Lock()
-	s.calls[callID] = c
-	if s.failures != nil {
-		s.forgetFailuresLocked(callID)
+	defer s.mu.Unlock()
+	c, ok := s.calls[callID]
+	if !ok {
+		return CallState{}, false
 	}
+	return c.state(callID), true
+}
+
+// state is a copy of the call's state. s.mu must be held.
+func (c *call) state(callID string) CallState {
+	out := CallState{CallID: callID, SequenceNumber: c.sequence, Participants: make([]Participant, 0, len(c.order))}
+	for _, id := range c.order {
+		m := c.participants[id]
+		out.Participants = append(out.Participants, Participant{RawID: id, Muted: m.muted, OnHold: m.onHold})
+	}
+	return out
+}
+
+// SetCallbackURL sets the calls' callback URL (Options.CallbackURL) at any
+// time, even before the receiver it names has started: events made from
+// then on go there. Empty stops posting them (a request's operation callback
+// URL still gets its outcome events). It fails, changing nothing, unless
+// url is empty or an absolute http(s) URL.
+func (s *Server) SetCallbackURL(url string) error {
+	if url != "" && !callbackURLOK(url) {
+		return errors.New("acstest: the callback URL is not an absolute http(s) URL")
+	}
+	s.mu.Lock()
+	s.callbacks.url = url
 	s.mu.Unlock()
 	return nil
+}
+
+// CallbackURL returns the calls' callback URL, "" when none is set.
+func (s *Server) CallbackURL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.callbacks.url
+}
+
+// VerifierOptions returns the options that verify the server's callbacks:
+// its URL as the issuer, and the keys it publishes. Use them with the
+// server's resource ID as the audience:
+//
+//	v, err := callback.NewVerifier(srv.ResourceID(), srv.VerifierOptions())
+func (s *Server) VerifierOptions() *callback.VerifierOptions {
+	return &callback.VerifierOptions{Issuer: s.URL, KeysURL: s.URL + PathCallbackKeys}
 }
 
 // SetMuted sets whether a participant is muted, as when the participant
@@ -760,12 +881,7 @@ func (s *Server) Participants(callID string) ([]Participant, bool) {
 	if !ok {
 		return nil, false
 	}
-	out := make([]Participant, 0, len(c.order))
-	for _, id := range c.order {
-		m := c.participants[id]
-		out = append(out, Participant{RawID: id, Muted: m.muted, OnHold: m.onHold})
-	}
-	return out, true
+	return c.state(callID).Participants, true
 }
 
 // IsMuted reports whether a participant of a call is muted, and whether the

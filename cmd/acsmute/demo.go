@@ -102,7 +102,9 @@ func demo(ctx context.Context, e env, version string) error {
 	}
 
 	fmt.Fprintf(w, "\n== 2. Mute %s while the emulator answers the first attempt with 503\n", bob)
-	srv.InjectFaults(1, acstest.Fault{Status: http.StatusServiceUnavailable, RetryAfterMs: "50"})
+	if err := srv.InjectFaults(1, acstest.Fault{Status: http.StatusServiceUnavailable, RetryAfterMs: "50"}); err != nil {
+		return err
+	}
 	before := len(srv.Requests())
 	res, err = c.MuteParticipant(ctx, demoCall, client.CommunicationUserIdentifier{ID: bob}, nil)
 	if err != nil {

@@ -50,7 +50,9 @@ func run(ctx context.Context) error {
 		return err
 	}
 	defer srv.Close()
-	srv.InjectFaults(1, acstest.Fault{Status: http.StatusServiceUnavailable, RetryAfterMs: "10"})
+	if err := srv.InjectFaults(1, acstest.Fault{Status: http.StatusServiceUnavailable, RetryAfterMs: "10"}); err != nil {
+		return err
+	}
 
 	exporter := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exporter))
