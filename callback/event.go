@@ -11,8 +11,10 @@
 // Those posts arrive on a public endpoint, so verify them before believing
 // them: the service signs each with a JWT in "Authorization: Bearer" (RS256,
 // issuer DefaultIssuer, audience the Communication Services resource's ID,
-// keys at DefaultKeysURL). Verifier checks it; its Middleware answers 401 to
-// anything else before your handler runs:
+// keys at DefaultKeysURL). Verifier checks it, accepting only the form the
+// service sends (a compact JWS, claim names spelled exactly and each once,
+// numeric dates within the years 1 to 9999: see Verifier.Verify); its
+// Middleware answers 401 to anything else before your handler runs:
 //
 //	v, err := callback.NewVerifier(resourceID, nil)
 //	...
@@ -52,12 +54,52 @@ const TypeParticipantsUpdated = "Microsoft.Communication.ParticipantsUpdated"
 // call connection ID follows.
 const sourcePrefix = "calling/callConnections/"
 
+// sourceCallConnection reads the call connection an event's source names.
+// A source "calling/callConnections/<id>", with the fixed words in any case
+// and with or without one leading slash, names the call connection <id>
+// (read as it is: IDs are compared exactly), and ok is true. A source that
+// does not mention a call connection at all (no "callconnection" in it, in
+// any case) names none: ok is false. Any other source mentions one in a
+// form this package does not read, and is an error: it cannot be told
+// which call it is about.
+func sourceCallConnection(source string) (id string, ok bool, err error) {
+	s := strings.TrimPrefix(source, "/")
+	if len(s) > len(sourcePrefix) && strings.EqualFold(s[:len(sourcePrefix)], sourcePrefix) {
+		return s[len(sourcePrefix):], true, nil
+	}
+	if strings.Contains(strings.ToLower(source), "callconnection") {
+		return "", false, errors.New("names a call connection in a form this package does not read")
+	}
+	return "", false, nil
+}
+
+// checkSource returns an error when the event's source names another call
+// connection than callID, or names one in a form not read; name is the
+// event type's, for the error.
+func (e Event) checkSource(name, callID string) error {
+	id, ok, err := sourceCallConnection(e.Source)
+	switch {
+	case err != nil:
+		return fmt.Errorf("callback: the %s event's source %w", name, err)
+	case ok && id != callID:
+		return fmt.Errorf("callback: the %s data is about another call connection than its source", name)
+	}
+	return nil
+}
+
 // Event is one CloudEvent (version 1.0) of a callback.
 type Event struct {
 	// ID identifies the event; a redelivered event has the same ID.
 	ID string
 	// Source is where it comes from, such as
-	// "calling/callConnections/<callConnectionId>".
+	// "calling/callConnections/<callConnectionId>". The typed events'
+	// methods (ParticipantsUpdated, RemoveParticipantSucceeded, ...) check
+	// that the data is about the call connection a source of that form
+	// names, whatever the case of "calling/callConnections" and with or
+	// without a leading slash; they refuse a source that mentions a call
+	// connection in any other form, and do not compare a source that names
+	// something else entirely (the data's callConnectionId is then what
+	// the event is about).
 	Source string
 	// Type is the event type, such as TypeParticipantsUpdated.
 	Type string
@@ -80,10 +122,12 @@ type ParticipantsUpdated struct {
 	CorrelationID string
 	// SequenceNumber orders the call's ParticipantsUpdated events: the one
 	// with the largest number is the call's latest state. Events may arrive
-	// out of order, and more than once.
+	// out of order, and more than once. It is never negative (the service
+	// numbers a call's events from 0 or 1 upward).
 	SequenceNumber int
 	// Participants is every participant of the call, read exactly as
-	// client.Client.GetParticipant reads one.
+	// client.Client.GetParticipant reads one, each once (no two have the
+	// same raw ID).
 	Participants []client.CallParticipant
 }
 
@@ -164,9 +208,14 @@ func parseEvent(raw json.RawMessage) (Event, error) {
 // ParticipantsUpdated reads the event's data as a ParticipantsUpdated
 // event's. It is an error for an event of another type, or for data that is
 // not the event's documented form: participants, callConnectionId (the
-// call of the event's source) and sequenceNumber must be there, and each
-// participant is read as GetParticipant reads one (its identifier's parts
-// must agree, and it must have isMuted).
+// call of the event's source: see Event.Source) and sequenceNumber must be
+// there, and each participant is read as GetParticipant reads one (its
+// identifier's parts must agree, and it must have isMuted). A negative
+// sequenceNumber, or a participant listed twice (two with the same raw ID,
+// however their identifiers are spelled), is malformed too: the service
+// numbers a call's events from 0 or 1 upward and lists each participant
+// once, so such an event is not one it sent, and no state is read from
+// it.
 func (e Event) ParticipantsUpdated() (ParticipantsUpdated, error) {
 	if e.Type != TypeParticipantsUpdated {
 		return ParticipantsUpdated{}, fmt.Errorf("callback: the event is of type %q, not %s", truncate(e.Type, 64), TypeParticipantsUpdated)
@@ -198,9 +247,24 @@ func (e Event) ParticipantsUpdated() (ParticipantsUpdated, error) {
 		return ParticipantsUpdated{}, errors.New("callback: the ParticipantsUpdated data has no callConnectionId")
 	case data.SequenceNumber == nil:
 		return ParticipantsUpdated{}, errors.New("callback: the ParticipantsUpdated data has no sequenceNumber")
+	case *data.SequenceNumber < 0:
+		return ParticipantsUpdated{}, errors.New("callback: the ParticipantsUpdated data's sequenceNumber is negative")
 	}
-	if id, ok := strings.CutPrefix(e.Source, sourcePrefix); ok && id != *data.CallConnectionId {
-		return ParticipantsUpdated{}, errors.New("callback: the ParticipantsUpdated data is about another call connection than its source")
+	if err := e.checkSource("ParticipantsUpdated", *data.CallConnectionId); err != nil {
+		return ParticipantsUpdated{}, err
+	}
+	// Each participant once, by raw ID (never quoted: it can be a phone
+	// number).
+	seen := make(map[string]int, len(parts.Participants))
+	for i, p := range parts.Participants {
+		if p.Identifier == nil {
+			return ParticipantsUpdated{}, fmt.Errorf("callback: the ParticipantsUpdated participant %d has no identifier", i)
+		}
+		raw := p.Identifier.RawID()
+		if j, ok := seen[raw]; ok {
+			return ParticipantsUpdated{}, fmt.Errorf("callback: the ParticipantsUpdated data lists a participant twice: participants %d and %d are the same", j, i)
+		}
+		seen[raw] = i
 	}
 	out := ParticipantsUpdated{Participants: parts.Participants, CallConnectionID: *data.CallConnectionId, SequenceNumber: int(*data.SequenceNumber)}
 	if data.ServerCallId != nil {

@@ -118,9 +118,9 @@ type outcomeData struct {
 // RemoveParticipantSucceeded reads the event's data as a
 // RemoveParticipantSucceeded event's. It is an error for an event of
 // another type, or for data that is not the event's documented form:
-// callConnectionId must be there (and be the call of the event's source),
-// and the participant, when there, is read as client.UnmarshalIdentifier
-// reads one. Unknown fields are ignored.
+// callConnectionId must be there (and be the call of the event's source,
+// as Event.Source says), and the participant, when there, is read as
+// client.UnmarshalIdentifier reads one. Unknown fields are ignored.
 func (e Event) RemoveParticipantSucceeded() (RemoveParticipantSucceeded, error) {
 	var data gen.RemoveParticipantSucceeded
 	d, err := e.outcome(TypeRemoveParticipantSucceeded, &data, func() (*string, *string, *string, *string, *gen.ResultInformation) {
@@ -193,8 +193,8 @@ func (e Event) outcome(typ string, data any, fields func() (callID, serverCallID
 	if callID == nil || *callID == "" {
 		return outcomeData{}, fmt.Errorf("callback: the %s data has no callConnectionId", name)
 	}
-	if id, ok := strings.CutPrefix(e.Source, sourcePrefix); ok && id != *callID {
-		return outcomeData{}, fmt.Errorf("callback: the %s data is about another call connection than its source", name)
+	if err := e.checkSource(name, *callID); err != nil {
+		return outcomeData{}, err
 	}
 	out := outcomeData{callConnectionID: *callID, serverCallID: deref(serverCallID), correlationID: deref(correlationID), operationContext: deref(opContext)}
 	if result != nil {

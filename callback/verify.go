@@ -1,14 +1,19 @@
 package callback
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -46,6 +51,11 @@ const (
 	maxKeySetRedirects = 3
 	// maxTokenBytes bounds the token the verifier looks at.
 	maxTokenBytes = 16 << 10
+	// minNumericDate and endNumericDate bound the numeric dates (exp, nbf,
+	// iat) the verifier accepts, in seconds since 1970: from the start of
+	// year 1 to the end of year 9999, UTC, the years RFC 3339 can write.
+	minNumericDate = -62135596800 // 0001-01-01T00:00:00Z
+	endNumericDate = 253402300800 // 10000-01-01T00:00:00Z, excluded
 )
 
 // ErrInvalidToken is what every verification failure matches (errors.Is):
@@ -87,8 +97,9 @@ type VerifierOptions struct {
 // Bearer", signed by a key of the service's key set, with the exact issuer,
 // the resource's ID among its audiences, and within its expiry and
 // not-before times (with Leeway). No other algorithm is accepted: not
-// "none", not HMAC with a public key. It is safe for concurrent use; make
-// one and share it.
+// "none", not HMAC with a public key. Only the form the service sends is
+// accepted: see Verify. It is safe for concurrent use; make one and share
+// it.
 type Verifier struct {
 	oidc    *oidc.IDTokenVerifier
 	now     func() time.Time
@@ -156,7 +167,11 @@ func NewVerifier(audience string, opts *VerifierOptions) (*Verifier, error) {
 	v := oidc.NewVerifier(issuer, keys, &oidc.Config{
 		ClientID:             audience,
 		SupportedSigningAlgs: []string{oidc.RS256},
-		Now:                  func() time.Time { return now().Add(-Leeway) }, // expiry with leeway
+		// go-oidc converts numeric dates without a range check (a
+		// not-before time past int64 wraps round into the past) and allows
+		// five minutes before the not-before time: Verify reads exp, nbf
+		// and iat itself, from the verified payload.
+		SkipExpiryCheck: true,
 	})
 	return &Verifier{oidc: v, now: now, logger: logger, fetches: gate.fetches}, nil
 }
@@ -183,6 +198,33 @@ func checkKeysURL(s string) error {
 // it for this resource, or an error matching ErrInvalidToken that says why.
 // It reads only the Authorization header, never the body; ctx of r bounds
 // waiting for a key set fetch.
+//
+// The token must be in the form the service sends, and nothing looser, so
+// that what the signer meant and what this verifier reads cannot differ:
+//
+//   - JWS compact serialization: three base64url segments (no padding, no
+//     spaces) separated by dots. The JSON serialization, which go-jose
+//     would parse too, is refused before anything else is done.
+//   - Claim names spelled exactly, each once. A payload with a claim named
+//     like one of iss, sub, aud, exp, nbf, iat, jti, nonce, at_hash,
+//     _claim_names or _claim_sources but in another case ("ISS", "Exp": Go's
+//     encoding/json, which go-oidc decodes with, would take it for the
+//     claim), or with any claim name twice (a decoder keeps the last), is
+//     refused.
+//   - Numeric dates (exp, which must be there, and nbf and iat, when there)
+//     that are JSON numbers of seconds within the years 1 to 9999 UTC; a
+//     number past that (9223372036854775807, 1e19, 1e400) is refused, not
+//     wrapped round into another date.
+//
+// These checks read the payload only after go-oidc has verified the
+// signature: the bytes of an unverified token are never the reason a
+// token is accepted.
+//
+// A token whose signature matches no key of the published key set is
+// refused with that reason. The key set is fetched again to look for a new
+// key at most once per RefreshInterval; within it, the set fetched last is
+// the published one (unless that fetch failed: then the reason is that the
+// key set cannot be fetched).
 func (v *Verifier) Verify(r *http.Request) error {
 	if v == nil || v.oidc == nil {
 		return fmt.Errorf("%w: the Verifier was not made by NewVerifier", ErrInvalidToken)
@@ -197,42 +239,161 @@ func (v *Verifier) Verify(r *http.Request) error {
 	case len(token) > maxTokenBytes:
 		return fmt.Errorf("%w: the token is longer than %d bytes", ErrInvalidToken, maxTokenBytes)
 	}
-	idt, err := v.oidc.Verify(r.Context(), strings.TrimSpace(token))
+	token = strings.TrimSpace(token)
+	if !isCompactJWS(token) {
+		return fmt.Errorf("%w: the token is not in JWS compact serialization (three base64url segments separated by dots)", ErrInvalidToken)
+	}
+	idt, err := v.oidc.Verify(r.Context(), token)
 	if err != nil {
-		return fmt.Errorf("%w: %s", ErrInvalidToken, reason(err))
+		return fmt.Errorf("%w: %s", ErrInvalidToken, reason(err, token))
 	}
-	// go-oidc allows five minutes before a token's not-before time; this
-	// verifier allows Leeway.
-	var claims struct {
-		NotBefore *float64 `json:"nbf"`
-		Expiry    *float64 `json:"exp"`
-	}
-	if err := idt.Claims(&claims); err != nil {
+	// The payload go-oidc verified, as it is.
+	var payload json.RawMessage
+	if err := idt.Claims(&payload); err != nil {
 		return fmt.Errorf("%w: the token's claims cannot be read", ErrInvalidToken)
 	}
-	now := v.now()
-	if claims.NotBefore != nil && now.Add(Leeway).Before(unixTime(*claims.NotBefore)) {
-		return fmt.Errorf("%w: the token is not valid before %s", ErrInvalidToken, unixTime(*claims.NotBefore).UTC().Format(time.RFC3339))
+	dates, err := readClaims(payload)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
-	if claims.Expiry == nil {
+	now := v.now()
+	switch {
+	case !dates.hasExp:
 		return fmt.Errorf("%w: the token has no expiry", ErrInvalidToken)
+	case now.After(dates.exp.Add(Leeway)):
+		return fmt.Errorf("%w: the token expired at %s", ErrInvalidToken, dates.exp.UTC().Format(time.RFC3339))
+	case dates.hasNbf && now.Add(Leeway).Before(dates.nbf):
+		return fmt.Errorf("%w: the token is not valid before %s", ErrInvalidToken, dates.nbf.UTC().Format(time.RFC3339))
 	}
 	return nil
 }
 
-func unixTime(f float64) time.Time {
-	sec := int64(f)
-	return time.Unix(sec, int64((f-float64(sec))*1e9))
+// isCompactJWS reports whether token is in JWS compact serialization: three
+// non-empty base64url segments, unpadded, separated by dots.
+func isCompactJWS(token string) bool {
+	segments := strings.Split(token, ".")
+	if len(segments) != 3 {
+		return false
+	}
+	for _, seg := range segments {
+		if seg == "" {
+			return false
+		}
+		for i := range len(seg) {
+			switch c := seg[i]; {
+			case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-', c == '_':
+			default:
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// readClaimNames are the claims go-oidc reads and those this package
+// reads, whose names must be spelled exactly: a name that differs from one
+// only in case is refused.
+var readClaimNames = [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "nonce", "at_hash", "_claim_names", "_claim_sources"}
+
+// tokenDates are the numeric dates of a token.
+type tokenDates struct {
+	exp, nbf       time.Time
+	hasExp, hasNbf bool
+}
+
+// readClaims checks the names of a verified payload's claims (each once,
+// and none in another case than a claim go-oidc or this package reads) and
+// reads its numeric dates, each a JSON number within the years 1 to 9999.
+// Its errors name the claim, never quoting the payload.
+func readClaims(payload []byte) (tokenDates, error) {
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return tokenDates{}, errors.New("the token's payload is not a JSON object")
+	}
+	values := make(map[string]json.RawMessage)
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return tokenDates{}, errors.New("the token's payload is not a JSON object")
+		}
+		name, _ := tok.(string)
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return tokenDates{}, errors.New("the token's payload is not a JSON object")
+		}
+		known := ""
+		for _, n := range readClaimNames {
+			if strings.EqualFold(name, n) {
+				known = n
+				break
+			}
+		}
+		_, twice := values[name]
+		switch {
+		case known != "" && name != known:
+			return tokenDates{}, fmt.Errorf("the token has a claim named like %s but in another case", known)
+		case twice && known != "":
+			return tokenDates{}, fmt.Errorf("the token has the %s claim twice", known)
+		case twice:
+			return tokenDates{}, errors.New("the token has a claim twice")
+		}
+		values[name] = value
+	}
+	var d tokenDates
+	for _, name := range [...]string{"exp", "nbf", "iat"} {
+		raw, ok := values[name]
+		if !ok {
+			continue
+		}
+		t, err := numericDate(raw)
+		if err != nil {
+			return tokenDates{}, fmt.Errorf("the token's %s claim %w", name, err)
+		}
+		switch name {
+		case "exp":
+			d.exp, d.hasExp = t, true
+		case "nbf":
+			d.nbf, d.hasNbf = t, true
+		}
+	}
+	return d, nil
+}
+
+// numericDate reads a JWT NumericDate: a JSON number of seconds since
+// 1970, within the years 1 to 9999 UTC.
+func numericDate(raw json.RawMessage) (time.Time, error) {
+	if len(raw) == 0 || (raw[0] != '-' && (raw[0] < '0' || raw[0] > '9')) {
+		return time.Time{}, errors.New("is not a number")
+	}
+	f, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil || math.IsNaN(f) || f < minNumericDate || f >= endNumericDate {
+		return time.Time{}, errors.New("is not a date within the years 1 to 9999")
+	}
+	sec := math.Floor(f)
+	return time.Unix(int64(sec), int64(math.Round((f-sec)*1e9))), nil
 }
 
 // reason is a verification error's text for the log: go-oidc's words, cut
-// short, with nothing of the token itself.
-func reason(err error) string {
-	var expired *oidc.TokenExpiredError
-	if errors.As(err, &expired) {
-		return "the token expired at " + expired.Expiry.UTC().Format(time.RFC3339)
-	}
+// short, with nothing of the token itself, unless this package's own
+// words say it better.
+func reason(err error, token string) string {
 	msg := strings.Join(strings.Fields(err.Error()), " ")
+	switch {
+	case strings.Contains(msg, errNoNewKeys.Error()),
+		strings.Contains(msg, "failed to verify id token signature"): // go-oidc's, after fetching the set
+		return "the token's signature matches no published key"
+	case strings.Contains(msg, errFetchFailedRecently.Error()):
+		return "fetching keys: " + errFetchFailedRecently.Error()
+	case strings.HasPrefix(msg, "oidc: failed to unmarshal claims"):
+		// go-oidc decodes the payload only once its signature is verified:
+		// it may be read to say which claim is wrong.
+		if payload, err := base64.RawURLEncoding.DecodeString(strings.Split(token, ".")[1]); err == nil {
+			if _, err := readClaims(payload); err != nil {
+				return err.Error()
+			}
+		}
+		return "the token's claims are not of the types go-oidc reads"
+	}
 	if len(msg) > 200 {
 		msg = msg[:200] + "..."
 	}
@@ -275,37 +436,65 @@ type gatedTransport struct {
 	limiter *rate.Limiter
 	now     func() time.Time
 	fetches *atomic.Int64
+	// failed is whether the last fetch let through failed (no key set was
+	// read whole).
+	failed atomic.Bool
 }
 
-var errTooSoon = errors.New("the key set was fetched less than RefreshInterval ago")
+// The gate's refusals. go-oidc asks for the key set when no key it holds
+// verifies a token, and keeps only the text of the error: reason tells the
+// two apart by it.
+var (
+	// errNoNewKeys: the set was fetched recently, and go-oidc holds it, so
+	// no published key verifies the token. (A set read whole that go-oidc
+	// could not decode counts as fetched: go-oidc then holds the set before
+	// it.)
+	errNoNewKeys = errors.New("the key set, fetched less than RefreshInterval ago, is not fetched again yet")
+	// errFetchFailedRecently: the last fetch failed, and the next is not
+	// due yet.
+	errFetchFailedRecently = errors.New("the last fetch of the key set failed less than RefreshInterval ago")
+)
 
 func (g *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	// One fetch is one request of go-oidc's, redirects included: only its
 	// first hop passes the gate.
 	if req.Response == nil {
 		if !g.limiter.AllowN(g.now(), 1) {
-			return nil, errTooSoon
+			if g.failed.Load() {
+				return nil, errFetchFailedRecently
+			}
+			return nil, errNoNewKeys
 		}
 		g.fetches.Add(1)
+		// Failed until a key set has been read whole.
+		g.failed.Store(true)
 	}
 	resp, err := g.next.RoundTrip(req)
 	if err != nil {
 		return nil, err
 	}
-	resp.Body = &limitedBody{rc: resp.Body, left: maxKeySetBytes}
+	body := &limitedBody{rc: resp.Body, left: maxKeySetBytes}
+	if resp.StatusCode == http.StatusOK {
+		body.read = func() { g.failed.Store(false) }
+	}
+	resp.Body = body
 	return resp, nil
 }
 
 // limitedBody fails a read past its limit instead of truncating silently.
+// It calls read, if set, once the body has been read to its end within the
+// limit.
 type limitedBody struct {
 	rc   io.ReadCloser
 	left int64
+	read func()
 }
 
 func (b *limitedBody) Read(p []byte) (int, error) {
 	if b.left <= 0 {
 		var one [1]byte
 		if n, err := b.rc.Read(one[:]); n == 0 && err != nil {
+			b.ended(err)
 			return 0, err // io.EOF: exactly at the limit
 		}
 		return 0, fmt.Errorf("the key set is larger than %d bytes", maxKeySetBytes)
@@ -315,7 +504,15 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	}
 	n, err := b.rc.Read(p)
 	b.left -= int64(n)
+	b.ended(err)
 	return n, err
+}
+
+func (b *limitedBody) ended(err error) {
+	if errors.Is(err, io.EOF) && b.read != nil {
+		b.read()
+		b.read = nil
+	}
 }
 
 func (b *limitedBody) Close() error { return b.rc.Close() }

@@ -51,7 +51,9 @@ type WaiterOptions struct {
 // (RemoveParticipantSucceeded, RemoveParticipantFailed, HoldFailed, and the
 // outcomes of operations this module does not send, such as
 // AddParticipantFailed), with a callConnectionId and an operationContext in
-// its data, and the source "calling/callConnections/<that call>". Deliver
+// its data, and the source "calling/callConnections/<that call>" (the fixed
+// words in any case, with or without a leading slash, as Event.Source
+// says; a source that names no call connection is not believed). Deliver
 // ignores every other event but CallDisconnected, which ends the Waits for
 // the call's requests: no outcome of theirs will follow.
 //
@@ -171,7 +173,10 @@ func (w *Waiter) Deliver(events ...Event) {
 			CallConnectionID string `json:"callConnectionId"`
 			OperationContext string `json:"operationContext"`
 		}
-		if json.Unmarshal(e.Data, &data) != nil || data.CallConnectionID == "" || e.Source != sourcePrefix+data.CallConnectionID {
+		if json.Unmarshal(e.Data, &data) != nil || data.CallConnectionID == "" {
+			continue
+		}
+		if id, ok, err := sourceCallConnection(e.Source); err != nil || !ok || id != data.CallConnectionID {
 			continue // about another call than its source says, or none: not believed
 		}
 		switch {
