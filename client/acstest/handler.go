@@ -121,6 +121,12 @@ type handled struct {
 // ServeHTTP implements http.Handler, so a Server can also be mounted in
 // another server.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.adminToken != nil && (r.URL.Path == strings.TrimSuffix(AdminPathPrefix, "/") || strings.HasPrefix(r.URL.Path, AdminPathPrefix)) {
+		// The admin API: not the service's, not in the request log, no
+		// faults.
+		s.serveAdmin(w, r)
+		return
+	}
 	n := s.inFlight.Add(1)
 	defer s.inFlight.Add(-1)
 	for peak := s.peakInFlight.Load(); n > peak && !s.peakInFlight.CompareAndSwap(peak, n); peak = s.peakInFlight.Load() {

@@ -574,19 +574,30 @@ type secrets struct {
 // ParticipantsUpdated with the next sequence number, so that a receiver
 // keeping the largest takes the new state. Nothing changes when it fails.
 func (s *Server) AddCall(callID string, participants ...string) error {
-	_, err := s.putCall(callID, participants)
-	return err
-}
-
-// putCall is AddCall, reporting whether the call was created (rather than
-// replaced).
-func (s *Server) putCall(callID string, participants []string) (created bool, err error) {
-	c, err := newCall(callID, participants)
+	specs := make([]participantSpec, len(participants))
+	for i, p := range participants {
+		specs[i].rawID = p
+	}
+	c, err := newCall(callID, specs)
 	if err != nil {
-		return false, err
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.putCallLocked(callID, c)
+	return nil
+}
+
+// participantSpec is a participant of a call to make, with its state.
+type participantSpec struct {
+	rawID         string
+	muted, onHold bool
+}
+
+// putCallLocked installs call c as callID, replacing any call of that ID as
+// AddCall says, and reports whether it was created (rather than replaced).
+// s.mu must be held.
+func (s *Server) putCallLocked(callID string, c *call) (created bool) {
 	old, replaced := s.calls[callID]
 	if replaced {
 		c.serverCallID, c.correlationID, c.sequence, c.version = old.serverCallID, old.correlationID, old.sequence, old.version
@@ -598,25 +609,26 @@ func (s *Server) putCall(callID string, participants []string) (created bool, er
 	if replaced {
 		s.eventLocked(callID, c)
 	}
-	return !replaced, nil
+	return !replaced
 }
 
-// newCall makes a call of participants, all unmuted and not on hold.
-func newCall(callID string, participants []string) (*call, error) {
+// newCall makes a call of participants in their states; a raw ID given
+// twice is one participant, in its last state.
+func newCall(callID string, participants []participantSpec) (*call, error) {
 	if callID == "" {
 		return nil, errors.New("acstest: empty call ID")
 	}
 	c := &call{participants: map[string]*member{}, joined: map[string]int{}, serverCallID: uuid.NewString(), correlationID: uuid.NewString(), version: client.APIVersion}
 	for _, p := range participants {
-		if _, err := client.ParseRawID(p); err != nil {
+		if _, err := client.ParseRawID(p.rawID); err != nil {
 			return nil, fmt.Errorf("acstest: call %q: %w", callID, err)
 		}
-		if _, dup := c.participants[p]; !dup {
-			c.order = append(c.order, p)
+		if _, dup := c.participants[p.rawID]; !dup {
+			c.order = append(c.order, p.rawID)
 			c.nextJoin++
-			c.joined[p] = c.nextJoin
+			c.joined[p.rawID] = c.nextJoin
 		}
-		c.participants[p] = &member{}
+		c.participants[p.rawID] = &member{muted: p.muted, onHold: p.onHold}
 	}
 	return c, nil
 }
@@ -688,13 +700,25 @@ func (s *Server) VerifierOptions() *callback.VerifierOptions {
 // unmutes themselves; for tests of code that verifies or re-mutes. It
 // fails if the call does not have that participant.
 func (s *Server) SetMuted(callID, rawID string, muted bool) error {
+	return s.setState(callID, rawID, &muted, nil)
+}
+
+// setState sets what of a participant's state is given (nil: unchanged)
+// and posts one ParticipantsUpdated.
+func (s *Server) setState(callID, rawID string, muted, onHold *bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, err := s.callWith(callID, rawID)
 	if err != nil {
 		return err
 	}
-	c.participants[rawID].muted = muted
+	m := c.participants[rawID]
+	if muted != nil {
+		m.muted = *muted
+	}
+	if onHold != nil {
+		m.onHold = *onHold
+	}
 	s.eventLocked(callID, c)
 	return nil
 }
@@ -704,28 +728,27 @@ func (s *Server) SetMuted(callID, rawID string, muted bool) error {
 // states. It posts ParticipantsUpdated like SetMuted, and fails if the call
 // does not have that participant.
 func (s *Server) SetOnHold(callID, rawID string, onHold bool) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, err := s.callWith(callID, rawID)
-	if err != nil {
-		return err
-	}
-	c.participants[rawID].onHold = onHold
-	s.eventLocked(callID, c)
-	return nil
+	return s.setState(callID, rawID, nil, &onHold)
 }
 
 // callWith returns the call, if it has that participant. s.mu must be held.
 func (s *Server) callWith(callID, rawID string) (*call, error) {
 	c, ok := s.calls[callID]
 	if !ok {
-		return nil, fmt.Errorf("acstest: no call %q", callID)
+		return nil, fmt.Errorf("acstest: %w %q", errNoCall, callID)
 	}
 	if _, ok := c.participants[rawID]; !ok {
-		return nil, fmt.Errorf("acstest: call %q has no participant %q", callID, rawID)
+		return nil, fmt.Errorf("acstest: call %q %w %q", callID, errNoParticipant, rawID)
 	}
 	return c, nil
 }
+
+// The errors the admin API tells apart (as 404 and 409).
+var (
+	errNoCall        = errors.New("no call")
+	errNoParticipant = errors.New("has no participant")
+	errAlreadyIn     = errors.New("has the participant already")
+)
 
 // AddParticipant adds a participant to a call, unmuted and not on hold, as
 // when they join; with Options.CallbackURL it posts ParticipantsUpdated with
@@ -739,10 +762,10 @@ func (s *Server) AddParticipant(callID, rawID string) error {
 	defer s.mu.Unlock()
 	c, ok := s.calls[callID]
 	if !ok {
-		return fmt.Errorf("acstest: no call %q", callID)
+		return fmt.Errorf("acstest: %w %q", errNoCall, callID)
 	}
 	if _, in := c.participants[rawID]; in {
-		return fmt.Errorf("acstest: call %q has participant %q already", callID, rawID)
+		return fmt.Errorf("acstest: call %q %w: %q", callID, errAlreadyIn, rawID)
 	}
 	c.participants[rawID] = &member{}
 	c.order = append(c.order, rawID)
@@ -849,15 +872,21 @@ func (s *Server) takeFailure(op operation, callID, rawID string) (ResultInformat
 // requests about it answer 404, and, with Options.CallbackURL, a
 // CallDisconnected event is posted.
 func (s *Server) RemoveCall(callID string) {
+	s.removeCall(callID)
+}
+
+// removeCall is RemoveCall, reporting whether there was such a call.
+func (s *Server) removeCall(callID string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, ok := s.calls[callID]
 	if !ok {
-		return
+		return false
 	}
 	delete(s.calls, callID)
 	s.forgetFailuresLocked(callID)
 	s.outcomeLocked(callID, c, outcome{typ: typeCallDisconnected, result: resultDisconnected})
+	return true
 }
 
 // CallIDs returns the IDs of the calls, sorted.
