@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -184,13 +183,7 @@ func TestActionCommandsBadInput(t *testing.T) {
 // The commands against the emulator as a separate process, as a test in
 // another language would drive it.
 func TestActionCommandsAgainstEmulatorProcess(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the program")
-	}
-	bin := filepath.Join(t.TempDir(), "acsmute")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := acsmuteBinary(t)
 	cmd := exec.Command(bin, "emulator", "--access-key", fakeKey, "--call", "c1=8:acs:r_alice,4:+15551234567")
 	stdout, _ := cmd.StdoutPipe()
 	var stderr bytes.Buffer
@@ -199,11 +192,7 @@ func TestActionCommandsAgainstEmulatorProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	lines := bufio.NewScanner(stdout)
-	if !lines.Scan() {
-		t.Fatalf("no connection string; stderr %s", stderr.String())
-	}
-	cs := lines.Text()
+	cs := readEmulatorLines(t, bufio.NewScanner(stdout))["connection-string"]
 	for _, args := range [][]string{
 		{"hold", "--participant", "4:+15551234567", "--verify"},
 		{"unhold", "--participant", "4:+15551234567", "--verify"},

@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"time"
 
@@ -16,22 +19,37 @@ import (
 const emulatorUsage = `Usage: acsmute emulator [flags]
 
 Serves a local emulator of the Call Automation participant operations
-(mute, hold, unhold, remove, get one, list). When it is ready it prints one
-line on stdout, the connection string to use (on loopback when listening on
-every interface):
+(mute, hold, unhold, remove, get one, list) and, beside them under
+/admin/v1/, an admin API for tests written in any language: create and end
+calls, make participants join, leave, unmute themselves or be held, inject
+faults, point callbacks anywhere, and read the requests received, the
+callbacks posted and each call's state (see the guide, "The emulator's
+admin API").
 
-  endpoint=http://HOST:PORT/;accesskey=KEY
+When it is ready it prints on stdout one name=value line each (addresses
+on loopback when it listens on every interface):
 
-and then logs each request on stderr until SIGINT or SIGTERM.
+  connection-string=endpoint=http://HOST:PORT/;accesskey=KEY
+  endpoint=http://HOST:PORT/
+  resource-id=ID                  the callback tokens' audience
+  callback-issuer=http://HOST:PORT
+  callback-keys-url=http://HOST:PORT/calling/keys
+  admin-url=http://HOST:PORT/admin/v1/
+  admin-token=TOKEN               send as "Authorization: Bearer TOKEN"
 
-With --callback URL it posts a Microsoft.Communication.ParticipantsUpdated
-event to URL after every change of a call's participants or their state,
-the outcome events of requests that name no operation callback URL of their
-own (RemoveParticipantSucceeded, RemoveParticipantFailed, HoldFailed), and
+and then logs each request and each callback delivery on stderr until
+SIGINT or SIGTERM.
+
+With --callback URL (or PUT /admin/v1/callback at run time) it posts a
+Microsoft.Communication.ParticipantsUpdated event to URL after every change
+of a call's participants or their state, the outcome events of requests
+that name no operation callback URL of their own
+(RemoveParticipantSucceeded, RemoveParticipantFailed, HoldFailed), and
 CallDisconnected when a call ends, each signed with a JWT (RS256) that
-callback.Verifier checks with audience the resource ID it logs, issuer its
-URL, and its keys at URL/calling/keys. A request's operation callback URL
-gets its outcome event whether or not --callback is given.
+callback.Verifier checks with audience the resource ID, issuer the
+callback issuer and its keys at the callback keys URL. A request's
+operation callback URL gets its outcome event whether or not a callback URL
+is set.
 
 Flags:
 `
@@ -39,10 +57,12 @@ Flags:
 const emulatorExamples = `
 Examples:
   acsmute emulator --addr 127.0.0.1:8080 --call call-1=8:acs:r_alice,8:acs:r_bob
-  acsmute emulator --call c1=8:acs:r_u >cs.txt 2>emulator.log &   # in a script:
-  until [ -s cs.txt ]; do sleep 0.1; done; CS=$(head -n1 cs.txt)
+  acsmute emulator --call c1=8:acs:r_u >emulator.env 2>emulator.log &   # in a script:
+  until grep -q '^admin-token=' emulator.env 2>/dev/null; do sleep 0.1; done
+  CS=$(sed -n 's/^connection-string=//p' emulator.env)
   acsmute mute --connection-string "$CS" --call c1 --participant 8:acs:r_u
   acsmute emulator --call c1=8:acs:r_u --callback http://127.0.0.1:9000/callbacks
+  acsmute emulator --state calls.json --resource-id my-test-resource --admin-token "$TOKEN"
 `
 
 // callFlag collects repeated --call ID=RAWID,RAWID values.
@@ -58,8 +78,10 @@ func (c callFlag) Set(v string) error {
 	var ids []string
 	if list != "" {
 		for _, raw := range strings.Split(list, ",") {
-			if _, err := client.ParseRawID(raw); err != nil {
-				return fmt.Errorf("participant %q: %w", raw, err)
+			// As every command takes raw IDs: a typo is an error, not a
+			// participant nobody can reach.
+			if _, err := client.ParseRawIDStrict(raw); err != nil {
+				return fmt.Errorf("participant %q: %s", raw, cliMessage(err))
 			}
 			ids = append(ids, raw)
 		}
@@ -74,17 +96,54 @@ type listFlag []string
 func (l *listFlag) String() string     { return "" }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
+// maxStateFile bounds the file --state reads.
+const maxStateFile = 16 << 20
+
+// emulatorFlagNames names, in the emulator's errors, the flags behind the
+// emulator's options.
+var emulatorFlagNames = strings.NewReplacer(
+	"acstest: ", "",
+	"CallbackURL", "--callback",
+	"access key", "--access-key",
+	"empty bearer token", "--bearer-token is empty",
+	"ResourceID", "--resource-id",
+	"AdminToken", "--admin-token",
+	"listening on", "--addr: listening on",
+)
+
 func runEmulator(ctx context.Context, args []string, e env) int {
-	fs := newFlagSet("acsmute emulator", emulatorUsage, emulatorExamples, e)
-	addr := fs.String("addr", "127.0.0.1:0", "address to listen on (port 0 picks a free one)")
+	const cmd = "acsmute emulator"
+	fs := newFlagSet(cmd, emulatorUsage, emulatorExamples, e)
+	addr := fs.String("addr", "127.0.0.1:0", "address to listen on (port 0 picks a free one; 0.0.0.0:PORT for every interface)")
 	key := fs.String("access-key", "", "base64 access key to verify signatures with (default: a random key)")
 	calls := callFlag{}
 	fs.Var(calls, "call", "a call and its participants, ID=RAWID,RAWID (repeatable)")
 	var tokens listFlag
 	fs.Var(&tokens, "bearer-token", "a bearer token to accept (repeatable)")
 	callbackURL := fs.String("callback", "", "the calls' callback URL: post ParticipantsUpdated and outcome events, signed, to it")
+	resourceID := fs.String("resource-id", "", "the emulated resource's ID, the callback tokens' audience (default: a random UUID)")
+	adminToken := fs.String("admin-token", "", "the admin API's bearer token, at least 16 characters (default: a random one, printed)")
+	state := fs.String("state", "", "a JSON file of calls to start with, as GET /admin/v1/calls answers them")
 	if ok, code := parseFlags(fs, args, e); !ok {
 		return code
+	}
+	var stateData []byte
+	if *state != "" {
+		f, err := os.Open(*state)
+		if err != nil {
+			return usageError(e, cmd, "--state: %v", err)
+		}
+		stateData, err = io.ReadAll(io.LimitReader(f, maxStateFile+1))
+		_ = f.Close()
+		switch {
+		case err != nil:
+			return usageError(e, cmd, "--state: %v", err)
+		case len(stateData) > maxStateFile:
+			return usageError(e, cmd, "--state: the file is larger than %d bytes", maxStateFile)
+		}
+	}
+	if *adminToken == "" {
+		*adminToken = rand.Text()
 	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
 	srv, err := acstest.NewServer(&acstest.Options{
@@ -93,18 +152,37 @@ func runEmulator(ctx context.Context, args []string, e env) int {
 		Calls:       calls,
 		Logger:      logger,
 		CallbackURL: *callbackURL,
+		ResourceID:  *resourceID,
+		AdminToken:  *adminToken,
 	})
 	if err != nil {
-		fmt.Fprintf(e.stderr, "acsmute emulator: %s\n", strings.TrimPrefix(err.Error(), "acstest: "))
 		var addrErr *net.AddrError
 		var opErr *net.OpError
 		if errors.As(err, &opErr) && !errors.As(err, &addrErr) { // a valid address that could not be listened on
+			fmt.Fprintf(e.stderr, "%s: %s\n", cmd, emulatorFlagNames.Replace(err.Error()))
 			return exitFailure
 		}
-		return exitUsage
+		return usageError(e, cmd, "%s", emulatorFlagNames.Replace(err.Error()))
 	}
-	fmt.Fprintln(e.stdout, srv.ConnectionString())
-	logger.Info("acsmute emulator: ready", "url", srv.URL, "calls", len(calls), "resource_id", srv.ResourceID(), "callback", *callbackURL)
+	if stateData != nil {
+		if err := srv.LoadState(stateData); err != nil {
+			srv.Close()
+			return usageError(e, cmd, "--state: %s", strings.TrimPrefix(strings.TrimPrefix(err.Error(), "acstest: the state"), ": "))
+		}
+	}
+	for _, line := range [][2]string{
+		{"connection-string", srv.ConnectionString()},
+		{"endpoint", srv.URL + "/"},
+		{"resource-id", srv.ResourceID()},
+		{"callback-issuer", srv.URL},
+		{"callback-keys-url", srv.URL + acstest.PathCallbackKeys},
+		{"admin-url", srv.URL + acstest.AdminPathPrefix},
+		{"admin-token", *adminToken},
+	} {
+		fmt.Fprintf(e.stdout, "%s=%s\n", line[0], line[1])
+	}
+	logger.Info("acsmute emulator: ready", "url", srv.URL, "calls", len(srv.CallIDs()), "resource_id", srv.ResourceID(),
+		"callback", acstest.RedactURL(*callbackURL))
 
 	<-ctx.Done()
 	logger.Info("acsmute emulator: stopping")

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -204,30 +205,84 @@ func TestDemo(t *testing.T) {
 	}
 }
 
+// Bad flags are refused, exit 2, by the flag's name (never the Go option
+// behind it); nothing is left running.
 func TestEmulatorCommandBadInput(t *testing.T) {
-	for _, args := range [][]string{
-		{"--call", "c1"},
-		{"--call", "c1=8:acs:"},
-		{"--access-key", "not base64!"},
-		{"extra"},
+	dir := t.TempDir()
+	badState := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(badState, []byte(`{"calls":[{"callConnectionId":"c1","participants":["8:asc:typo"]}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		args    []string
+		mention string
+	}{
+		{[]string{"--call", "c1"}, "-call"},
+		{[]string{"--call", "c1=8:acs:"}, "-call"},
+		{[]string{"--call", "c1=8:asc:r_typo"}, "not a form the official SDKs recognise"},
+		{[]string{"--access-key", "not base64!"}, "--access-key is not valid base64"},
+		{[]string{"--callback", "ftp://x"}, "--callback is not an absolute http(s) URL"},
+		{[]string{"--resource-id", "has space"}, "--resource-id must be printable"},
+		{[]string{"--admin-token", "short"}, "--admin-token must be at least 16"},
+		{[]string{"--bearer-token", ""}, "--bearer-token is empty"},
+		{[]string{"--state", filepath.Join(dir, "missing.json")}, "--state"},
+		{[]string{"--state", badState}, "--state: calls[0].participants[0]"},
+		{[]string{"extra"}, "unexpected argument"},
 	} {
-		r := runCmd(t, nil, append([]string{"emulator"}, args...)...)
-		if r.code != 2 || r.stdout != "" {
-			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, r.code, r.stdout, r.stderr)
+		r := runCmd(t, nil, append([]string{"emulator"}, tt.args...)...)
+		if r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, tt.mention) || strings.Contains(r.stderr, "Options") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 mentioning %q", tt.args, r.code, r.stdout, r.stderr, tt.mention)
 		}
+	}
+}
+
+// --state loads calls at start-up; the admin token given is the one the
+// admin API takes, a random one is printed otherwise, and the admin API
+// drives the emulator the commands talk to.
+func TestEmulatorStateAndAdminToken(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "calls.json")
+	if err := os.WriteFile(state, []byte(`{"calls":[{"callConnectionId":"c1","participants":["8:acs:r_alice",{"rawId":"8:acs:r_bob","isMuted":true}]}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const token = "fake-admin-token-for-cli-tests"
+	vals, _, _ := startEmulator(t, "--access-key", fakeKey, "--state", state, "--admin-token", token)
+	if vals["admin-token"] != token || !strings.HasSuffix(vals["admin-url"], "/admin/v1/") {
+		t.Errorf("lines %q", vals)
+	}
+	r := runCmd(t, nil, "participant", "--connection-string", vals["connection-string"], "--call", "c1", "--participant", "8:acs:r_bob")
+	if r.code != 0 || !strings.Contains(r.stdout, `"isMuted":true`) {
+		t.Errorf("bob from the state: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	admin := func(method, path, body, tok string) int {
+		req, _ := http.NewRequest(method, vals["admin-url"]+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := admin("PATCH", "calls/c1/participants/8:acs:r_bob", `{"isMuted":false}`, "wrong-token-0123456789"); code != 401 {
+		t.Errorf("wrong token: %d", code)
+	}
+	if code := admin("PATCH", "calls/c1/participants/8:acs:r_bob", `{"isMuted":false}`, token); code != 200 {
+		t.Errorf("unmute: %d", code)
+	}
+	r = runCmd(t, nil, "participant", "--connection-string", vals["connection-string"], "--call", "c1", "--participant", "8:acs:r_bob")
+	if !strings.Contains(r.stdout, `"isMuted":false`) {
+		t.Errorf("bob after unmuting himself: %q", r.stdout)
+	}
+	other, _, _ := startEmulator(t)
+	if len(other["admin-token"]) < 16 || other["admin-token"] == token {
+		t.Errorf("random admin token %q", other["admin-token"])
 	}
 }
 
 // TestEmulatorCommand runs the built program: it must print exactly one line,
 // the connection string, serve mutes, log them on stderr and stop on SIGTERM.
 func TestEmulatorCommand(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the program")
-	}
-	bin := filepath.Join(t.TempDir(), "acsmute")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := acsmuteBinary(t)
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			cmd := exec.Command(bin, "emulator", "--addr", "127.0.0.1:0", "--access-key", fakeKey, "--call", "c1=8:acs:r_alice,8:acs:r_bob")
@@ -239,12 +294,11 @@ func TestEmulatorCommand(t *testing.T) {
 			}
 			defer cmd.Process.Kill()
 			lines := bufio.NewScanner(stdout)
-			if !lines.Scan() {
-				t.Fatalf("no line on stdout; stderr %s", stderr.String())
-			}
-			cs := lines.Text()
-			if !strings.HasPrefix(cs, "endpoint=http://127.0.0.1:") || !strings.HasSuffix(cs, "/;accesskey="+fakeKey) {
-				t.Fatalf("first line = %q", cs)
+			vals := readEmulatorLines(t, lines)
+			cs := vals["connection-string"]
+			if !strings.HasPrefix(cs, "endpoint=http://127.0.0.1:") || !strings.HasSuffix(cs, "/;accesskey="+fakeKey) ||
+				vals["endpoint"] != strings.TrimSuffix(strings.TrimPrefix(cs, "endpoint="), ";accesskey="+fakeKey) {
+				t.Fatalf("lines = %q", vals)
 			}
 			r := runCmd(t, nil, "mute", "--connection-string", cs, "--call", "c1", "--participant", "8:acs:r_bob")
 			if r.code != 0 {
@@ -264,7 +318,7 @@ func TestEmulatorCommand(t *testing.T) {
 				t.Fatalf("still running 10s after %v", sig)
 			}
 			if lines.Scan() {
-				t.Errorf("more than one line on stdout: %q", lines.Text())
+				t.Errorf("more lines on stdout: %q", lines.Text())
 			}
 			if !strings.Contains(stderr.String(), "participants:mute") || !strings.Contains(stderr.String(), "status=200") {
 				t.Errorf("stderr does not log the request: %s", stderr.String())
@@ -446,27 +500,16 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 // An emulator listening on every interface prints a connection string a
 // local client can use, which acsmute mute accepts.
 func TestEmulatorOnEveryInterface(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"emulator", "--addr", "0.0.0.0:0", "--access-key", fakeKey, "--call", "c1=8:acs:r_alice"},
-			env{stdout: &out, stderr: &errOut, getenv: func(string) string { return "" }})
-	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(out.String(), "\n") && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	cs := strings.TrimSpace(out.String())
-	if !strings.HasPrefix(cs, "endpoint=http://127.0.0.1:") {
-		t.Errorf("printed %q", cs)
+	vals, errOut, stop := startEmulator(t, "--addr", "0.0.0.0:0", "--access-key", fakeKey, "--call", "c1=8:acs:r_alice")
+	cs := vals["connection-string"]
+	if !strings.HasPrefix(cs, "endpoint=http://127.0.0.1:") || !strings.HasPrefix(vals["admin-url"], "http://127.0.0.1:") {
+		t.Errorf("printed %q", vals)
 	}
 	r := runCmd(t, nil, "mute", "--connection-string", cs, "--call", "c1", "--participant", "8:acs:r_alice")
 	if r.code != 0 {
 		t.Errorf("mute: exit %d, %s", r.code, r.stderr)
 	}
-	cancel()
-	if code := <-done; code != 0 {
+	if code := stop(); code != 0 {
 		t.Errorf("emulator exit %d, stderr %s", code, errOut.String())
 	}
 }
@@ -747,18 +790,8 @@ func TestEmulatorCallbackFlag(t *testing.T) {
 		bodies <- b
 	}))
 	defer receiver.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"emulator", "--access-key", fakeKey, "--call", "c1=8:acs:r_alice", "--callback", receiver.URL + "/cb"},
-			env{stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }})
-	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(stdout.String(), "\n") && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	cs := strings.TrimSpace(stdout.String())
+	vals, stderr, stop := startEmulator(t, "--access-key", fakeKey, "--call", "c1=8:acs:r_alice", "--callback", receiver.URL+"/cb?sig=c2VjcmV0LXNpZw", "--resource-id", "my-test-resource")
+	cs := vals["connection-string"]
 	if r := runCmd(t, nil, "mute", "--connection-string", cs, "--call", "c1", "--participant", "8:acs:r_alice"); r.code != 0 {
 		t.Fatalf("mute: %d %s", r.code, r.stderr)
 	}
@@ -769,13 +802,10 @@ func TestEmulatorCallbackFlag(t *testing.T) {
 		t.Fatal("no callback posted")
 	}
 	body := <-bodies
-	i := strings.Index(stderr.String(), "resource_id=")
-	if i < 0 {
-		t.Fatalf("no resource_id logged: %s", stderr.String())
+	if vals["resource-id"] != "my-test-resource" {
+		t.Errorf("resource-id=%q", vals["resource-id"])
 	}
-	resourceID := strings.Fields(stderr.String()[i+len("resource_id="):])[0]
-	url := strings.TrimSuffix(strings.TrimPrefix(strings.SplitN(cs, ";", 2)[0], "endpoint="), "/")
-	v, err := callback.NewVerifier(resourceID, &callback.VerifierOptions{Issuer: url, KeysURL: url + "/calling/keys", Logger: slog.New(slog.DiscardHandler)})
+	v, err := callback.NewVerifier(vals["resource-id"], &callback.VerifierOptions{Issuer: vals["callback-issuer"], KeysURL: vals["callback-keys-url"], Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -789,11 +819,15 @@ func TestEmulatorCallbackFlag(t *testing.T) {
 	if pu, err := events[0].ParticipantsUpdated(); err != nil || len(pu.Participants) != 1 || !pu.Participants[0].IsMuted {
 		t.Errorf("%+v, %v", pu, err)
 	}
-	cancel()
-	if code := <-done; code != 0 {
+	if code := stop(); code != 0 {
 		t.Errorf("emulator exit %d", code)
 	}
-	if r := runCmd(t, nil, "emulator", "--callback", "::not a url"); r.code != 2 {
+	// Each delivery is logged, and neither it nor the ready line shows the
+	// URL's query.
+	if log := stderr.String(); !strings.Contains(log, "acstest: callback") || !strings.Contains(log, "delivered=true") || strings.Contains(log, "c2VjcmV0LXNpZw") {
+		t.Errorf("stderr: %s", log)
+	}
+	if r := runCmd(t, nil, "emulator", "--callback", "::not a url"); r.code != 2 || !strings.Contains(r.stderr, "--callback is not an absolute") {
 		t.Errorf("bad --callback: exit %d %s", r.code, r.stderr)
 	}
 }
