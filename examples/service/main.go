@@ -135,10 +135,14 @@ type problem struct {
 // resyncAfterLoss reads the call of e afresh after the roster's store lost
 // its state; ctx outlives the callback's request.
 func resyncAfterLoss(ctx context.Context, c *client.Client, r *roster.Roster, e callback.Event) {
-	callID, ok := strings.CutPrefix(e.Source, "calling/callConnections/")
-	if !ok || callID == "" {
+	// The source as package callback reads it: the fixed words in any case,
+	// with or without a leading slash.
+	source := strings.TrimPrefix(e.Source, "/")
+	const prefix = "calling/callConnections/"
+	if len(source) <= len(prefix) || !strings.EqualFold(source[:len(prefix)], prefix) {
 		return
 	}
+	callID := source[len(prefix):]
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	if err := r.Resync(ctx, c, callID); err != nil && !errors.Is(err, roster.ErrSuperseded) {
