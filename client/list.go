@@ -223,7 +223,9 @@ func pageKey(u *url.URL) string {
 // server that ignores case would read it: ASCII and Unicode case folding,
 // and upper-casing (under which "ı" and "ſ" are "I" and "S").
 func paramIs(name, want string) bool {
-	return strings.EqualFold(name, want) || strings.ToUpper(name) == strings.ToUpper(want)
+	// EqualFold alone misses "ı", which upper-cases to "I" but does not
+	// fold to "i": both are needed.
+	return strings.EqualFold(name, want) || strings.ToUpper(name) == strings.ToUpper(want) //nolint:staticcheck // SA6005: see above
 }
 
 // withAPIVersion returns a raw query with exactly one api-version, v, at
