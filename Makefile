@@ -14,7 +14,7 @@ BASE          ?= HEAD
 BENCHSTAT     := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 BENCHCOUNT    ?= 6
 GREMLINS      := github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
-MUTATE_EFFICACY ?= 90
+MUTATE_EFFICACY ?= 95
 MUTATE_WORKERS  ?= 2
 
 # The official JavaScript SDK, lockfile-pinned, for the interop test (client/interop_test.go).
@@ -121,9 +121,10 @@ bench-roster:
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./roster/
 	cd roster/redisstore && $(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) .
 
-## mutate: mutation testing of client/ and client/acstest/ (not gen/) with pinned gremlins, run with
-## 'go run pkg@version' so that it stays out of go.mod; fails below MUTATE_EFFICACY percent killed.
-## Tests tagged !mutation (soak, load) are left out of these runs.
+## mutate: mutation testing of client/ (with client/acstest/) and callback/ (not gen/) with pinned gremlins,
+## run with 'go run pkg@version' so that it stays out of go.mod; each run fails below MUTATE_EFFICACY
+## percent killed. Tests tagged !mutation (soak, load) are left out of these runs.
 mutate:
-	$(GO) run $(GREMLINS) unleash --tags mutation --workers $(MUTATE_WORKERS) --timeout-coefficient 5 \
-		--threshold-efficacy $(MUTATE_EFFICACY) --output-statuses lt ./client
+	@for p in ./callback ./client; do echo "== mutate $$p"; \
+		$(GO) run $(GREMLINS) unleash --tags mutation --workers $(MUTATE_WORKERS) --timeout-coefficient 5 \
+			--threshold-efficacy $(MUTATE_EFFICACY) --output-statuses lt $$p || exit 1; done
