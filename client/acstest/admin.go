@@ -87,12 +87,12 @@ func adminCallOf(st CallState) adminCall {
 // adminInfo is what GET /admin/v1/ answers: what a test needs to talk to
 // the emulator and verify its callbacks, no secret.
 type adminInfo struct {
-	Endpoint       string `json:"endpoint"`
-	ResourceID     string `json:"resourceId"`
-	CallbackIssuer string `json:"callbackIssuer"`
-	CallbackKeys   string `json:"callbackKeysUrl"`
-	CallbackURL    string `json:"callbackUrl"`
-	APIVersions    any    `json:"apiVersions"`
+	Endpoint       string  `json:"endpoint"`
+	ResourceID     string  `json:"resourceId"`
+	CallbackIssuer string  `json:"callbackIssuer"`
+	CallbackKeys   string  `json:"callbackKeysUrl"`
+	CallbackURL    *string `json:"callbackUrl"` // null when none
+	APIVersions    any     `json:"apiVersions"`
 }
 
 // serveAdmin answers an admin request: 401 without the admin token, else
@@ -180,8 +180,12 @@ func (s *Server) adminDispatch(r *http.Request, segs []string) (int, any, *admin
 		if r.Method != http.MethodGet {
 			return 0, nil, methodNotAllowed("GET")
 		}
-		return http.StatusOK, adminInfo{Endpoint: s.URL + "/", ResourceID: s.resourceID, CallbackIssuer: s.URL,
-			CallbackKeys: s.URL + PathCallbackKeys, CallbackURL: s.CallbackURL(), APIVersions: client.SupportedAPIVersions()}, nil
+		info := adminInfo{Endpoint: s.URL + "/", ResourceID: s.resourceID, CallbackIssuer: s.URL,
+			CallbackKeys: s.URL + PathCallbackKeys, APIVersions: client.SupportedAPIVersions()}
+		if u := s.CallbackURL(); u != "" {
+			info.CallbackURL = &u
+		}
+		return http.StatusOK, info, nil
 	case segs[0] == "calls" && len(segs) == 1:
 		if r.Method != http.MethodGet {
 			return 0, nil, methodNotAllowed("GET")

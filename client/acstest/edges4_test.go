@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"log/slog"
@@ -300,4 +301,44 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// tbRecorder is a testing.TB that keeps what is logged.
+type tbRecorder struct {
+	testing.TB
+	mu   sync.Mutex
+	logs []string
+}
+
+func (r *tbRecorder) Logf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.logs = append(r.logs, fmt.Sprintf(format, args...))
+}
+
+func (r *tbRecorder) Helper() {}
+
+// A test server started with Start logs, as the test ends, the callbacks
+// that were not delivered: a receiver mounted at another path than the
+// URL posted to answers 404, which no error reports otherwise.
+func TestStartLogsUndeliveredCallbacks(t *testing.T) {
+	rc := newReceiver(t) // answers 404 but at /
+	rec := &tbRecorder{TB: t}
+	t.Run("inner", func(inner *testing.T) {
+		rec.TB = inner
+		srv := acstest.Start(rec, &acstest.Options{Calls: map[string][]string{"call-1": {alice}}})
+		if err := srv.SetCallbackURL(rc.URL + "/wrong-path?sig=c2VjcmV0LXNpZw"); err != nil {
+			inner.Fatal(err)
+		}
+		if err := srv.SetMuted("call-1", alice, true); err != nil {
+			inner.Fatal(err)
+		}
+		waitDeliveries(inner, srv)
+	})
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.logs) != 1 || !strings.Contains(rec.logs[0], "not delivered") || !strings.Contains(rec.logs[0], "/wrong-path") ||
+		strings.Contains(rec.logs[0], "c2VjcmV0LXNpZw") {
+		t.Errorf("logs = %q", rec.logs)
+	}
 }

@@ -457,15 +457,39 @@ func localAddr(a net.Addr) string {
 
 // Start starts a server for a test, like httptest.NewServer: it fails the
 // test if the server cannot start, and closes it when the test ends. opts
-// may be nil.
+// may be nil. When the test ends it logs (t.Log) the callbacks that were
+// not delivered, the first ten of them, so that a receiver that refused
+// them (a handler mounted at another path than the URL posted to, say)
+// does not go unnoticed.
 func Start(t testing.TB, opts *Options) *Server {
 	t.Helper()
 	s, err := NewServer(opts)
 	if err != nil {
 		t.Fatalf("acstest.Start: %v", err)
 	}
-	t.Cleanup(s.Close)
+	t.Cleanup(func() {
+		s.Close()
+		logUndelivered(t, s.Deliveries())
+	})
 	return s
+}
+
+// logUndelivered logs the first ten deliveries that were not delivered,
+// and how many there were.
+func logUndelivered(t testing.TB, ds []Delivery) {
+	n := 0
+	for _, d := range ds {
+		if d.Delivered || d.Duplicate {
+			continue
+		}
+		n++
+		if n <= 10 {
+			t.Logf("acstest: callback %d (%s) to %s not delivered: %d attempts, status %d %s", d.Seq, d.Type, RedactURL(d.URL), d.Attempts, d.Status, redactURLsIn(d.Err, d.URL))
+		}
+	}
+	if n > 10 {
+		t.Logf("acstest: %d callbacks not delivered in all", n)
+	}
 }
 
 // Client returns a client for this server, like httptest.Server.Client: it
