@@ -77,9 +77,10 @@ type Client struct {
 	// netHTTP: requests go straight to net/http's *http.Transport, whose
 	// connection trace tells "never sent" reliably.
 	netHTTP bool
-	// held are the secrets of the credential that every operation keeps out
-	// of what it returns and logs (redactor), forms built once.
-	held []secret
+	// held indexes the secrets of the credential that every operation
+	// keeps out of what it returns and logs (redactor), built once; nil
+	// when none.
+	held *gramIndex
 }
 
 // NewClient returns a Client for the resource at endpoint (for example
@@ -152,9 +153,7 @@ func NewClient(endpoint string, cred Credential, opts *ClientOptions) (*Client, 
 		dates:     &httpDates{},
 	}
 	if h, ok := cred.(secretHolder); ok {
-		if v := h.heldSecret(); len(v) >= minSecretLen {
-			c.held = []secret{newSecret(v, true)}
-		}
+		c.held = newHeldIndex(h.heldSecret())
 	}
 	// The generated client builds each request (URL, parameters, body) and
 	// parses each success; the pipeline sends and retries, and stampHeaders

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -156,11 +157,11 @@ func TestEchoedCredentialInSuccessAnswers(t *testing.T) {
 			id := "8:acs:" + escapeEveryLetter(secret)
 			w.Header().Set("Content-Type", "application/json")
 			fmt.Fprint(w, participant(`{"rawId":"8:acs:r_u","communicationUser":{"id":"`+id+`"}}`))
-		}, get, "different participants"},
+		}, get, "holds the credential"},
 		{"get: another participant, escaped to slip past a byte scan", func(w http.ResponseWriter, _ *http.Request, secret string) {
 			w.Header().Set("Content-Type", "application/json")
 			fmt.Fprint(w, participant(`{"rawId":"8:acs:`+escapeEveryLetter(secret)+`"}`))
-		}, get, "answered about participant"},
+		}, get, "holds the credential"},
 		{"mute: Content-Type", func(w http.ResponseWriter, _ *http.Request, secret string) {
 			w.Header().Set("Content-Type", "text/"+secret)
 			fmt.Fprint(w, "muted")
@@ -172,7 +173,7 @@ func TestEchoedCredentialInSuccessAnswers(t *testing.T) {
 			// Escaped so that the body does not give it away: the host
 			// the client quotes is the credential once decoded.
 			answer(200, `{"value":[],"nextLink":"https://`+escapeEveryLetter(secret)+`.example/next"}`)(w, nil)
-		}, list, "another origin"},
+		}, list, "holds the credential"},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
@@ -189,6 +190,15 @@ func TestEchoedCredentialInSuccessAnswers(t *testing.T) {
 			srv.assertNoSecret(t, "log", logs.String())
 		})
 	}
+}
+
+// percentEveryByte percent-encodes every byte of s.
+func percentEveryByte(s string) string {
+	var b strings.Builder
+	for i := range len(s) {
+		fmt.Fprintf(&b, "%%%02X", s[i])
+	}
+	return b.String()
 }
 
 // escapeEveryLetter writes s as a JSON string body with every letter as a
@@ -226,17 +236,19 @@ func TestEchoedCredentialInMuteResult(t *testing.T) {
 
 // A nextLink whose path carries the credential the page's request carried
 // (path-escaped, as an HMAC signature's "/" must be), written so that the
-// page's body does not give it away, shows up neither in the Logger's url=
-// nor in the next page's ResponseError, nor in its request.
+// page's body does not give it away (escaped twice), shows up neither in
+// the Logger's url= nor in the next page's ResponseError, nor in its
+// request.
 func TestNextLinkPathWithCredential(t *testing.T) {
 	srv := newEchoServer(t, func(w http.ResponseWriter, r *http.Request, secret string) {
 		if strings.Contains(r.URL.Path, "/next/") {
 			answer(404, `{"error":{"code":"NotFound","message":"no page"}}`)(w, r)
 			return
 		}
-		// Escaped so that the body does not give it away.
-		link := "/next/" + url.PathEscape(secret) + "/p?t=" + url.QueryEscape(secret)
-		answer(200, `{"value":[],"nextLink":"`+escapeEveryLetter(link)+`"}`)(w, r)
+		// Escaped twice so that the body does not give it away: the path
+		// the client sends holds it escaped once.
+		link := "/next/" + percentEveryByte(percentEveryByte(secret)) + "/p?t=" + percentEveryByte(percentEveryByte(secret))
+		answer(200, `{"value":[],"nextLink":"`+link+`"}`)(w, r)
 	})
 	var logs bytes.Buffer
 	for name, c := range echoClients(t, srv.URL, &logs) {
@@ -263,7 +275,9 @@ func TestNextLinkPathWithCredential(t *testing.T) {
 // nextLink spells the name of the one it smuggles in: percent-encoded, in
 // another case, with letters that upper-case to ASCII ones.
 func TestNextLinkCannotSmuggleAPIVersion(t *testing.T) {
-	for _, spelled := range []string{"api%2Dversion", "api-versio%6E", "%61pi-version", "API-VERSION", "Api-Version", "ap%C4%B1-version", "api-ver%C5%BFion"} {
+	for _, spelled := range []string{"api%2Dversion", "api-versio%6E", "%61pi-version", "API-VERSION", "Api-Version", "ap%C4%B1-version", "api-ver%C5%BFion",
+		"ap%C4%B0-version", "AP%C4%B0-VERSION", "%EF%BD%81%EF%BD%90%EF%BD%89-version", "api%EF%BC%8Dversion", "api-version+", "api-version%20",
+		"api-version%00", "api-version%09", "%E2%80%8Bapi-version"} {
 		t.Run(spelled, func(t *testing.T) {
 			var mu sync.Mutex
 			var queries []url.Values
@@ -299,7 +313,23 @@ func TestNextLinkCannotSmuggleAPIVersion(t *testing.T) {
 			}
 		})
 	}
-	// A name that cannot be decoded is refused, nothing sent.
+	// An api-version after a ";", which a server splitting on it would
+	// read, is refused, nothing sent; so is a name that cannot be decoded.
+	for _, query := range []string{"x=1;api-version=2023-10-03-preview", "x=1;API%2DVERSION=1"} {
+		var pages int
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			pages++
+			answer(200, `{"value":[],"nextLink":"/calling/callConnections/call/participants?`+query+`"}`)(w, r)
+		}))
+		var err error
+		for _, e := range newKeyClient(t, srv.URL, nil).ListParticipants(context.Background(), "call", nil) {
+			err = e
+		}
+		srv.Close()
+		if err == nil || !strings.Contains(err.Error(), `after a ";"`) || pages != 1 {
+			t.Errorf("%s: %v after %d pages", query, err, pages)
+		}
+	}
 	var pages int
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		pages++
@@ -326,6 +356,11 @@ func TestNextLinkSamePageSpelledDifferently(t *testing.T) {
 		"/calling/callConnections/call/participants?a=%31&b=2",
 		"/calling/callConnections/call/%70articipants?a=1&b=2",
 		"/calling/callConnections/call/participants/?a=1&&b=2",
+		"/Calling/callConnections/call/participants?a=1&b=2",
+		"/calling//callConnections/call/participants?a=1&b=2",
+		"/calling/callConnections/call/x/%2e%2e/participants?a=1&b=2",
+		"/calling/callConnections/call/participants?a=1;b=2",
+		"/calling/callConnections/call/participants?A=1&b=2",
 	} {
 		t.Run(link, func(t *testing.T) {
 			var pages int
@@ -387,5 +422,33 @@ func TestHostileCharactersInErrors(t *testing.T) {
 				t.Errorf("%U %s: error holds a character that is not printable at byte %d: %q", r, name, i, err.Error())
 			}
 		}
+	}
+}
+
+// roundTripperOf is an http.RoundTripper that is a function.
+type roundTripperOf func(*http.Request) (*http.Response, error)
+
+func (f roundTripperOf) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// An https nextLink that names the default port, or the host in another
+// case, is the same page as one that does not.
+func TestNextLinkDefaultPortIsTheSamePage(t *testing.T) {
+	var pages int
+	rt := roundTripperOf(func(r *http.Request) (*http.Response, error) {
+		pages++
+		next := []string{"https://acs.example/p?x=1", "https://ACS.example:443/p?x=1"}[min(pages-1, 1)]
+		body := fmt.Sprintf(`{"value":[],"nextLink":%q}`, next)
+		return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body)), Request: r}, nil
+	})
+	c, err := client.NewClientFromConnectionString("endpoint=https://acs.example/;accesskey="+fakeKey, &client.ClientOptions{HTTPClient: &http.Client{Transport: rt}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range c.ListParticipants(context.Background(), "call", &client.ListParticipantsOptions{MaxPages: 6}) {
+		err = e
+	}
+	if err == nil || !strings.Contains(err.Error(), "already fetched") || pages != 2 {
+		t.Errorf("%d pages, error %v; want the third refused as the second again", pages, err)
 	}
 }

@@ -283,7 +283,8 @@ type ErrorDetail struct {
 // Error describes the failure on one line: method, URL, status, code and
 // message. The service's text is written with control and formatting
 // characters replaced by spaces, so that it cannot break the line or forge
-// another in a log or terminal; the fields keep it as received.
+// another in a log or terminal, and cut short (the message at 1 KiB, the
+// code and target at 256 bytes); the fields keep it whole.
 func (e *ResponseError) Error() string {
 	var b strings.Builder
 	if e.RawResponse != nil && e.RawResponse.Request != nil {
@@ -296,15 +297,15 @@ func (e *ResponseError) Error() string {
 	fmt.Fprintf(&b, "%d %s", e.StatusCode, http.StatusText(e.StatusCode))
 	if e.ErrorCode != "" {
 		b.WriteString(": ")
-		b.WriteString(printable(e.ErrorCode))
+		b.WriteString(cut(printable(e.ErrorCode), 256))
 	}
 	if e.Message != "" {
 		b.WriteString(": ")
-		b.WriteString(printable(e.Message))
+		b.WriteString(cut(printable(e.Message), 1024))
 	}
 	if e.Target != "" {
 		b.WriteString(" (target ")
-		b.WriteString(printable(e.Target))
+		b.WriteString(cut(printable(e.Target), 256))
 		b.WriteByte(')')
 	}
 	return b.String()

@@ -7,8 +7,12 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
 	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/acsmute/acsmute/gen"
 	"github.com/acsmute/acsmute/openapi/wire"
@@ -193,16 +197,15 @@ func (c *Client) followable(link string, red *redactor) (*url.URL, error) {
 }
 
 // pageKey is what tells two page URLs apart as the service would: the
-// scheme and host in lower case, the path decoded and without a trailing
-// slash, and the query's name=value pairs decoded and sorted, empty ones
-// left out. Links that differ only in spelling (a trailing "&", the order
-// of the query, an escaped letter) are one page.
+// scheme and host in lower case without a default port, the path decoded,
+// cleaned ("//" and dot segments resolved), in lower case and without a
+// trailing slash (the service's routes ignore case), and the query's pairs
+// (split on "&" and ";") decoded, their names in lower case, sorted, empty
+// ones left out. Links that differ only in spelling (a trailing "&", the
+// order of the query, an escaped letter, the case of a name) are one page.
 func pageKey(u *url.URL) string {
 	var pairs []string
-	for _, pair := range strings.Split(u.RawQuery, "&") {
-		if pair == "" {
-			continue
-		}
+	for _, pair := range strings.FieldsFunc(u.RawQuery, func(r rune) bool { return r == '&' || r == ';' }) {
 		name, value, _ := strings.Cut(pair, "=")
 		if n, err := url.QueryUnescape(name); err == nil {
 			name = n
@@ -213,19 +216,33 @@ func pageKey(u *url.URL) string {
 		if paramIs(name, wire.ParamAPIVersion) {
 			name = wire.ParamAPIVersion
 		}
-		pairs = append(pairs, url.QueryEscape(name)+"="+url.QueryEscape(value))
+		pairs = append(pairs, url.QueryEscape(strings.ToLower(name))+"="+url.QueryEscape(value))
 	}
 	slices.Sort(pairs)
-	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host) + strings.TrimSuffix(u.Path, "/") + "?" + strings.Join(pairs, "&")
+	scheme := strings.ToLower(u.Scheme)
+	p := strings.TrimSuffix(path.Clean("/"+u.Path), "/")
+	return scheme + "://" + stripDefaultPort(scheme, strings.ToLower(u.Host)) + strings.ToLower(p) + "?" + strings.Join(pairs, "&")
 }
 
 // paramIs reports whether a decoded query parameter name is want, as a
-// server that ignores case would read it: ASCII and Unicode case folding,
-// and upper-casing (under which "ı" and "ſ" are "I" and "S").
+// server that ignores case might read it: compatibility forms folded
+// (NFKC: fullwidth letters are letters), characters that are not printable
+// and surrounding blanks left out, and then any of case folding,
+// upper-casing and lower-casing (under which "ı" and "ſ" are "I" and "S",
+// and "İ" is "i") making them equal.
 func paramIs(name, want string) bool {
+	name = strings.TrimFunc(norm.NFKC.String(name), func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) })
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsPrint(r) {
+			return r
+		}
+		return -1
+	}, name)
 	// EqualFold alone misses "ı", which upper-cases to "I" but does not
-	// fold to "i": both are needed.
-	return strings.EqualFold(name, want) || strings.ToUpper(name) == strings.ToUpper(want) //nolint:staticcheck // SA6005: see above
+	// fold to "i", and "İ", which lower-cases to "i": all three are needed.
+	return strings.EqualFold(name, want) ||
+		strings.ToUpper(name) == strings.ToUpper(want) || //nolint:staticcheck // SA6005: see above
+		strings.ToLower(name) == strings.ToLower(want) //nolint:staticcheck // SA6005: see above
 }
 
 // withAPIVersion returns a raw query with exactly one api-version, v, at
@@ -246,6 +263,14 @@ func withAPIVersion(rawQuery, v string) (string, error) {
 		name, err := url.QueryUnescape(rawName)
 		if err != nil {
 			return "", errors.New("the service answered a nextLink whose query has a parameter name that cannot be decoded")
+		}
+		// A server that also splits on ";" would read more pairs here:
+		// none of them may be an api-version either.
+		for _, part := range strings.Split(pair, ";")[1:] {
+			subName, _, _ := strings.Cut(part, "=")
+			if decoded, err := url.QueryUnescape(subName); err != nil || paramIs(decoded, wire.ParamAPIVersion) {
+				return "", errors.New("the service answered a nextLink whose query names an api-version after a \";\"; it is not followed")
+			}
 		}
 		if paramIs(name, wire.ParamAPIVersion) {
 			found++

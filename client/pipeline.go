@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -94,11 +95,16 @@ func (c *Client) run(req *http.Request, body []byte, op *operation) (*http.Respo
 		switch o.kind {
 		case outcomeSuccess:
 			c.logAttempt(ctx, op, res, 0)
-			if res.echoed && !op.changesState() {
+			switch {
+			case res.echoed && !op.changesState():
 				// A read whose answer holds the credential it was sent
 				// (or the client's key) is not the service's: its data
 				// cannot be believed, and is not returned.
 				return nil, op.fail(false, fmt.Errorf("the service answered %d with a body that holds the credential the request carried (replaced by %s here); it is not read", res.resp.StatusCode, redacted))
+			case res.echoed && isJSON(res.resp.Header.Get(wire.HeaderContentType)) && !json.Valid(res.body):
+				// The operation ran, but its result holds the credential
+				// in a form that could not be taken out whole.
+				return nil, op.fail(true, fmt.Errorf("the service answered %d with a body that holds the credential the request carried, in a form that cannot be taken out of it; the result is not read", res.resp.StatusCode))
 			}
 			op.echoed = res.echoed
 			// Media types are case-insensitive; the generated parser's

@@ -1,122 +1,355 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// minSecretLen is the shortest value the client treats as a secret to
-// scrub: shorter ones would match ordinary text by chance. Every credential
-// the client sends is far longer (an HMAC signature is 44 bytes).
-const minSecretLen = 8
+// How secrets are kept out of what the client returns, logs and prints.
+//
+// A hostile server can echo the credential a request carried anywhere in
+// its answer, spelled any way: as it is, percent-encoded (in either case),
+// JSON-escaped (\u0065...), with invisible characters inside it, cut in
+// parts. The redactor reads a text as the reader of an error would see it
+// once decoded (a "view": escapes decoded, characters that are not
+// printable left out, each byte tracing back to where it came from) and
+// replaces in the text every run of at least gramLen bytes that is also in
+// a secret, whole or in part. It finds them with a rolling hash of the
+// secrets' gramLen-byte grams taken every gramLen bytes, so that every run
+// of 2*gramLen-1 bytes or more is found (and most shorter ones), in time
+// proportional to the text.
+const (
+	// minSecretLen is the shortest value treated as a secret: shorter ones
+	// would match ordinary text by chance. Every credential the client
+	// sends is far longer (an HMAC signature is 44 bytes).
+	minSecretLen = 8
+	// gramLen is the length of the grams a secret is found by, and the
+	// shortest part of one that is replaced.
+	gramLen = 10
+	// maxOwnSecrets bounds the secrets one call collects (a listing's pages
+	// each add their signature): the oldest go first.
+	maxOwnSecrets = 16
+	// redacted replaces a secret wherever the client found it.
+	redacted = "REDACTED"
+	// hashBase is the rolling hash's base (FNV's 64-bit prime).
+	hashBase = 1099511628211
+)
 
-// redacted replaces a secret wherever the client found it.
-const redacted = "REDACTED"
-
-// secret is one value to keep out of what the client returns, logs or
-// prints, with the forms it may take there.
-type secret struct {
-	raw string
-	// anchor is a part of raw that every form contains (a run of bytes no
-	// escaping changes), at most 32 bytes (so that converting it for a
-	// search allocates nothing), to rule a text out without building the
-	// forms; "" when raw has no such run long enough to be worth it.
-	anchor string
-	// forms are raw and its escaped forms (escapedForms), longest first;
-	// nil until a text is found to hold the anchor.
-	forms []string
+// gram is one indexed gram of a secret: its hash, the secret and its offset.
+type gram struct {
+	hash     uint64
+	sec, off int32
 }
 
-// newSecret returns raw as a secret, its forms built when eager.
-func newSecret(raw string, eager bool) secret {
-	s := secret{raw: raw, anchor: anchorOf(raw)}
-	if eager {
-		s.forms = escapedForms(raw)
+// gramIndex finds the parts of some secrets in a text.
+type gramIndex struct {
+	secrets []string
+	grams   []gram   // sorted by hash
+	short   []string // secrets too short for grams to find every part: found whole
+	baseK   uint64   // hashBase**gramLen
+}
+
+// baseK is hashBase**gramLen, what leaves the rolling hash with a byte.
+var baseK = func() uint64 {
+	k := uint64(1)
+	for range gramLen {
+		k *= hashBase
 	}
-	return s
+	return k
+}()
+
+// newGramIndex indexes secrets (each at least minSecretLen bytes).
+func newGramIndex(secrets []string) *gramIndex {
+	ix := &gramIndex{}
+	ix.build(secrets)
+	return ix
 }
 
-// anchorOf returns the longest run of raw's bytes that JSON, path and query
-// escaping all leave as they are ([A-Za-z0-9._~-]), cut to 32 bytes, or ""
-// when that run is shorter than 6 bytes.
-func anchorOf(raw string) string {
-	best, start := "", -1
-	for i := 0; i <= len(raw); i++ {
-		if i < len(raw) && unreserved(raw[i]) {
-			if start < 0 {
-				start = i
-			}
+// build indexes secrets into ix, reusing its storage.
+func (ix *gramIndex) build(secrets []string) {
+	ix.baseK = baseK
+	ix.secrets, ix.grams, ix.short = ix.secrets[:0], ix.grams[:0], ix.short[:0]
+	n := 0
+	for _, s := range secrets {
+		n += len(s) / gramLen
+	}
+	if cap(ix.grams) < n {
+		ix.grams = make([]gram, 0, n)
+	}
+	for _, s := range secrets {
+		if len(s) < 2*gramLen-1 {
+			ix.short = append(ix.short, s)
 			continue
 		}
-		if start >= 0 && i-start > len(best) {
-			best = raw[start:i]
+		id := int32(len(ix.secrets)) // #nosec G115 -- a handful of secrets
+		ix.secrets = append(ix.secrets, s)
+		for off := 0; off+gramLen <= len(s); off += gramLen {
+			ix.grams = append(ix.grams, gram{hash: hashOf(s[off : off+gramLen]), sec: id, off: int32(off)}) // #nosec G115 -- secrets are short
 		}
-		start = -1
 	}
-	if len(best) < 6 {
-		return ""
+	// Insertion sort: a secret has at most a few hundred grams.
+	for i := 1; i < len(ix.grams); i++ {
+		for j := i; j > 0 && ix.grams[j].hash < ix.grams[j-1].hash; j-- {
+			ix.grams[j], ix.grams[j-1] = ix.grams[j-1], ix.grams[j]
+		}
 	}
-	return best[:min(len(best), 32)]
 }
 
-func unreserved(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~'
+func hashOf[T ~string | ~[]byte](t T) uint64 {
+	var h uint64
+	for i := range len(t) {
+		h = h*hashBase + uint64(t[i])
+	}
+	return h
 }
 
-// escapedForms lists the forms a secret can take in what a server sends
-// back or the client itself writes: as it is; JSON-escaped ("/" as "\/",
-// "+" as "\u002B", as .NET's encoder and others write them); path-escaped
-// and query-escaped (url.PathEscape, url.QueryEscape: how it appears in a
-// URL the client prints). Longest first, so that no form is replaced
-// inside a longer one.
-func escapedForms(raw string) []string {
-	forms := []string{raw}
-	add := func(f string) {
-		for _, have := range forms {
-			if have == f {
-				return
-			}
-		}
-		forms = append(forms, f)
+// span is a part of a text: [from, to).
+type span struct{ from, to int }
+
+// find appends to spans the runs of t that are in a secret: every run of at
+// least 2*gramLen-1 bytes of a secret indexed by grams, many shorter ones of
+// at least gramLen bytes, and every whole short secret.
+func find[T ~string | ~[]byte](ix *gramIndex, t T, spans []span) []span {
+	if ix == nil {
+		return spans
 	}
-	if strings.ContainsAny(raw, "/+") {
-		for _, slash := range []string{"/", `\/`, `\u002F`, `\u002f`} {
-			withSlash := strings.ReplaceAll(raw, "/", slash)
-			for _, plus := range []string{"+", `\u002B`, `\u002b`} {
-				add(strings.ReplaceAll(withSlash, "+", plus))
+	for _, s := range ix.short {
+		for i := 0; i+len(s) <= len(t); i++ {
+			if equalAt(t, i, s, 0, len(s)) {
+				spans = append(spans, span{i, i + len(s)})
 			}
 		}
 	}
-	add(url.PathEscape(raw))
-	add(url.QueryEscape(raw))
-	// Insertion sort, longest first: a handful of forms.
-	for i := 1; i < len(forms); i++ {
-		for j := i; j > 0 && len(forms[j]) > len(forms[j-1]); j-- {
-			forms[j], forms[j-1] = forms[j-1], forms[j]
+	if len(ix.grams) == 0 || len(t) < gramLen {
+		return spans
+	}
+	h := hashOf(t[:gramLen])
+	for i := 0; ; i++ {
+		// The first gram with this hash, by binary search.
+		lo, hi := 0, len(ix.grams)
+		for lo < hi {
+			mid := int(uint(lo+hi) >> 1)
+			if ix.grams[mid].hash < h {
+				lo = mid + 1
+			} else {
+				hi = mid
+			}
+		}
+		for j := lo; j < len(ix.grams) && ix.grams[j].hash == h; j++ {
+			g := ix.grams[j]
+			s, off := ix.secrets[g.sec], int(g.off)
+			if !equalAt(t, i, s, off, gramLen) {
+				continue
+			}
+			// The whole run around the gram.
+			a, o := i, off
+			for a > 0 && o > 0 && t[a-1] == s[o-1] {
+				a, o = a-1, o-1
+			}
+			b, e := i+gramLen, off+gramLen
+			for b < len(t) && e < len(s) && t[b] == s[e] {
+				b, e = b+1, e+1
+			}
+			spans = append(spans, span{a, b})
+		}
+		if i+gramLen >= len(t) {
+			return spans
+		}
+		h = h*hashBase + uint64(t[i+gramLen]) - uint64(t[i])*ix.baseK
+	}
+}
+
+// equalAt reports whether t[i:i+n] is s[off:off+n].
+func equalAt[T ~string | ~[]byte](t T, i int, s string, off, n int) bool {
+	for k := range n {
+		if t[i+k] != s[off+k] {
+			return false
 		}
 	}
-	return forms
+	return true
+}
+
+// plain reports whether t can be searched as it is: printable ASCII with
+// no escape in it ('%' or '\'), so that its view is itself.
+func plain[T ~string | ~[]byte](t T) bool {
+	for i := range len(t) {
+		if c := t[i]; c < ' ' || c >= 0x7f || c == '%' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// textView is a text as it reads once decoded: b, each of whose bytes
+// came from text[from[j]:to[j]].
+type textView struct {
+	b        []byte
+	from, to []int
+}
+
+func (v *textView) emit(b byte, from, to int) {
+	v.b = append(v.b, b)
+	v.from = append(v.from, from)
+	v.to = append(v.to, to)
+}
+
+// viewOf decodes t's escapes, one level (%XX in either case; JSON's \uXXXX,
+// surrogate pairs included, and \/, \", \\), then leaves out every
+// character that is not printable (controls, C1 controls, line and
+// paragraph separators, bidirectional and zero-width marks, and escapes of
+// them), and what is not UTF-8.
+func viewOf[T ~string | ~[]byte](t T) textView {
+	var dec textView
+	for i := 0; i < len(t); {
+		c := t[i]
+		switch {
+		case c == '%' && i+2 < len(t) && isHex(t[i+1]) && isHex(t[i+2]):
+			dec.emit(unhex(t[i+1])<<4|unhex(t[i+2]), i, i+3)
+			i += 3
+		case c == '\\' && i+5 < len(t) && t[i+1] == 'u' && isHex4(t, i+2):
+			r, n := rune(hex4(t, i+2)), 6
+			if utf16.IsSurrogate(r) && i+11 < len(t) && t[i+6] == '\\' && t[i+7] == 'u' && isHex4(t, i+8) {
+				if pair := utf16.DecodeRune(r, rune(hex4(t, i+8))); pair != utf8.RuneError {
+					r, n = pair, 12
+				}
+			}
+			var buf [utf8.UTFMax]byte
+			for _, b := range buf[:utf8.EncodeRune(buf[:], r)] {
+				dec.emit(b, i, i+n)
+			}
+			i += n
+		case c == '\\' && i+1 < len(t) && strings.IndexByte(`"\/`, t[i+1]) >= 0:
+			dec.emit(t[i+1], i, i+2)
+			i += 2
+		default:
+			dec.emit(c, i, i+1)
+			i++
+		}
+	}
+	out := textView{b: make([]byte, 0, len(dec.b))}
+	for j := 0; j < len(dec.b); {
+		r, n := utf8.DecodeRune(dec.b[j:])
+		if (r != utf8.RuneError || n > 1) && (unicode.IsPrint(r) || r == ' ') {
+			for k := range n {
+				out.emit(dec.b[j+k], dec.from[j], dec.to[j+k])
+			}
+		}
+		j += n
+	}
+	return out
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	}
+	return c - 'a' + 10
+}
+
+func isHex4[T ~string | ~[]byte](t T, i int) bool {
+	return isHex(t[i]) && isHex(t[i+1]) && isHex(t[i+2]) && isHex(t[i+3])
+}
+
+func hex4[T ~string | ~[]byte](t T, i int) int {
+	return int(unhex(t[i]))<<12 | int(unhex(t[i+1]))<<8 | int(unhex(t[i+2]))<<4 | int(unhex(t[i+3]))
+}
+
+// secretSpans returns the spans of t to replace: the runs of a secret of
+// either index, found in t's view and traced back to t, merged and sorted.
+func secretSpans[T ~string | ~[]byte](t T, indexes ...*gramIndex) []span {
+	var spans []span
+	if plain(t) {
+		for _, ix := range indexes {
+			spans = find(ix, t, spans)
+		}
+	} else {
+		v := viewOf(t)
+		var found []span
+		for _, ix := range indexes {
+			found = find(ix, v.b, found)
+		}
+		for _, s := range found {
+			spans = append(spans, span{v.from[s.from], v.to[s.to-1]})
+		}
+	}
+	if len(spans) < 2 {
+		return spans
+	}
+	// Sort and merge.
+	for i := 1; i < len(spans); i++ {
+		for j := i; j > 0 && spans[j].from < spans[j-1].from; j-- {
+			spans[j], spans[j-1] = spans[j-1], spans[j]
+		}
+	}
+	merged := spans[:1]
+	for _, s := range spans[1:] {
+		last := &merged[len(merged)-1]
+		if s.from <= last.to {
+			last.to = max(last.to, s.to)
+			continue
+		}
+		merged = append(merged, s)
+	}
+	return merged
+}
+
+// replaceSpans returns t with each span replaced by "REDACTED".
+func replaceSpans[T ~string | ~[]byte](t T, spans []span) []byte {
+	out := make([]byte, 0, len(t))
+	at := 0
+	for _, s := range spans {
+		out = append(out, t[at:s.from]...)
+		out = append(out, redacted...)
+		at = s.to
+	}
+	return append(out, t[at:]...)
 }
 
 // redactor keeps the secrets of one logical call out of everything the
-// client returns and logs: the credential held (its access key, for a
-// KeyCredential), each credential sent (a bearer token, an HMAC
-// signature), and the secrets a request body carries (operation.secrets).
-// The pages of one listing share one, so that a page's answer cannot get
-// an earlier page's signature through either. Its zero value scrubs
-// nothing; it is not safe for concurrent use.
+// client returns and logs: the credential held (its access key, a static
+// token: held, indexed once by NewClient), each credential sent (a bearer
+// token, an HMAC signature) and the secrets a request body carries
+// (operation.addURLSecrets). The pages of one listing share one, so that a
+// page's answer cannot get an earlier page's signature through either. Its
+// zero value scrubs nothing; it is not safe for concurrent use.
 type redactor struct {
-	held []secret // the Client's, forms built: shared, never modified
-	own  []secret // added during the call
+	held *gramIndex // the Client's: shared, never modified
+	own  []string   // added during the call, the most recent maxOwnSecrets
 	// first holds the first secret added, so that a call with one
 	// credential allocates no slice for it.
-	first [1]secret
+	first [1]string
+	// idx indexes own once built (built), its storage reused; secrets1
+	// holds its one secret in the common case.
+	idx      gramIndex
+	built    bool
+	secrets1 [1]string
+}
+
+// newHeldIndex indexes the secrets a Client holds, for its redactors.
+func newHeldIndex(secrets ...string) *gramIndex {
+	var kept []string
+	for _, s := range secrets {
+		if len(s) >= minSecretLen {
+			kept = append(kept, s)
+		}
+	}
+	if len(kept) == 0 {
+		return nil
+	}
+	return newGramIndex(kept)
 }
 
 // add makes value a secret of the call. Values shorter than minSecretLen
@@ -125,65 +358,66 @@ func (r *redactor) add(value string) {
 	if len(value) < minSecretLen {
 		return
 	}
-	for _, s := range r.held {
-		if s.raw == value {
+	for _, s := range r.own {
+		if s == value {
 			return
 		}
 	}
-	for _, s := range r.own {
-		if s.raw == value {
-			return
+	if r.held != nil {
+		for _, s := range append(r.held.secrets, r.held.short...) {
+			if s == value {
+				return
+			}
 		}
 	}
 	if r.own == nil {
 		r.own = r.first[:0]
 	}
-	r.own = append(r.own, newSecret(value, false))
+	if len(r.own) == maxOwnSecrets {
+		r.own = append(r.own[:0:0], r.own[1:]...)
+	}
+	r.own = append(r.own, value)
+	r.built = false
 }
 
-// each calls f with the forms of every secret that may be in text (its
-// anchor is there), building them when needed.
-func (r *redactor) each(contains func(anchor string) bool, f func(form string)) {
-	for _, s := range r.held {
-		if s.anchor == "" || contains(s.anchor) {
-			for _, form := range s.forms {
-				f(form)
-			}
-		}
+// ownIndex returns the index of the call's own secrets, nil when none.
+func (r *redactor) ownIndex() *gramIndex {
+	if len(r.own) == 0 {
+		return nil
 	}
-	for i := range r.own {
-		s := &r.own[i]
-		if s.anchor == "" || contains(s.anchor) {
-			if s.forms == nil {
-				s.forms = escapedForms(s.raw)
-			}
-			for _, form := range s.forms {
-				f(form)
-			}
+	if !r.built {
+		if r.idx.secrets == nil {
+			r.idx.secrets = r.secrets1[:0]
 		}
+		r.idx.build(r.own)
+		r.built = true
 	}
+	return &r.idx
 }
 
 // bytes returns b with every secret replaced, and whether there was one.
 // b itself is not modified.
 func (r *redactor) bytes(b []byte) ([]byte, bool) {
-	found := false
-	r.each(func(a string) bool { return bytes.Contains(b, []byte(a)) }, func(form string) {
-		if bytes.Contains(b, []byte(form)) {
-			b, found = bytes.ReplaceAll(b, []byte(form), []byte(redacted)), true
-		}
-	})
-	return b, found
+	if r == nil || (r.held == nil && len(r.own) == 0) {
+		return b, false
+	}
+	spans := secretSpans(b, r.held, r.ownIndex())
+	if len(spans) == 0 {
+		return b, false
+	}
+	return replaceSpans(b, spans), true
 }
 
 // string returns s with every secret replaced.
 func (r *redactor) string(s string) string {
-	r.each(func(a string) bool { return strings.Contains(s, a) }, func(form string) {
-		if strings.Contains(s, form) {
-			s = strings.ReplaceAll(s, form, redacted)
-		}
-	})
-	return s
+	if r == nil || (r.held == nil && len(r.own) == 0) {
+		return s
+	}
+	spans := secretSpans(s, r.held, r.ownIndex())
+	if len(spans) == 0 {
+		return s
+	}
+	return string(replaceSpans(s, spans))
 }
 
 // quote returns text from an answer as an error may show it: secrets
@@ -192,37 +426,7 @@ func (r *redactor) string(s string) string {
 // paragraph separators, bidirectional and zero-width marks) as a space, and
 // at most n bytes, cut on a character boundary, with "..." when cut.
 func (r *redactor) quote(text string, n int) string {
-	return r.parts(cut(printable(r.string(text)), n))
-}
-
-// minSecretPart is the shortest part of a secret parts replaces.
-const minSecretPart = 16
-
-// parts replaces in s every run of at least minSecretPart bytes that is
-// also a part of a secret: a URL's host ends at a secret's first "/", and a
-// quote cut short may end inside one. It is quadratic: for short quotes.
-func (r *redactor) parts(s string) string {
-	for _, list := range [2][]secret{r.held, r.own} {
-		for _, sec := range list {
-			for i := 0; i+minSecretPart <= len(s); {
-				best := 0
-				for j := 0; j+minSecretPart <= len(sec.raw); j++ {
-					k := 0
-					for i+k < len(s) && j+k < len(sec.raw) && s[i+k] == sec.raw[j+k] {
-						k++
-					}
-					best = max(best, k)
-				}
-				if best < minSecretPart {
-					i++
-					continue
-				}
-				s = s[:i] + redacted + s[i+best:]
-				i += len(redacted)
-			}
-		}
-	}
-	return s
+	return cut(printable(r.string(text)), n)
 }
 
 // cut shortens s to at most n bytes, on a character boundary, marking the
@@ -239,52 +443,48 @@ func cut(s string, n int) string {
 }
 
 // url returns u as logs and errors show it: no query, fragment or user
-// information, and no secret in its path however the path spells it.
+// information, no secret in its path however the path spells it, and
+// nothing that is not printable.
 func (r *redactor) url(u *url.URL) string {
 	if u == nil {
 		return ""
 	}
 	c := *u
 	c.User, c.RawQuery, c.ForceQuery, c.Fragment, c.RawFragment = nil, "", false, "", ""
-	if p := r.string(c.Path); p != c.Path {
-		c.Path, c.RawPath = p, ""
-	}
-	return r.string(c.String())
+	r.scrubURL(&c)
+	return printable(r.string(c.String()))
 }
 
-// scrubURL replaces secrets in u's path and query, in place: for a request
-// kept in an error.
+// scrubURL replaces secrets in u's path and query, in place (for a request
+// kept in an error), whether they are spelled in its decoded path or its
+// escaped forms.
 func (r *redactor) scrubURL(u *url.URL) {
 	if u == nil {
 		return
 	}
-	if p := r.string(u.Path); p != u.Path {
+	if p := r.string(u.Path); p != u.Path || r.string(u.RawPath) != u.RawPath {
 		u.Path, u.RawPath = p, ""
 	}
-	if rp := r.string(u.RawPath); rp != u.RawPath {
-		u.RawPath = ""
-	}
 	u.RawQuery = r.string(u.RawQuery)
-	if q, err := url.QueryUnescape(u.RawQuery); err == nil && r.string(q) != q {
-		u.RawQuery = redacted
-	}
 	u.Fragment, u.RawFragment = r.string(u.Fragment), ""
 	u.User = nil
 }
 
-// err returns e, unless its text holds a secret: net/http quotes what a
-// server sent in some errors (a malformed header line, a Location it cannot
-// parse), and the client quotes answers in its own. Such an error becomes
-// one with the same text, secrets replaced, that still matches (errors.Is,
-// errors.As) what the chain held that quotes nothing of the answer: the
-// context's errors, the client's sentinels, and any *ResponseError (which
-// is scrubbed). A *url.Error keeps its type, Op and URL.
+// err returns e, unless its text holds a secret or a character that is not
+// printable: net/http quotes what a server sent in some errors (a malformed
+// header line, a Location it cannot parse, a certificate's names), and the
+// client quotes answers in its own. Such an error becomes one with the
+// same text, secrets replaced and characters that are not printable as
+// spaces, that still matches (errors.Is, errors.As) what the chain held
+// that quotes nothing of the answer: the context's errors, the client's
+// sentinels, and any *ResponseError (which is scrubbed). A *url.Error
+// keeps its type and Op.
 func (r *redactor) err(e error) error {
 	if e == nil {
 		return nil
 	}
 	msg := e.Error()
-	clean := r.string(msg)
+	clean := printable(r.string(msg))
 	if clean == msg {
 		return e
 	}
@@ -296,7 +496,7 @@ func (r *redactor) err(e error) error {
 			r.scrubURL(parsed)
 			u = parsed.String()
 		}
-		return &url.Error{Op: ue.Op, URL: r.string(u), Err: r.err(ue.Err)}
+		return &url.Error{Op: ue.Op, URL: printable(r.string(u)), Err: r.err(ue.Err)}
 	}
 	out := &redactedError{msg: clean}
 	for _, sentinel := range []error{context.Canceled, context.DeadlineExceeded, ErrCredential, ErrInvalidInput, ErrOutcomeUnknown, http.ErrSchemeMismatch} {
@@ -312,8 +512,9 @@ func (r *redactor) err(e error) error {
 	return out
 }
 
-// redactedError is an error whose text held a secret: the text with it
-// replaced, and what of the chain quotes nothing of the answer.
+// redactedError is an error whose text held a secret, or a character that
+// is not printable: the text made safe, and what of the chain quotes
+// nothing of the answer.
 type redactedError struct {
 	msg  string
 	kept []error
@@ -337,4 +538,23 @@ func printable(s string) string {
 		}
 	}
 	return s
+}
+
+// Scrub returns text with every appearance of each secret replaced by
+// "REDACTED", as this package keeps its credentials out of its errors and
+// logs: as it is, percent-encoded (in either case) or JSON-escaped, with
+// characters that are not printable inserted in it, and any part of it of
+// 19 bytes or more (and most parts of 10 to 18 bytes). Secrets shorter
+// than 8 bytes are left alone: they would match ordinary text by chance.
+// Use it on what your own code logs of a server's answers.
+func Scrub(text string, secrets ...string) string {
+	ix := newHeldIndex(secrets...)
+	if ix == nil {
+		return text
+	}
+	spans := secretSpans(text, ix)
+	if len(spans) == 0 {
+		return text
+	}
+	return string(replaceSpans(text, spans))
 }

@@ -141,7 +141,7 @@ func (f callFlags) resolve(cmd string, e env, needParticipant bool) (c *client.C
 	// holds it.
 	held := token
 	if !haveBearer {
-		e.guard.add(*f.connectionString)
+		e.guard.addCredentials(*f.connectionString, "")
 		if cs, err := client.ParseConnectionString(*f.connectionString); err == nil {
 			held = cs.AccessKey()
 		}

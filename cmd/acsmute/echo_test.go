@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"unicode"
 )
@@ -229,5 +230,70 @@ func TestParticipantsRefusesUnreadableRawIDs(t *testing.T) {
 		if strings.ContainsRune(res.stderr, r) {
 			t.Errorf("%U written raw: %q", r, res.stderr)
 		}
+	}
+}
+
+// A flag's parse error never quotes the value: one pasted into the wrong
+// flag may be the credential, which the command has not read yet.
+func TestFlagParseErrorsDoNotQuoteValues(t *testing.T) {
+	cs := "endpoint=https://r.communication.azure.com/;accesskey=" + fakeKey
+	for _, args := range [][]string{
+		{"mute", "--connection-string", cs, "--call", "c", "--participant", "8:acs:r_u", "--timeout", fakeKey},
+		{"mute", "--connection-string", cs, "--call", "c", "--all", "--concurrency", fakeKey},
+		{"mute", "--connection-string", cs, "--call", "c", "--participant", "8:acs:r_u", "--verify=" + fakeKey},
+		{"participants", "--connection-string", cs, "--call", "c", "--timeout", "c2hvcnQta2V5LTE2Ynl0ZQ=="},
+	} {
+		r := runCmd(t, map[string]string{"ACS_BEARER_TOKEN": cliToken}, args...)
+		if r.code != exitUsage || strings.Contains(r.stderr, fakeKey) || strings.Contains(r.stderr, "c2hvcnQta2V5") ||
+			!strings.Contains(r.stderr, "is not repeated here") || !strings.Contains(r.stderr, "--") {
+			t.Errorf("%v: exit %d, stderr %q", args[len(args)-2:], r.code, r.stderr)
+		}
+	}
+	// The environment's credential is guarded before the flags are read.
+	r := runCmd(t, map[string]string{"ACS_BEARER_TOKEN": cliToken}, "participants", "--endpoint", "https://r.example", "--call", "c", "--timeout", cliToken)
+	if strings.Contains(r.stderr, cliToken[:20]) {
+		t.Errorf("stderr %q", r.stderr)
+	}
+	// A flag type of ours says what is wrong with its value.
+	if r := runCmd(t, nil, "emulator", "--call", "c1=8:asc:r_typo"); r.code != exitUsage || !strings.Contains(r.stderr, "--call: participant") {
+		t.Errorf("emulator --call: %d %q", r.code, r.stderr)
+	}
+}
+
+// With a connection string the commands never print the HMAC signature a
+// request carried either, however the service escapes its echo.
+func TestCommandsNeverPrintTheSignature(t *testing.T) {
+	var mu sync.Mutex
+	var sigs []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, sig, _ := strings.Cut(r.Header.Get("Authorization"), "Signature=")
+		mu.Lock()
+		sigs = append(sigs, sig)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		if r.Method == http.MethodPost {
+			fmt.Fprint(w, `{"operationContext":"`+letterEscaped(sig)+`"}`)
+			return
+		}
+		fmt.Fprint(w, `{"value":[{"identifier":{"rawId":"8:acs:`+letterEscaped(sig)+`"},"isMuted":false}]}`)
+	}))
+	defer srv.Close()
+	cs := "endpoint=" + srv.URL + "/;accesskey=" + fakeKey
+	for _, args := range [][]string{
+		{"participants", "--call", "c"},
+		{"mute", "--call", "c", "--participant", "8:acs:r_u"},
+		{"mute", "--call", "c", "--all"},
+	} {
+		r := runCmd(t, nil, append(args, "--connection-string", cs, "--timeout", "5s")...)
+		mu.Lock()
+		for _, sig := range sigs {
+			for i := 0; i+20 <= len(sig); i++ {
+				if strings.Contains(r.stdout+r.stderr, sig[i:i+20]) {
+					t.Errorf("%v shows the signature:\n%s\n%s", args, r.stdout, r.stderr)
+					break
+				}
+			}
+		}
+		mu.Unlock()
 	}
 }

@@ -24,6 +24,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
+	"strings"
 	"syscall"
 )
 
@@ -130,7 +132,7 @@ func parseFlags(fs *flag.FlagSet, args []string, e env) (ok bool, code int) {
 			help()
 			return false, exitOK
 		}
-		return false, usageError(e, fs.Name(), "%v", err)
+		return false, usageError(e, fs.Name(), "%s", flagError(err))
 	}
 	if fs.NArg() > 0 {
 		return false, usageError(e, fs.Name(), "unexpected argument %q", fs.Arg(0))
@@ -143,4 +145,30 @@ func parseFlags(fs *flag.FlagSet, args []string, e env) (ok bool, code int) {
 func usageError(e env, cmd, format string, args ...any) int {
 	fmt.Fprintf(e.stderr, "%s: %s\nRun '%s --help' for usage.\n", cmd, fmt.Sprintf(format, args...), cmd)
 	return exitUsage
+}
+
+// flagValueError matches the flag package's errors about a value, which
+// quote it: a value pasted into the wrong flag may be a secret.
+var flagValueError = regexp.MustCompile(`^invalid (boolean )?value ".*" for (?:flag )?-(\S+): (.*)$`)
+
+// flagError is a flag parse error's text, naming the flag with its two
+// dashes and never quoting the value given.
+func flagError(err error) string {
+	msg := err.Error()
+	if m := flagValueError.FindStringSubmatch(msg); m != nil {
+		if m[3] != "parse error" && m[3] != "value out of range" {
+			return fmt.Sprintf("--%s: %s", m[2], m[3]) // a flag type of ours, which says what is wrong
+		}
+		what := "value"
+		if m[1] != "" {
+			what = "boolean"
+		}
+		return fmt.Sprintf("--%s: invalid %s (%s); it is not repeated here", m[2], what, m[3])
+	}
+	for _, prefix := range []string{"flag provided but not defined: -", "flag needs an argument: -"} {
+		if name, ok := strings.CutPrefix(msg, prefix); ok {
+			return strings.TrimSuffix(prefix, "-") + "--" + strings.TrimPrefix(name, "-")
+		}
+	}
+	return msg
 }
