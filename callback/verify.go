@@ -44,8 +44,6 @@ const (
 	Leeway = time.Minute
 	// maxKeySetBytes bounds the key set the verifier reads.
 	maxKeySetBytes = 1 << 20
-	// keySetTimeout bounds one fetch of the key set.
-	keySetTimeout = 10 * time.Second
 	// maxKeySetRedirects bounds the redirects of one key set fetch; each
 	// must lead to a URL KeysURL could be.
 	maxKeySetRedirects = 3
@@ -57,6 +55,9 @@ const (
 	minNumericDate = -62135596800 // 0001-01-01T00:00:00Z
 	endNumericDate = 253402300800 // 10000-01-01T00:00:00Z, excluded
 )
+
+// keySetTimeout bounds one fetch of the key set (a variable for tests).
+var keySetTimeout = 10 * time.Second
 
 // ErrInvalidToken is what every verification failure matches (errors.Is):
 // the request carries no token, or one that is not the service's for this
@@ -148,9 +149,10 @@ func NewVerifier(audience string, opts *VerifierOptions) (*Verifier, error) {
 		copied := *opts.HTTPClient
 		hc = &copied
 	}
-	if hc.Timeout == 0 || hc.Timeout > keySetTimeout {
+	if hc.Timeout <= 0 { // none: net/http sets no deadline
 		hc.Timeout = keySetTimeout
 	}
+	hc.Timeout = min(hc.Timeout, keySetTimeout)
 	next := hc.Transport
 	if next == nil {
 		next = http.DefaultTransport
@@ -499,9 +501,7 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 		}
 		return 0, fmt.Errorf("the key set is larger than %d bytes", maxKeySetBytes)
 	}
-	if int64(len(p)) > b.left {
-		p = p[:b.left]
-	}
+	p = p[:min(int64(len(p)), b.left)]
 	n, err := b.rc.Read(p)
 	b.left -= int64(n)
 	b.ended(err)

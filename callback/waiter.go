@@ -228,7 +228,9 @@ func (w *Waiter) disconnect(callID string, e Event) {
 	w.ended[callID] = e
 	w.keepLocked(kept{at: now, call: callID, ended: e})
 	for k, en := range w.entries {
-		if k.callConnectionID == callID && !en.has && en.waiting > 0 {
+		// An entry without its event is one a Wait is waiting on (a Wait
+		// that ends leaves none behind).
+		if k.callConnectionID == callID && !en.has {
 			en.event, en.has = e, true
 			close(en.ready)
 			delete(w.entries, k)
@@ -310,10 +312,9 @@ func (w *Waiter) Wait(ctx context.Context, callConnectionID, operationContext st
 
 	select {
 	case <-en.ready:
-		w.mu.Lock()
-		en.waiting--
-		w.mu.Unlock()
-		// Set before ready was closed, never changed after.
+		// Set before ready was closed, never changed after; whoever closed
+		// it took the entry out of the map, so its count of waiters no
+		// longer matters.
 		return en.event, nil
 	case <-ctx.Done():
 		w.mu.Lock()
