@@ -10,10 +10,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/acsmute/acsmute/client"
@@ -112,8 +112,9 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 // adminRoute authenticates and routes an admin request, writes its answer
 // and returns its status and, when refused, why.
 func (s *Server) adminRoute(w http.ResponseWriter, r *http.Request) (int, *adminError) {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(*s.adminToken)) != 1 {
+	auth := r.Header.Values("Authorization")
+	scheme, tok, _ := strings.Cut(strings.Join(auth, ""), " ")
+	if len(auth) != 1 || !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(*s.adminToken)) != 1 {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="acsmute emulator admin"`)
 		e := &adminError{status: http.StatusUnauthorized, code: "Unauthorized",
 			message: "the admin API needs Authorization: Bearer <admin token> (printed as admin-token= at start-up)"}
@@ -124,6 +125,10 @@ func (s *Server) adminRoute(w http.ResponseWriter, r *http.Request) (int, *admin
 	if err != nil {
 		writeAdminError(w, err)
 		return err.status, err
+	}
+	if r.Method == http.MethodHead {
+		// As GET, without the body (net/http drops it).
+		r.Method = http.MethodGet
 	}
 	status, v, aerr := s.adminDispatch(r, segs)
 	if aerr != nil {
@@ -223,13 +228,8 @@ func (s *Server) adminDispatch(r *http.Request, segs []string) (int, any, *admin
 
 // checkAdminCallID checks a call connection ID given to the admin API.
 func checkAdminCallID(id string) *adminError {
-	switch {
-	case id == "":
-		return badRequest("callConnectionId", "the call connection ID is empty")
-	case len(id) > 256:
-		return badRequest("callConnectionId", "the call connection ID is longer than 256 bytes")
-	case !utf8.ValidString(id) || strings.IndexFunc(id, func(r rune) bool { return !unicode.IsPrint(r) || unicode.IsSpace(r) }) >= 0:
-		return badRequest("callConnectionId", "the call connection ID has a space, a control or a formatting character, or is not UTF-8")
+	if err := checkCallID(id); err != nil {
+		return badRequest("callConnectionId", "%s", strings.TrimPrefix(err.Error(), "acstest: "))
 	}
 	return nil
 }
@@ -247,14 +247,22 @@ func (s *Server) adminCallRoute(r *http.Request, callID string) (int, any, *admi
 		}
 		return http.StatusOK, adminCallOf(st), nil
 	case http.MethodPut:
+		// The fields GET answers are taken too, so that a call read can be
+		// put back: callConnectionId must be the path's, sequenceNumber is
+		// not read.
 		var body struct {
-			Participants *[]json.RawMessage `json:"participants"`
+			CallConnectionID *string            `json:"callConnectionId"`
+			Participants     *[]json.RawMessage `json:"participants"`
+			SequenceNumber   *int               `json:"sequenceNumber"`
 		}
-		if err := decodeAdmin(r, &body); err != nil {
+		if err := decodeAdmin(r, &body, "callConnectionId", "participants", "sequenceNumber"); err != nil {
 			return 0, nil, err
 		}
 		if body.Participants == nil {
 			return 0, nil, badRequest("participants", "participants is required: a list of raw IDs (or of {rawId, isMuted, isOnHold})")
+		}
+		if body.CallConnectionID != nil && *body.CallConnectionID != callID {
+			return 0, nil, badRequest("callConnectionId", "callConnectionId is not the call of the path")
 		}
 		specs, err := participantSpecs(*body.Participants, "participants")
 		if err != nil {
@@ -265,9 +273,12 @@ func (s *Server) adminCallRoute(r *http.Request, callID string) (int, any, *admi
 			return 0, nil, badRequest("participants", "%s", strings.TrimPrefix(cerr.Error(), "acstest: "))
 		}
 		s.mu.Lock()
-		created := s.putCallLocked(callID, c)
+		created, perr := s.putCallLocked(callID, c)
 		st := c.state(callID)
 		s.mu.Unlock()
+		if perr != nil {
+			return 0, nil, &adminError{status: http.StatusConflict, code: "LimitReached", message: strings.TrimPrefix(perr.Error(), "acstest: ")}
+		}
 		status := http.StatusOK
 		if created {
 			status = http.StatusCreated
@@ -286,6 +297,9 @@ func (s *Server) adminCallRoute(r *http.Request, callID string) (int, any, *admi
 // {rawId, isMuted, isOnHold} (as GET answers them; kind is ignored). field
 // names the list, for errors.
 func participantSpecs(list []json.RawMessage, field string) ([]participantSpec, *adminError) {
+	if len(list) > MaxParticipantsPerCall {
+		return nil, badRequest(field, "%s has more than %d participants", field, MaxParticipantsPerCall)
+	}
 	specs := make([]participantSpec, 0, len(list))
 	for i, raw := range list {
 		f := fmt.Sprintf("%s[%d]", field, i)
@@ -302,9 +316,10 @@ func participantSpecs(list []json.RawMessage, field string) ([]participantSpec, 
 				IsMuted  bool    `json:"isMuted"`
 				IsOnHold bool    `json:"isOnHold"`
 			}
-			dec := json.NewDecoder(bytes.NewReader(t))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&p); err != nil {
+			if err := strictObject(t, f, "rawId", "kind", "isMuted", "isOnHold"); err != nil {
+				return nil, err
+			}
+			if err := json.Unmarshal(t, &p); err != nil {
 				return nil, jsonError(err, f)
 			}
 			if p.RawID == nil {
@@ -348,7 +363,7 @@ func (s *Server) adminParticipantsRoute(r *http.Request, callID string) (int, an
 		var body struct {
 			RawID *string `json:"rawId"`
 		}
-		if err := decodeAdmin(r, &body); err != nil {
+		if err := decodeAdmin(r, &body, "rawId"); err != nil {
 			return 0, nil, err
 		}
 		if body.RawID == nil {
@@ -358,6 +373,9 @@ func (s *Server) adminParticipantsRoute(r *http.Request, callID string) (int, an
 			return 0, nil, err
 		}
 		if err := s.AddParticipant(callID, *body.RawID); err != nil {
+			if strings.Contains(err.Error(), "its limit") {
+				return 0, nil, &adminError{status: http.StatusConflict, code: "LimitReached", message: strings.TrimPrefix(err.Error(), "acstest: ")}
+			}
 			return 0, nil, adminStateError(err)
 		}
 		return http.StatusCreated, adminParticipantOf(Participant{RawID: *body.RawID}), nil
@@ -396,18 +414,16 @@ func (s *Server) adminParticipantRoute(r *http.Request, callID, rawID string) (i
 			IsMuted  *bool `json:"isMuted"`
 			IsOnHold *bool `json:"isOnHold"`
 		}
-		if err := decodeAdmin(r, &body); err != nil {
+		if err := decodeAdmin(r, &body, "isMuted", "isOnHold"); err != nil {
 			return 0, nil, err
 		}
 		if body.IsMuted == nil && body.IsOnHold == nil {
 			return 0, nil, badRequest("isMuted", "give isMuted, isOnHold or both")
 		}
-		if err := s.setState(callID, rawID, body.IsMuted, body.IsOnHold); err != nil {
-			return 0, nil, adminStateError(err)
-		}
-		p, err := find()
+		// The state as set, read under the same lock.
+		p, err := s.setState(callID, rawID, body.IsMuted, body.IsOnHold)
 		if err != nil {
-			return 0, nil, err
+			return 0, nil, adminStateError(err)
 		}
 		return http.StatusOK, adminParticipantOf(p), nil
 	case http.MethodDelete:
@@ -442,7 +458,7 @@ func (s *Server) adminCallbackRoute(r *http.Request) (int, any, *adminError) {
 		var body struct {
 			URL json.RawMessage `json:"url"`
 		}
-		if err := decodeAdmin(r, &body); err != nil {
+		if err := decodeAdmin(r, &body, "url"); err != nil {
 			return 0, nil, err
 		}
 		u := ""
@@ -489,7 +505,7 @@ func (s *Server) adminFaultsRoute(r *http.Request) (int, any, *adminError) {
 		LatencyMs    float64 `json:"latencyMs"`
 		Requests     string  `json:"requests"`
 	}
-	if err := decodeAdmin(r, &body); err != nil {
+	if err := decodeAdmin(r, &body, "count", "status", "errorCode", "retryAfter", "retryAfterMs", "drop", "latencyMs", "requests"); err != nil {
 		return 0, nil, err
 	}
 	n := 1
@@ -513,6 +529,9 @@ func (s *Server) adminFaultsRoute(r *http.Request) (int, any, *adminError) {
 		return 0, nil, badRequest("latencyMs", "latencyMs must be between 0 and %d", maxAdminLatency/time.Millisecond)
 	}
 	f.Latency = time.Duration(body.LatencyMs * float64(time.Millisecond))
+	if body.LatencyMs > 0 {
+		f.Latency = max(f.Latency, time.Nanosecond) // asked for: never none
+	}
 	if body.RetryAfterMs != nil {
 		if *body.RetryAfterMs < 0 {
 			return 0, nil, badRequest("retryAfterMs", "retryAfterMs must not be negative")
@@ -534,6 +553,10 @@ func (s *Server) adminFaultsRoute(r *http.Request) (int, any, *adminError) {
 		}
 		return 0, nil, badRequest(field, "%s", err.Error())
 	}
+	if queued := s.queuedFaults(); queued+n > maxQueuedFaults {
+		return 0, nil, &adminError{status: http.StatusConflict, code: "LimitReached",
+			message: fmt.Sprintf("%d faults are queued already; at most %d can be (DELETE /admin/v1/faults clears them)", queued, maxQueuedFaults)}
+	}
 	var err error
 	switch body.Requests {
 	case "", "writes":
@@ -549,9 +572,10 @@ func (s *Server) adminFaultsRoute(r *http.Request) (int, any, *adminError) {
 	return http.StatusCreated, map[string]any{"queued": n}, nil
 }
 
-// decodeAdmin reads an admin request's JSON body into v: at most 1 MiB,
-// one object, no field v does not have.
-func decodeAdmin(r *http.Request, v any) *adminError {
+// decodeAdmin reads an admin request's JSON body into v: at most 1 MiB of
+// UTF-8, one object whose members are among fields, spelled exactly, each
+// once.
+func decodeAdmin(r *http.Request, v any, fields ...string) *adminError {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxAdminBody+1))
 	switch {
 	case err != nil:
@@ -561,13 +585,61 @@ func decodeAdmin(r *http.Request, v any) *adminError {
 	case len(bytes.TrimSpace(body)) == 0:
 		return badRequest("", "the body is empty; it must be a JSON object")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := strictObject(body, "", fields...); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(body, v); err != nil {
 		return jsonError(err, "")
 	}
-	if dec.More() {
-		return badRequest("", "the body holds more than one JSON value")
+	return nil
+}
+
+// strictObject checks that data is one JSON object of UTF-8 text whose
+// members are among fields, spelled exactly (encoding/json would match
+// "Participants" or "RAWID"), each once (it would keep the last), with
+// nothing after it. prefix names the object in errors.
+func strictObject(data []byte, prefix string, fields ...string) *adminError {
+	name := func(f string) string {
+		if prefix == "" {
+			return f
+		}
+		return prefix + "." + f
+	}
+	if !utf8.Valid(data) {
+		return badRequest(prefix, "the body is not UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		what := "the body"
+		if prefix != "" {
+			what = prefix
+		}
+		return badRequest(prefix, "%s must be a JSON object", what)
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return badRequest(prefix, "the body is not JSON")
+		}
+		key, _ := tok.(string)
+		switch {
+		case !slices.Contains(fields, key):
+			return badRequest(name(key), "unknown field %s (the fields are %s)", name(key), strings.Join(fields, ", "))
+		case seen[key]:
+			return badRequest(name(key), "%s is given twice", name(key))
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return badRequest(name(key), "the body is not JSON")
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return badRequest(prefix, "the body is not JSON")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return badRequest(prefix, "the body holds more than one JSON value")
 	}
 	return nil
 }
@@ -588,6 +660,9 @@ func jsonError(err error, prefix string) *adminError {
 	switch {
 	case errors.As(err, &typ):
 		f := join(typ.Field)
+		if f == "" {
+			return badRequest(prefix, "the body must be a JSON %s, not %s", jsonKind(typ.Type.Kind().String()), typ.Value)
+		}
 		return badRequest(f, "%s must be a JSON %s, not %s", f, jsonKind(typ.Type.Kind().String()), typ.Value)
 	case errors.As(err, &syn):
 		return badRequest(prefix, "the body is not JSON (at byte %d)", syn.Offset)
@@ -604,7 +679,9 @@ func jsonKind(kind string) string {
 	switch {
 	case kind == "bool":
 		return "boolean"
-	case strings.HasPrefix(kind, "int"), strings.HasPrefix(kind, "uint"), strings.HasPrefix(kind, "float"):
+	case strings.HasPrefix(kind, "int"), strings.HasPrefix(kind, "uint"):
+		return "integer"
+	case strings.HasPrefix(kind, "float"):
 		return "number"
 	case kind == "slice":
 		return "array"
@@ -698,16 +775,13 @@ func adminRequests(rs []Request) []adminRequest {
 // (kind, and a call's sequenceNumber, are read but not used). Nothing is
 // loaded unless all of it can be: an error names the field at fault.
 func (s *Server) LoadState(data []byte) error {
-	var doc struct {
-		Calls *[]struct {
-			CallConnectionID *string           `json:"callConnectionId"`
-			Participants     []json.RawMessage `json:"participants"`
-			SequenceNumber   int               `json:"sequenceNumber"`
-		} `json:"calls"`
+	if err := strictObject(data, "", "calls"); err != nil {
+		return fmt.Errorf("acstest: the state: %s", err.message)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&doc); err != nil {
+	var doc struct {
+		Calls *[]json.RawMessage `json:"calls"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
 		return fmt.Errorf("acstest: the state: %s", jsonError(err, "").message)
 	}
 	if doc.Calls == nil {
@@ -718,8 +792,19 @@ func (s *Server) LoadState(data []byte) error {
 		c  *call
 	}
 	var all []loaded
-	for i, c := range *doc.Calls {
+	for i, raw := range *doc.Calls {
 		field := fmt.Sprintf("calls[%d]", i)
+		if err := strictObject(raw, field, "callConnectionId", "participants", "sequenceNumber"); err != nil {
+			return fmt.Errorf("acstest: the state: %s", err.message)
+		}
+		var c struct {
+			CallConnectionID *string           `json:"callConnectionId"`
+			Participants     []json.RawMessage `json:"participants"`
+			SequenceNumber   int               `json:"sequenceNumber"`
+		}
+		if err := json.Unmarshal(raw, &c); err != nil {
+			return fmt.Errorf("acstest: the state: %s", jsonError(err, field).message)
+		}
 		if c.CallConnectionID == nil {
 			return fmt.Errorf("acstest: the state: %s.callConnectionId is required", field)
 		}
@@ -738,8 +823,19 @@ func (s *Server) LoadState(data []byte) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	added := 0
 	for _, l := range all {
-		s.putCallLocked(l.id, l.c)
+		if _, exists := s.calls[l.id]; !exists {
+			added++
+		}
+	}
+	if len(s.calls)+added > MaxCalls {
+		return fmt.Errorf("acstest: the state: it would make more than %d calls", MaxCalls)
+	}
+	for _, l := range all {
+		if _, err := s.putCallLocked(l.id, l.c); err != nil { // counted above: cannot happen
+			return err
+		}
 	}
 	return nil
 }

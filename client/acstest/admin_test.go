@@ -334,3 +334,9 @@ func TestLoadState(t *testing.T) {
 		t.Errorf("calls after refused states: %v", ids)
 	}
 }
+
+// jsonText marshals v.
+func jsonText(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -130,9 +131,11 @@ type DeliveryFault struct {
 // numbered from 1 in the order they were made; those dropped because too
 // many were waiting are never offered), and d describes the event (its
 // Type, CallID, SequenceNumber, OperationContext...). It may return nil to
-// post the event normally, and
-// is called from the delivery goroutine, with no lock of the server held.
-// Nil removes the function.
+// post the event normally. It runs in a goroutine of its own, with no lock
+// of the server held, while the delivery goroutine waits for it: it may
+// call the server's methods (Close too); a panic in it, or its goroutine
+// ending (t.FailNow), drops the event, recorded with the reason. Nil
+// removes the function.
 func (s *Server) SetDeliveryFaultFunc(fn func(seq int, d Delivery) *DeliveryFault) {
 	cb := s.callbacks
 	cb.mu.Lock()
@@ -430,18 +433,24 @@ func (cb *callbacks) enqueue(ev callbackEvent) {
 		ev.d.Err = "not delivered: the server closed"
 		cb.done.add(ev.d)
 		cb.mu.Unlock()
+		cb.log(ev.d)
 		return
 	}
 	cb.pending = append(cb.pending, ev)
 	cb.pendingParts += len(ev.parts)
+	var lost []Delivery
 	for len(cb.pending) > 1 && (len(cb.pending) > maxPendingCallbackEvents || cb.pendingParts > maxPendingCallbackParts) {
-		lost := cb.pending[0]
+		l := cb.pending[0]
 		cb.pending = cb.pending[1:]
-		cb.pendingParts -= len(lost.parts)
-		lost.d.Err = "dropped: too many events were waiting"
-		cb.done.add(lost.d)
+		cb.pendingParts -= len(l.parts)
+		l.d.Err = "dropped: too many events were waiting"
+		cb.done.add(l.d)
+		lost = append(lost, l.d)
 	}
 	cb.mu.Unlock()
+	for _, d := range lost {
+		cb.log(d)
+	}
 	select {
 	case cb.wake <- struct{}{}:
 	default:
@@ -454,13 +463,18 @@ func (cb *callbacks) close() {
 	cb.cancel()
 	cb.mu.Lock()
 	cb.closed = true
+	var lost []Delivery
 	for _, ev := range cb.pending {
 		ev.d.Err = "not delivered: the server closed"
 		cb.done.add(ev.d)
+		lost = append(lost, ev.d)
 	}
 	cb.pending, cb.pendingParts = nil, 0
 	cb.idle.Broadcast()
 	cb.mu.Unlock()
+	for _, d := range lost {
+		cb.log(d)
+	}
 }
 
 // runCallbacks posts queued events until the server closes, doing to
@@ -507,6 +521,9 @@ func (s *Server) runCallbacks() {
 		cb.held = 0
 		cb.idle.Broadcast()
 		cb.mu.Unlock()
+		for _, h := range held {
+			cb.log(h.ev.d)
+		}
 	}()
 	for {
 		cb.mu.Lock()
@@ -537,7 +554,7 @@ func (s *Server) runCallbacks() {
 		fn := cb.faultFunc
 		cb.mu.Unlock()
 
-		f, err := deliveryFault(fn, ev.d)
+		f, err := deliveryFault(cb.ctx.Done(), fn, ev.d)
 		if err != nil {
 			// A broken fault function costs the event, not the server.
 			ev.d.Err = "dropped: " + err.Error()
@@ -636,6 +653,12 @@ func (s *Server) post(ev callbackEvent) Delivery {
 		req.Header.Set(wire.HeaderAuthorization, callbackAuthorizationType+token)
 		resp, err := cb.http.Do(req)
 		if err != nil {
+			// Without the URL net/http quotes (it is d.URL, and may hold
+			// secrets in its query).
+			var ue *url.Error
+			if errors.As(err, &ue) && ue.Err != nil {
+				err = ue.Err
+			}
 			d.Err = err.Error()
 			progress()
 			continue
@@ -651,21 +674,57 @@ func (s *Server) post(ev callbackEvent) Delivery {
 	return d
 }
 
-// deliveryFault calls the delivery fault function fn (if any) for d: a
-// panic in it is an error, not a crash.
-func deliveryFault(fn func(seq int, d Delivery) *DeliveryFault, d Delivery) (f DeliveryFault, err error) {
+// deliveryFault calls the delivery fault function fn (if any) for d, in a
+// goroutine of its own (callGuarded): a panic in it, or its goroutine
+// ending (t.FailNow), is an error, not a crash nor a delivery goroutine
+// gone; and it may call the server, even Close.
+func deliveryFault(closing <-chan struct{}, fn func(seq int, d Delivery) *DeliveryFault, d Delivery) (DeliveryFault, error) {
 	if fn == nil {
 		return DeliveryFault{}, nil
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("the delivery fault function panicked: %v", r)
-		}
-	}()
-	if chosen := fn(d.Seq, d); chosen != nil {
-		f = *chosen
+	chosen, err := callGuarded(closing, func() *DeliveryFault { return fn(d.Seq, d) })
+	if err != nil {
+		return DeliveryFault{}, fmt.Errorf("the delivery fault function %w", err)
 	}
-	return f, nil
+	if chosen == nil {
+		return DeliveryFault{}, nil
+	}
+	return *chosen, nil
+}
+
+// callGuarded runs fn in a goroutine of its own and returns what it
+// returns, or an error when it panics, ends its goroutine
+// (runtime.Goexit, as t.FailNow and t.Fatal do), or closing is closed
+// first (fn may be waiting on the server, which is closing).
+func callGuarded[T any](closing <-chan struct{}, fn func() T) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		returned := false
+		defer func() {
+			if returned {
+				return
+			}
+			if r := recover(); r != nil {
+				ch <- result{err: fmt.Errorf("panicked: %v", r)}
+				return
+			}
+			ch <- result{err: errors.New("ended its goroutine (runtime.Goexit, as t.FailNow does)")}
+		}()
+		v := fn()
+		returned = true
+		ch <- result{v: v}
+	}()
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-closing:
+		var zero T
+		return zero, errors.New("did not return before the server closed")
+	}
 }
 
 // log records a delivery that ended on the server's logger, if any: where
@@ -685,9 +744,10 @@ func (cb *callbacks) log(d Delivery) {
 		slog.Bool("delivered", d.Delivered), slog.String("error", redactURLsIn(d.Err, d.URL)))
 }
 
-// RedactURL returns u as logs may show it: without its user information's
-// password, its query and its fragment, which may hold secrets (a SAS
-// token, a password); "" for "", and a placeholder for what does not parse.
+// RedactURL returns u as logs may show it: its user information, query and
+// fragment, which may hold secrets (a password, a token as the user name, a
+// SAS token), replaced by REDACTED or left out; "" for "", and a
+// placeholder for what does not parse.
 func RedactURL(u string) string {
 	if u == "" {
 		return ""
@@ -697,9 +757,8 @@ func RedactURL(u string) string {
 		return "(a URL that does not parse)"
 	}
 	if parsed.User != nil {
-		if _, has := parsed.User.Password(); has {
-			parsed.User = url.UserPassword(parsed.User.Username(), "REDACTED")
-		}
+		// A user name alone can be the secret (a token as the user).
+		parsed.User = url.User("REDACTED")
 	}
 	if parsed.RawQuery != "" || parsed.ForceQuery {
 		parsed.RawQuery, parsed.ForceQuery = "REDACTED", false

@@ -30,8 +30,10 @@ const (
 // Fault is what to do to one request instead of (or besides) answering it
 // normally.
 type Fault struct {
-	// Status, when non-zero, answers the request with this status and a
-	// CommunicationErrorResponse, without checking or executing it.
+	// Status, when non-zero, answers the request with this status (200 to
+	// 599) and a CommunicationErrorResponse, without checking or executing
+	// it. A 2xx is a lie on purpose, for tests of how a client reads a
+	// success status with an error body: the operation did not run.
 	Status int
 	// ErrorCode is the error code of a Status answer. Empty means a code
 	// derived from the status, such as "ServiceUnavailable".
@@ -55,13 +57,13 @@ type Fault struct {
 
 // check reports what is wrong with a fault, if anything: a Status that is
 // not a final HTTP status (100 to 199 are interim answers, after which
-// net/http would send 200 with nothing done; below 100 and above 599 are no
-// status at all), a Drop that is none of the constants, a negative Latency,
-// or header values that cannot be sent.
+// net/http sends 200 with nothing done; below 100 and above 599 are no
+// status at all), a Drop that is none of the constants, a negative
+// Latency, or header values that cannot be sent.
 func (f Fault) check() error {
 	switch {
 	case f.Status != 0 && (f.Status < 200 || f.Status > 599):
-		return fmt.Errorf("status %d is not a final HTTP status (200 to 599)", f.Status)
+		return fmt.Errorf("status %d is not a final HTTP status (200 to 599; a 1xx is an interim answer, which net/http follows with 200, nothing done)", f.Status)
 	case f.Drop < DropNone || f.Drop > DropAfterExecute:
 		return fmt.Errorf("drop %d is not DropNone, DropBeforeExecute or DropAfterExecute", f.Drop)
 	case f.Latency < 0:
@@ -79,22 +81,37 @@ func (f Fault) check() error {
 // remove), after any faults injected before. Other requests (reads, the
 // published keys, requests to no operation) neither get nor consume them;
 // InjectReadFaults is for reads. It fails, injecting nothing, for a
-// negative n or a fault that cannot be applied (a Status outside 200 to
-// 599, an unknown Drop, a negative Latency).
+// negative n, a fault that cannot be applied (a Status outside 200 to 599,
+// an unknown Drop, a negative Latency), or more than a million faults
+// queued in all.
 func (s *Server) InjectFaults(n int, f Fault) error {
 	if err := checkInjection(n, f); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.faults)+len(s.readFaults)+n > maxQueuedFaults {
+		return fmt.Errorf("acstest: at most %d faults can be queued in all", maxQueuedFaults)
+	}
 	for range n {
 		s.faults = append(s.faults, f)
 	}
 	return nil
 }
 
-// maxInjected bounds the faults one call queues.
-const maxInjected = 100_000
+// maxInjected bounds the faults one call queues; maxQueuedFaults those
+// queued in all (each kind), so that a shared emulator stays small.
+const (
+	maxInjected     = 100_000
+	maxQueuedFaults = 1_000_000
+)
+
+// queuedFaults returns how many write and read faults are queued in all.
+func (s *Server) queuedFaults() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.faults) + len(s.readFaults)
+}
 
 func checkInjection(n int, f Fault) error {
 	if n < 0 || n > maxInjected {
@@ -129,6 +146,9 @@ func (s *Server) InjectReadFaults(n int, f Fault) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.faults)+len(s.readFaults)+n > maxQueuedFaults {
+		return fmt.Errorf("acstest: at most %d faults can be queued in all", maxQueuedFaults)
+	}
 	for range n {
 		s.readFaults = append(s.readFaults, f)
 	}
@@ -187,7 +207,7 @@ func (s *Server) nextFault(op operation) (int, Fault, time.Duration) {
 // chosenFault calls the fault function fn (if any) for the write request
 // writeSeq. A panic, or a fault that cannot be applied, becomes a fault
 // that answers 500 InvalidFault, saying why, and is logged.
-func (s *Server) chosenFault(fn func(seq int) *Fault, writeSeq int) (f Fault) {
+func (s *Server) chosenFault(fn func(seq int) *Fault, writeSeq int) Fault {
 	if fn == nil {
 		return Fault{}
 	}
@@ -197,12 +217,10 @@ func (s *Server) chosenFault(fn func(seq int) *Fault, writeSeq int) (f Fault) {
 		}
 		return Fault{Status: http.StatusInternalServerError, ErrorCode: "InvalidFault", message: why}
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			f = invalid(fmt.Sprintf("the fault function panicked: %v", r))
-		}
-	}()
-	chosen := fn(writeSeq)
+	chosen, err := callGuarded(s.closing, func() *Fault { return fn(writeSeq) })
+	if err != nil {
+		return invalid("the fault function " + err.Error())
+	}
 	if chosen == nil {
 		return Fault{}
 	}

@@ -209,7 +209,7 @@ func drop(w http.ResponseWriter) {
 }
 
 func (s *Server) handleWithFault(r *http.Request, body []byte, f Fault, latency time.Duration) handled {
-	wait := func() { pause(f.Latency + latency) }
+	wait := func() { s.pause(f.Latency + latency) }
 	switch {
 	case f.Drop == DropBeforeExecute:
 		wait()
@@ -237,9 +237,18 @@ func (s *Server) handleWithFault(r *http.Request, body []byte, f Fault, latency 
 }
 
 // pause waits for d. It does not stop when the client goes away: like the
-// service, the emulator finishes what it started.
-func pause(d time.Duration) {
-	time.Sleep(d) // returns at once for d <= 0
+// service, the emulator finishes what it started; it stops when the server
+// closes, so that no request is left behind.
+func (s *Server) pause(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-s.closing:
+	}
 }
 
 // route is what a request path names: an operation and its parameters.
@@ -388,7 +397,7 @@ func (s *Server) handleAuthenticated(r *http.Request, rt route, body []byte, del
 		if why := s.validator.validate(r.Context(), r, rt, body); why != "" {
 			return handled{answer: errorAnswer(http.StatusBadRequest, "BadRequest", "%s", why)}
 		}
-		pause(delay)
+		s.pause(delay)
 		if rt.op == opListParticipants {
 			return handled{answer: s.participantsPage(r, rt)}
 		}
@@ -413,7 +422,7 @@ func (s *Server) handleAuthenticated(r *http.Request, rt route, body []byte, del
 	exec := func() (answer, bool) { return s.execute(rep, rt, w) }
 	if rep == nil {
 		a, executed := exec()
-		pause(delay)
+		s.pause(delay)
 		return handled{answer: a, executed: executed}
 	}
 	return s.executeRepeatable(r, rep, body, delay, exec)
@@ -760,8 +769,18 @@ func checkPlaySource(p *gen.PlaySource) string {
 // callbackURLOK reports whether s is an absolute http or https URL with a
 // host, as the server posts callbacks to and plays files from.
 func callbackURLOK(s string) bool {
+	if strings.IndexFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
+		return false // a space or control character: no URL a client sends
+	}
 	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
+		return false
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		return err == nil && n >= 1 && n <= 65535
+	}
+	return true
 }
 
 // rawIDOf finds a wire identifier's raw ID, from rawId and its nested

@@ -154,7 +154,7 @@ func (s *Server) executeRepeatable(r *http.Request, rep *repeatHeaders, body []b
 	}
 
 	a, executed := exec()
-	pause(delay)
+	s.pause(delay)
 	a.header.Set(wire.HeaderRepeatabilityResult, "accepted")
 	e.answer, e.executed = a, executed
 	close(e.done)

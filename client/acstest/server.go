@@ -65,6 +65,7 @@ import (
 	"testing"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -295,6 +296,9 @@ type Server struct {
 	listener net.Listener
 	http     *http.Server
 	wg       sync.WaitGroup
+	// closing is closed when the server closes: latencies end then.
+	closing   chan struct{}
+	closeOnce sync.Once
 
 	mu          sync.Mutex
 	calls       map[string]*call
@@ -340,6 +344,7 @@ func NewServer(opts *Options) (*Server, error) {
 		window:     opts.RepeatabilityWindow,
 		logger:     opts.Logger,
 		calls:      map[string]*call{},
+		closing:    make(chan struct{}),
 		repeats:    newRepeatStore(),
 		executions: map[string]int{},
 	}
@@ -395,8 +400,8 @@ func NewServer(opts *Options) (*Server, error) {
 	if s.resourceID == "" {
 		s.resourceID = uuid.NewString()
 	}
-	if len(s.resourceID) > 256 || strings.IndexFunc(s.resourceID, func(r rune) bool { return r <= ' ' || !unicode.IsPrint(r) }) >= 0 {
-		return nil, errors.New("acstest: ResourceID must be printable, without spaces, at most 256 bytes")
+	if len(s.resourceID) > 256 || !utf8.ValidString(s.resourceID) || strings.IndexFunc(s.resourceID, func(r rune) bool { return r <= ' ' || !unicode.IsPrint(r) }) >= 0 {
+		return nil, errors.New("acstest: ResourceID must be printable UTF-8, without spaces, at most 256 bytes")
 	}
 	if opts.CallbackURL != "" && !callbackURLOK(opts.CallbackURL) {
 		return nil, errors.New("acstest: CallbackURL is not an absolute http(s) URL")
@@ -528,6 +533,7 @@ func (s *Server) NewClient(opts *client.ClientOptions) (*client.Client, error) {
 // Close stops the server at once, closing open connections and giving up
 // on callbacks not yet posted; no goroutine of it is left behind.
 func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.closing) })
 	_ = s.http.Close()
 	s.callbacks.close()
 	s.wg.Wait()
@@ -550,6 +556,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if err == nil {
 		err = werr
 	}
+	// Requests still pausing (when ctx ended first) end now.
+	s.closeOnce.Do(func() { close(s.closing) })
 	s.callbacks.close()
 	s.wg.Wait()
 	s.callbacks.transport.CloseIdleConnections()
@@ -608,8 +616,8 @@ func (s *Server) AddCall(callID string, participants ...string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.putCallLocked(callID, c)
-	return nil
+	_, err = s.putCallLocked(callID, c)
+	return err
 }
 
 // participantSpec is a participant of a call to make, with its state.
@@ -621,8 +629,11 @@ type participantSpec struct {
 // putCallLocked installs call c as callID, replacing any call of that ID as
 // AddCall says, and reports whether it was created (rather than replaced).
 // s.mu must be held.
-func (s *Server) putCallLocked(callID string, c *call) (created bool) {
+func (s *Server) putCallLocked(callID string, c *call) (created bool, err error) {
 	old, replaced := s.calls[callID]
+	if !replaced && len(s.calls) >= MaxCalls {
+		return false, fmt.Errorf("acstest: the server holds %d calls already, its limit", MaxCalls)
+	}
 	if replaced {
 		c.serverCallID, c.correlationID, c.sequence, c.version = old.serverCallID, old.correlationID, old.sequence, old.version
 	}
@@ -633,14 +644,17 @@ func (s *Server) putCallLocked(callID string, c *call) (created bool) {
 	if replaced {
 		s.eventLocked(callID, c)
 	}
-	return !replaced
+	return !replaced, nil
 }
 
 // newCall makes a call of participants in their states; a raw ID given
 // twice is one participant, in its last state.
 func newCall(callID string, participants []participantSpec) (*call, error) {
-	if callID == "" {
-		return nil, errors.New("acstest: empty call ID")
+	if err := checkCallID(callID); err != nil {
+		return nil, err
+	}
+	if len(participants) > MaxParticipantsPerCall {
+		return nil, fmt.Errorf("acstest: call %q has more than %d participants", callID, MaxParticipantsPerCall)
 	}
 	c := &call{participants: map[string]*member{}, joined: map[string]int{}, serverCallID: uuid.NewString(), correlationID: uuid.NewString(), version: client.APIVersion}
 	for _, p := range participants {
@@ -655,6 +669,32 @@ func newCall(callID string, participants []participantSpec) (*call, error) {
 		c.participants[p.rawID] = &member{muted: p.muted, onHold: p.onHold}
 	}
 	return c, nil
+}
+
+// Bounds of what a server holds, so that a shared emulator stays small.
+const (
+	// MaxCalls is how many calls a server holds at once.
+	MaxCalls = 10_000
+	// MaxParticipantsPerCall is how many participants one call holds (the
+	// service's own limit is a few hundred).
+	MaxParticipantsPerCall = 10_000
+)
+
+// checkCallID checks a call connection ID the server is given: not empty,
+// at most 256 bytes of UTF-8, no space, control or formatting character,
+// and not "." or ".." (which no request path can name).
+func checkCallID(id string) error {
+	switch {
+	case id == "":
+		return errors.New("acstest: empty call ID")
+	case len(id) > 256:
+		return errors.New("acstest: the call ID is longer than 256 bytes")
+	case id == "." || id == "..":
+		return errors.New(`acstest: the call ID cannot be "." or "..", which no request path can name`)
+	case !utf8.ValidString(id) || strings.IndexFunc(id, func(r rune) bool { return !unicode.IsPrint(r) || unicode.IsSpace(r) }) >= 0:
+		return errors.New("acstest: the call ID has a space, a control or a formatting character, or is not UTF-8")
+	}
+	return nil
 }
 
 // CallState is a call as the server holds it (Call).
@@ -724,17 +764,18 @@ func (s *Server) VerifierOptions() *callback.VerifierOptions {
 // unmutes themselves; for tests of code that verifies or re-mutes. It
 // fails if the call does not have that participant.
 func (s *Server) SetMuted(callID, rawID string, muted bool) error {
-	return s.setState(callID, rawID, &muted, nil)
+	_, err := s.setState(callID, rawID, &muted, nil)
+	return err
 }
 
-// setState sets what of a participant's state is given (nil: unchanged)
-// and posts one ParticipantsUpdated.
-func (s *Server) setState(callID, rawID string, muted, onHold *bool) error {
+// setState sets what of a participant's state is given (nil: unchanged),
+// posts one ParticipantsUpdated and returns the participant as it is now.
+func (s *Server) setState(callID, rawID string, muted, onHold *bool) (Participant, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, err := s.callWith(callID, rawID)
 	if err != nil {
-		return err
+		return Participant{}, err
 	}
 	m := c.participants[rawID]
 	if muted != nil {
@@ -744,7 +785,7 @@ func (s *Server) setState(callID, rawID string, muted, onHold *bool) error {
 		m.onHold = *onHold
 	}
 	s.eventLocked(callID, c)
-	return nil
+	return Participant{RawID: rawID, Muted: m.muted, OnHold: m.onHold}, nil
 }
 
 // SetOnHold sets whether a participant is on hold, as when another
@@ -752,7 +793,8 @@ func (s *Server) setState(callID, rawID string, muted, onHold *bool) error {
 // states. It posts ParticipantsUpdated like SetMuted, and fails if the call
 // does not have that participant.
 func (s *Server) SetOnHold(callID, rawID string, onHold bool) error {
-	return s.setState(callID, rawID, nil, &onHold)
+	_, err := s.setState(callID, rawID, nil, &onHold)
+	return err
 }
 
 // callWith returns the call, if it has that participant. s.mu must be held.
@@ -790,6 +832,9 @@ func (s *Server) AddParticipant(callID, rawID string) error {
 	}
 	if _, in := c.participants[rawID]; in {
 		return fmt.Errorf("acstest: call %q %w: %q", callID, errAlreadyIn, rawID)
+	}
+	if len(c.order) >= MaxParticipantsPerCall {
+		return fmt.Errorf("acstest: call %q has %d participants already, its limit", callID, MaxParticipantsPerCall)
 	}
 	c.participants[rawID] = &member{}
 	c.order = append(c.order, rawID)

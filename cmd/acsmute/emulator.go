@@ -129,6 +129,12 @@ func runEmulator(ctx context.Context, args []string, e env) int {
 	}
 	var stateData []byte
 	if *state != "" {
+		// A FIFO or a device would block or never end: only a file.
+		if info, err := os.Stat(*state); err != nil {
+			return usageError(e, cmd, "--state: %v", err)
+		} else if !info.Mode().IsRegular() {
+			return usageError(e, cmd, "--state: %s is not a regular file", *state)
+		}
 		f, err := os.Open(*state)
 		if err != nil {
 			return usageError(e, cmd, "--state: %v", err)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -107,4 +108,28 @@ func startEmulator(t *testing.T, args ...string) (map[string]string, *syncBuffer
 	}
 	t.Cleanup(func() { stop() })
 	return vals, &errOut, stop
+}
+
+// --state must be a regular file (a FIFO would block start-up beyond the
+// signals' reach), and --call takes only IDs the admin API can name.
+func TestEmulatorStateMustBeAFile(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("no FIFO:", err)
+	}
+	done := make(chan result, 1)
+	go func() { done <- runCmd(t, nil, "emulator", "--state", fifo) }()
+	select {
+	case r := <-done:
+		if r.code != exitUsage || !strings.Contains(r.stderr, "not a regular file") {
+			t.Errorf("exit %d, %q", r.code, r.stderr)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("--state on a FIFO blocks")
+	}
+	for _, call := range []string{"c 1=8:acs:r_a", "..=8:acs:r_a"} {
+		if r := runCmd(t, nil, "emulator", "--call", call); r.code != exitUsage {
+			t.Errorf("--call %q: exit %d %q", call, r.code, r.stderr)
+		}
+	}
 }
