@@ -213,9 +213,9 @@ func viewOf[T ~string | ~[]byte](t T) textView {
 			dec.emit(unhex(t[i+1])<<4|unhex(t[i+2]), i, i+3)
 			i += 3
 		case c == '\\' && i+5 < len(t) && t[i+1] == 'u' && isHex4(t, i+2):
-			r, n := rune(hex4(t, i+2)), 6
+			r, n := hex4(t, i+2), 6
 			if utf16.IsSurrogate(r) && i+11 < len(t) && t[i+6] == '\\' && t[i+7] == 'u' && isHex4(t, i+8) {
-				if pair := utf16.DecodeRune(r, rune(hex4(t, i+8))); pair != utf8.RuneError {
+				if pair := utf16.DecodeRune(r, hex4(t, i+8)); pair != utf8.RuneError {
 					r, n = pair, 12
 				}
 			}
@@ -263,8 +263,8 @@ func isHex4[T ~string | ~[]byte](t T, i int) bool {
 	return isHex(t[i]) && isHex(t[i+1]) && isHex(t[i+2]) && isHex(t[i+3])
 }
 
-func hex4[T ~string | ~[]byte](t T, i int) int {
-	return int(unhex(t[i]))<<12 | int(unhex(t[i+1]))<<8 | int(unhex(t[i+2]))<<4 | int(unhex(t[i+3]))
+func hex4[T ~string | ~[]byte](t T, i int) rune {
+	return rune(unhex(t[i]))<<12 | rune(unhex(t[i+1]))<<8 | rune(unhex(t[i+2]))<<4 | rune(unhex(t[i+3]))
 }
 
 // secretSpans returns the spans of t to replace: the runs of a secret of
