@@ -120,3 +120,23 @@ func TestDeliveryDelayDelays(t *testing.T) {
 		t.Errorf("posted after %v, want at least 300ms", d)
 	}
 }
+
+// A 300 answer is no delivery: the post is tried again, and Deliveries
+// reports it undelivered with the status.
+func TestDeliveryAnswered300IsNotDelivered(t *testing.T) {
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusMultipleChoices)
+	}))
+	defer rc.Close()
+	srv := acstest.Start(t, &acstest.Options{CallbackURL: rc.URL, Calls: map[string][]string{"call-1": {alice}}})
+	if err := srv.SetMuted("call-1", alice, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.WaitForDeliveries(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	ds := srv.Deliveries()
+	if len(ds) != 1 || ds[0].Delivered || ds[0].Status != http.StatusMultipleChoices || ds[0].Attempts != 3 {
+		t.Errorf("deliveries: %+v", ds)
+	}
+}
