@@ -1,6 +1,10 @@
 package acstest
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/acsmute/acsmute/client"
+)
 
 // redactURLsIn takes a callback URL's query, fragment and password out of
 // a text quoting them, and leaves every other text as it is.
@@ -19,5 +23,27 @@ func TestRedactURLsIn(t *testing.T) {
 	// A URL that does not parse redacts nothing (and does not fail).
 	if got := redactURLsIn("text %zz", "http://h/%zz"); got != "text %zz" {
 		t.Errorf("an unparsable URL: %q", got)
+	}
+}
+
+// The wire form names a Teams user's cloud (public when the identifier
+// names none), and a phone number's asserted ID only when something
+// follows its last "_".
+func TestWireIdentifierCloudAndAssertedID(t *testing.T) {
+	for cloud, want := range map[client.Cloud]string{client.CloudGCCH: "gcch", client.CloudDoD: "dod", "": "public", client.CloudPublic: "public"} {
+		m := wireIdentifier(client.MicrosoftTeamsUserIdentifier{UserID: "abc", Cloud: cloud}, client.APIVersion)
+		if m.MicrosoftTeamsUser == nil || m.MicrosoftTeamsUser.Cloud == nil || string(*m.MicrosoftTeamsUser.Cloud) != want {
+			t.Errorf("cloud %q: %+v", cloud, m.MicrosoftTeamsUser)
+		}
+	}
+	for number, want := range map[string]string{"+15551234567_": "", "+15551234567_x": "x", "+15551234567": ""} {
+		m := wireIdentifier(client.PhoneNumberIdentifier{PhoneNumber: number}, "2025-06-15")
+		got := ""
+		if m.PhoneNumber.AssertedId != nil {
+			got = *m.PhoneNumber.AssertedId
+		}
+		if got != want || (want == "") != (m.PhoneNumber.AssertedId == nil) {
+			t.Errorf("%s: asserted ID %v", number, m.PhoneNumber.AssertedId)
+		}
 	}
 }

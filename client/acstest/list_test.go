@@ -91,6 +91,10 @@ func TestListParticipantsAnswers(t *testing.T) {
 					t.Errorf("%s: %d %s %v, want %s", pathAndQuery, resp.StatusCode, got, b, want)
 				}
 			}
+			// after=0 is the offset of the first page: the first two.
+			if resp, b := list("/calling/callConnections/call-1/participants?api-version="+v+"&after=0").do(t, srv); resp.StatusCode != 200 || len(b["value"].([]any)) != 2 {
+				t.Errorf("after=0: %d %v", resp.StatusCode, b)
+			}
 			// Past the end: an empty last page.
 			resp, b := list("/calling/callConnections/call-1/participants?api-version="+v+"&after=9223372036854775807").do(t, srv)
 			if vals, _ := b["value"].([]any); resp.StatusCode != 200 || len(vals) != 0 || b["nextLink"] != nil {
