@@ -624,9 +624,6 @@ func decodeWrite(rt route, body []byte) (write, error) {
 		}
 		w.target, w.opContext, w.callbackURI = req.ParticipantToRemove, req.OperationContext, req.OperationCallbackUri
 	}
-	if w.targets == 0 && rt.op != opMute {
-		w.targets = 1
-	}
 	return w, nil
 }
 
