@@ -1,6 +1,8 @@
 package acstest
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/acsmute/acsmute/client"
@@ -45,5 +47,37 @@ func TestWireIdentifierCloudAndAssertedID(t *testing.T) {
 		if got != want || (want == "") != (m.PhoneNumber.AssertedId == nil) {
 			t.Errorf("%s: asserted ID %v", number, m.PhoneNumber.AssertedId)
 		}
+	}
+}
+
+// logTB records what is logged through it.
+type logTB struct {
+	testing.TB
+	logs []string
+}
+
+func (l *logTB) Logf(format string, args ...any) {
+	l.logs = append(l.logs, fmt.Sprintf(format, args...))
+}
+
+// The first ten undelivered callbacks are logged one by one, and the count
+// only when there were more; delivered ones and duplicates are not.
+func TestLogUndelivered(t *testing.T) {
+	undelivered := func(n int) []Delivery {
+		ds := []Delivery{{Seq: 100, Delivered: true}, {Seq: 101, Duplicate: true}}
+		for i := range n {
+			ds = append(ds, Delivery{Seq: i + 1, Type: "T", URL: "http://h/cb?sig=s3cr3t", Err: "dropped"})
+		}
+		return ds
+	}
+	l := &logTB{TB: t}
+	logUndelivered(l, undelivered(10))
+	if len(l.logs) != 10 || !strings.HasPrefix(l.logs[9], "acstest: callback 10 ") || strings.Contains(strings.Join(l.logs, "\n"), "s3cr3t") {
+		t.Errorf("ten undelivered: %q", l.logs)
+	}
+	l = &logTB{TB: t}
+	logUndelivered(l, undelivered(11))
+	if len(l.logs) != 11 || l.logs[10] != "acstest: 11 callbacks not delivered in all" {
+		t.Errorf("eleven undelivered: %q", l.logs)
 	}
 }
