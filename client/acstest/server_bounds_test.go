@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -151,4 +152,22 @@ func TestShutdownReportsUndeliveredCallbacks(t *testing.T) {
 		t.Errorf("Shutdown = %v, want the deadline", err)
 	}
 	release()
+}
+
+// Result codes fill 32 bits exactly.
+func TestFailureCodesAt32Bits(t *testing.T) {
+	srv := acstest.Start(t, &acstest.Options{Calls: map[string][]string{"call-1": {alice}}})
+	for _, tt := range []struct {
+		r  acstest.ResultInformation
+		ok bool
+	}{
+		{acstest.ResultInformation{Code: math.MaxInt32, SubCode: math.MinInt32}, true},
+		{acstest.ResultInformation{Code: math.MinInt32, SubCode: math.MaxInt32}, true},
+		{acstest.ResultInformation{Code: math.MaxInt32 + 1}, false},
+		{acstest.ResultInformation{SubCode: math.MinInt32 - 1}, false},
+	} {
+		if err := srv.FailHold("call-1", alice, tt.r); (err == nil) != tt.ok {
+			t.Errorf("%+v: %v", tt.r, err)
+		}
+	}
 }
