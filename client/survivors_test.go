@@ -1,0 +1,65 @@
+package client_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/acsmute/acsmute/client"
+)
+
+// A 500 is a server error whatever its Repeatability-Result says: after an
+// attempt that may have executed it is retried, not read as the
+// repeatability layer refusing the resend (that is a 4xx).
+func TestServerErrorSayingRejectedIsRetried(t *testing.T) {
+	drop := func(w http.ResponseWriter, _ *http.Request) {
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			_ = conn.Close()
+		}
+	}
+	srv := newRecorder(t, drop,
+		answer(500, `{"error":{"code":"InternalServerError","message":"try again"}}`, "Repeatability-Result", "rejected"),
+		answer(200, `{"operationContext":"ctx"}`))
+	c := newKeyClient(t, srv.URL, &client.ClientOptions{Retry: fastRetry})
+	res, err := c.MuteParticipant(context.Background(), "call-1", acsUser, nil)
+	if err != nil || res.Attempts != 3 {
+		t.Errorf("MuteParticipant = %+v, %v; want success on the third attempt", res, err)
+	}
+}
+
+// MuteParticipants reports input that concerns the whole batch (the call
+// connection ID, the operation context) for every participant, a bad one
+// among them too, and sends nothing.
+func TestMuteParticipantsBatchInputFirst(t *testing.T) {
+	srv := newRecorder(t)
+	c := newKeyClient(t, srv.URL, nil)
+	bad := client.CommunicationUserIdentifier{ID: "not a raw ID"}
+	for _, tt := range []struct {
+		call, opContext, mention string
+	}{
+		{"", "", "call connection ID"},
+		{"call-1", strings.Repeat("x", 5001), "OperationContext"},
+	} {
+		outs := c.MuteParticipants(context.Background(), tt.call, []client.Identifier{acsUser, bad}, &client.MuteParticipantsOptions{OperationContext: tt.opContext})
+		for i, o := range outs {
+			if !errors.Is(o.Err, client.ErrInvalidInput) || !strings.Contains(o.Err.Error(), tt.mention) {
+				t.Errorf("%q, %d-byte context: outcome %d: %v, want an error naming the %s", tt.call, len(tt.opContext), i, o.Err, tt.mention)
+			}
+		}
+	}
+	if n := len(srv.seen()); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+}
+
+// A connection string that is nothing but a pair of quotes is told to lose
+// them, as a quoted one is.
+func TestConnectionStringOfTwoQuotes(t *testing.T) {
+	for _, s := range []string{`""`, `''`, "``"} {
+		if _, err := client.ParseConnectionString(s); err == nil || !strings.Contains(err.Error(), "quotes") {
+			t.Errorf("ParseConnectionString(%s) = %v, want an error about quotes", s, err)
+		}
+	}
+}
