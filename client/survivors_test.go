@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"strings"
@@ -61,5 +62,38 @@ func TestConnectionStringOfTwoQuotes(t *testing.T) {
 		if _, err := client.ParseConnectionString(s); err == nil || !strings.Contains(err.Error(), "quotes") {
 			t.Errorf("ParseConnectionString(%s) = %v, want an error about quotes", s, err)
 		}
+	}
+}
+
+// URL options at their bounds: 2,048 bytes, ports 1 and 65535.
+func TestURLOptionBoundsExactly(t *testing.T) {
+	srv := newRecorder(t, answer(200, `{}`))
+	c := newKeyClient(t, srv.URL, nil)
+	base := "https://files.test/hold.wav?pad="
+	for _, tt := range []struct {
+		url string
+		ok  bool
+	}{
+		{base + strings.Repeat("p", 2048-len(base)), true},
+		{base + strings.Repeat("p", 2049-len(base)), false},
+		{"https://files.test:1/hold.wav", true},
+		{"https://files.test:65535/hold.wav", true},
+		{"https://files.test:0/hold.wav", false},
+		{"https://files.test:65536/hold.wav", false},
+	} {
+		_, err := c.HoldParticipant(context.Background(), "call-1", acsUser, &client.HoldParticipantOptions{PlayFileURL: tt.url})
+		if (err == nil) != tt.ok || (err != nil && !errors.Is(err, client.ErrInvalidInput)) {
+			t.Errorf("PlayFileURL of %d bytes (%.40s): %v", len(tt.url), tt.url, err)
+		}
+	}
+}
+
+// A server that quotes the access key itself gets it scrubbed.
+func TestEchoedAccessKeyIsScrubbed(t *testing.T) {
+	key, _ := base64.StdEncoding.DecodeString(fakeKey)
+	srv := newRecorder(t, answer(400, `{"error":{"code":"Bad","message":"your key is `+fakeKey+`"}}`, "x-ms-key", base64.StdEncoding.EncodeToString(key)))
+	_, err := newKeyClient(t, srv.URL, nil).MuteParticipant(context.Background(), "call-1", acsUser, nil)
+	if err == nil || strings.Contains(err.Error(), fakeKey) || !strings.Contains(err.Error(), "your key is") {
+		t.Errorf("MuteParticipant = %v", err)
 	}
 }
