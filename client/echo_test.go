@@ -361,6 +361,7 @@ func TestNextLinkSamePageSpelledDifferently(t *testing.T) {
 		"/calling/callConnections/call/x/%2e%2e/participants?a=1&b=2",
 		"/calling/callConnections/call/participants?a=1;b=2",
 		"/calling/callConnections/call/participants?A=1&b=2",
+		"/calling/callConnections/call/participants?%61=1&b=2",
 	} {
 		t.Run(link, func(t *testing.T) {
 			var pages int

@@ -110,11 +110,13 @@ func (c *Client) checkList(ctx context.Context, callConnectionID string, opts *L
 		return 0, err
 	}
 	maxPages := DefaultMaxPages
-	if opts != nil && opts.MaxPages != 0 {
+	if opts != nil {
 		if opts.MaxPages < 0 {
 			return 0, invalid("ListParticipantsOptions.MaxPages must not be negative")
 		}
-		maxPages = opts.MaxPages
+		if opts.MaxPages > 0 {
+			maxPages = opts.MaxPages
+		}
 	}
 	return maxPages, nil
 }

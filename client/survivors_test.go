@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/acsmute/acsmute/client"
 )
@@ -95,5 +96,35 @@ func TestEchoedAccessKeyIsScrubbed(t *testing.T) {
 	_, err := newKeyClient(t, srv.URL, nil).MuteParticipant(context.Background(), "call-1", acsUser, nil)
 	if err == nil || strings.Contains(err.Error(), fakeKey) || !strings.Contains(err.Error(), "your key is") {
 		t.Errorf("MuteParticipant = %v", err)
+	}
+}
+
+// A request refused before any attempt (first sent too long ago) says
+// nothing of an unreachable endpoint.
+func TestNoAttemptIsNotUnreachable(t *testing.T) {
+	srv := newRecorder(t)
+	_, err := newKeyClient(t, srv.URL, nil).MuteParticipant(context.Background(), "call-1", acsUser, &client.MuteParticipantOptions{
+		RepeatabilityRequestID: "0f0e0d0c-0b0a-4908-8706-050403020100", RepeatabilityFirstSent: time.Now().Add(-10 * time.Minute)})
+	if !errors.Is(err, client.ErrOutcomeUnknown) || strings.Contains(err.Error(), "check the endpoint") || len(srv.seen()) != 0 {
+		t.Errorf("MuteParticipant = %v after %d requests", err, len(srv.seen()))
+	}
+}
+
+// Options with MaxPages left at zero list every page, as nil options do.
+func TestListZeroMaxPagesIsTheDefault(t *testing.T) {
+	for _, opts := range []*client.ListParticipantsOptions{nil, {}} {
+		srv := newRecorder(t,
+			answer(200, `{"value":[{"identifier":{"rawId":"8:acs:r_1"},"isMuted":false}],"nextLink":"/calling/callConnections/call/participants?after=1"}`),
+			answer(200, `{"value":[{"identifier":{"rawId":"8:acs:r_2"},"isMuted":true}]}`))
+		var got []string
+		for p, err := range newKeyClient(t, srv.URL, nil).ListParticipants(context.Background(), "call", opts) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, p.Identifier.RawID())
+		}
+		if len(got) != 2 {
+			t.Errorf("%+v: listed %v", opts, got)
+		}
 	}
 }
