@@ -128,3 +128,43 @@ func TestListZeroMaxPagesIsTheDefault(t *testing.T) {
 		}
 	}
 }
+
+// The scrubber at its bounds: a secret of 19 bytes is searched by its
+// grams (a 15-byte run of it is found, not only the whole), a secret of 8
+// bytes whole (at the end of a text too), the last gram of a secret whose
+// length is a multiple of the gram length is searched, and a text of one
+// gram's length is searched.
+func TestScrubAtItsBounds(t *testing.T) {
+	const s8, s19, s20 = "abcdefgh", "0123456789abcdefghi", "ABCDEFGHIJKLMNOPQRST"
+	for _, tt := range []struct{ text, secret, want string }{
+		{s19[:15], s19, "REDACTED"},
+		{"xx" + s8, s8, "xxREDACTED"},
+		{s8 + "xx", s8, "REDACTEDxx"},
+		{s20[1:], s20, "REDACTED"},
+		{s20[:10], s20, "REDACTED"},
+		{s20[10:], s20, "REDACTED"},
+	} {
+		if got := client.Scrub(tt.text, tt.secret); got != tt.want {
+			t.Errorf("Scrub(%q, %q) = %q, want %q", tt.text, tt.secret, got, tt.want)
+		}
+	}
+}
+
+// A Content-Length of a tebibyte is not believed: the client reads what
+// the connection holds, within its bound, and does not allocate what the
+// header claims.
+func TestHugeContentLengthIsNotAllocated(t *testing.T) {
+	srv := newRecorder(t, func(w http.ResponseWriter, _ *http.Request) {
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			return
+		}
+		_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1099511627776\r\n\r\n{}")
+		_ = buf.Flush()
+		_ = conn.Close()
+	})
+	_, err := newKeyClient(t, srv.URL, &client.ClientOptions{Retry: client.RetryOptions{MaxRetries: -1}}).MuteParticipant(context.Background(), "call-1", acsUser, nil)
+	if err == nil {
+		t.Error("a body cut short of its Content-Length read as a success")
+	}
+}
