@@ -136,6 +136,7 @@ func TestListZeroMaxPagesIsTheDefault(t *testing.T) {
 // gram's length is searched.
 func TestScrubAtItsBounds(t *testing.T) {
 	const s8, s19, s20 = "abcdefgh", "0123456789abcdefghi", "ABCDEFGHIJKLMNOPQRST"
+	const sx = "QRSTUVWXYZqrstuvwxyz" // no hex digit in it
 	for _, tt := range []struct{ text, secret, want string }{
 		{s19[:15], s19, "REDACTED"},
 		{"xx" + s8, s8, "xxREDACTED"},
@@ -143,6 +144,13 @@ func TestScrubAtItsBounds(t *testing.T) {
 		{s20[1:], s20, "REDACTED"},
 		{s20[:10], s20, "REDACTED"},
 		{s20[10:], s20, "REDACTED"},
+		{"x" + s20 + "y", s20, "xREDACTEDy"},
+		{"x" + s19 + "y", s19, "xREDACTEDy"},
+		// Split by DEL, and by an invisible character written as a JSON
+		// surrogate pair (U+E0001); a pair cut short at the end.
+		{s20[:10] + "\x7f" + s20[10:], s20, "REDACTED"},
+		{sx[:10] + `\uDB40\uDC01` + sx[10:], sx, "REDACTED"},
+		{s20 + `\uDB40\uDC0`, s20, `REDACTED\uDB40\uDC0`},
 	} {
 		if got := client.Scrub(tt.text, tt.secret); got != tt.want {
 			t.Errorf("Scrub(%q, %q) = %q, want %q", tt.text, tt.secret, got, tt.want)
