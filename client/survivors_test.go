@@ -151,6 +151,15 @@ func TestScrubAtItsBounds(t *testing.T) {
 		{s20[:10] + "\x7f" + s20[10:], s20, "REDACTED"},
 		{sx[:10] + `\uDB40\uDC01` + sx[10:], sx, "REDACTED"},
 		{s20 + `\uDB40\uDC0`, s20, `REDACTED\uDB40\uDC0`},
+		// What reads as nothing joins (a zero-width space, a byte that is
+		// not UTF-8); a visible U+FFFD splits; escapes are read and
+		// replaced whole.
+		{"x" + s20[:10] + "\u200b" + s20[10:] + "y", s20, "xREDACTEDy"},
+		{"x" + s20[:10] + "\xff" + s20[10:] + "y", s20, "xREDACTEDy"},
+		{"x" + s20[:10] + "\ufffd" + s20[10:] + "y", s20, "xREDACTED\ufffdREDACTEDy"},
+		{"x" + `ABCDEFGHIJ\/KLMNOPQRS` + "y", "ABCDEFGHIJ/KLMNOPQRS", "xREDACTEDy"},
+		{"x" + `ABCDEFGHIJKLMNOPQRS\/` + "y", "ABCDEFGHIJKLMNOPQRS/", "xREDACTEDy"},
+		{"x" + `\u0041BCDEFGHIJKLMNOPQRS\u0054` + "y", s20, "xREDACTEDy"},
 	} {
 		if got := client.Scrub(tt.text, tt.secret); got != tt.want {
 			t.Errorf("Scrub(%q, %q) = %q, want %q", tt.text, tt.secret, got, tt.want)
