@@ -157,6 +157,7 @@ func TestScrubAtItsBounds(t *testing.T) {
 		{"x" + s20[:10] + "\u200b" + s20[10:] + "y", s20, "xREDACTEDy"},
 		{"x" + s20[:10] + "\xff" + s20[10:] + "y", s20, "xREDACTEDy"},
 		{"x" + s20[:10] + "\ufffd" + s20[10:] + "y", s20, "xREDACTED\ufffdREDACTEDy"},
+		{"é" + s20 + "é", s20, "éREDACTEDé"},
 		{"x" + `ABCDEFGHIJ\/KLMNOPQRS` + "y", "ABCDEFGHIJ/KLMNOPQRS", "xREDACTEDy"},
 		{"x" + `ABCDEFGHIJKLMNOPQRS\/` + "y", "ABCDEFGHIJKLMNOPQRS/", "xREDACTEDy"},
 		{"x" + `\u0041BCDEFGHIJKLMNOPQRS\u0054` + "y", s20, "xREDACTEDy"},
