@@ -158,6 +158,13 @@ func TestScrubAtItsBounds(t *testing.T) {
 		{"x" + s20[:10] + "\xff" + s20[10:] + "y", s20, "xREDACTEDy"},
 		{"x" + s20[:10] + "\ufffd" + s20[10:] + "y", s20, "xREDACTED\ufffdREDACTEDy"},
 		{"é" + s20 + "é", s20, "éREDACTEDé"},
+		// Percent escapes with every bounding hex digit, in either case.
+		{"ABCDEFGHIJKLMN%4fPQRST", s20, "REDACTED"},
+		{"ABCDEFGHIJKLMN%4FPQRST", s20, "REDACTED"},
+		{"ABCDEFGHI%4aKLMNOPQRST", s20, "REDACTED"},
+		{"ABCDEFGHI%4AKLMNOPQRST", s20, "REDACTED"},
+		{"%30123456789abcdefghi", s19, "REDACTED"},
+		{"012345678%39abcdefghi", s19, "REDACTED"},
 		{"x" + `ABCDEFGHIJ\/KLMNOPQRS` + "y", "ABCDEFGHIJ/KLMNOPQRS", "xREDACTEDy"},
 		{"x" + `ABCDEFGHIJKLMNOPQRS\/` + "y", "ABCDEFGHIJKLMNOPQRS/", "xREDACTEDy"},
 		{"x" + `\u0041BCDEFGHIJKLMNOPQRS\u0054` + "y", s20, "xREDACTEDy"},
