@@ -158,6 +158,9 @@ func TestScrubAtItsBounds(t *testing.T) {
 		{"x" + s20[:10] + "\xff" + s20[10:] + "y", s20, "xREDACTEDy"},
 		{"x" + s20[:10] + "\ufffd" + s20[10:] + "y", s20, "xREDACTED\ufffdREDACTEDy"},
 		{"é" + s20 + "é", s20, "éREDACTEDé"},
+		// A backslash and u before four characters that are not all hex
+		// digits is no escape.
+		{`0\u004XABCDEFGHIJKLMN`, `0\u004XABCDEFGHIJKLMN`, "REDACTED"},
 		// Percent escapes with every bounding hex digit, in either case.
 		{"ABCDEFGHIJKLMN%4fPQRST", s20, "REDACTED"},
 		{"ABCDEFGHIJKLMN%4FPQRST", s20, "REDACTED"},
@@ -191,5 +194,34 @@ func TestHugeContentLengthIsNotAllocated(t *testing.T) {
 	_, err := newKeyClient(t, srv.URL, &client.ClientOptions{Retry: client.RetryOptions{MaxRetries: -1}}).MuteParticipant(context.Background(), "call-1", acsUser, nil)
 	if err == nil {
 		t.Error("a body cut short of its Content-Length read as a success")
+	}
+}
+
+// Secrets found out of order, and next to each other, are each replaced:
+// the spans are sorted and merged.
+func TestScrubSeveralSecrets(t *testing.T) {
+	for text, want := range map[string]string{
+		"abcdefgh-12345678": "REDACTED-REDACTED",
+		"abcdefgh12345678":  "REDACTED",
+		"12345678abcdefgh":  "REDACTED",
+	} {
+		if got := client.Scrub(text, "12345678", "abcdefgh"); got != want {
+			t.Errorf("Scrub(%q) = %q, want %q", text, got, want)
+		}
+	}
+}
+
+// Secrets of exactly 8 bytes (the shortest kept) are scrubbed: an access
+// key held by the client and a value in a URL's query.
+func TestEightByteSecretsAreScrubbed(t *testing.T) {
+	const key, sig = "YWJjZGVm", "s1g4b2c9"
+	srv := newRecorder(t, answer(400, `{"error":{"code":"Bad","message":"echo `+key+` and `+sig+`"}}`))
+	c, err := client.NewClientFromConnectionString("endpoint="+srv.URL+";accesskey="+key, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.HoldParticipant(context.Background(), "call-1", acsUser, &client.HoldParticipantOptions{PlayFileURL: "https://files.test/a.wav?x=1&sig=" + sig})
+	if err == nil || strings.Contains(err.Error(), key) || strings.Contains(err.Error(), sig) || !strings.Contains(err.Error(), "echo") {
+		t.Errorf("HoldParticipant = %v", err)
 	}
 }
