@@ -225,3 +225,33 @@ func TestEightByteSecretsAreScrubbed(t *testing.T) {
 		t.Errorf("HoldParticipant = %v", err)
 	}
 }
+
+// A token from a provider, which the client does not hold between calls,
+// is scrubbed from what a server echoes as a held one is.
+func TestEchoedProviderTokenIsScrubbed(t *testing.T) {
+	const token = "provider-token-0123456789abcdef"
+	srv := newRecorder(t, answer(400, `{"error":{"code":"Bad","message":"you sent `+token+`"}}`))
+	cred, err := client.NewTokenCredential(client.TokenProviderFunc(func(context.Context) (client.AccessToken, error) {
+		return client.NewAccessToken(token, time.Now().Add(time.Hour)), nil
+	}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.NewClient(srv.URL, cred, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.MuteParticipant(context.Background(), "call-1", acsUser, nil)
+	if err == nil || strings.Contains(err.Error(), token) || !strings.Contains(err.Error(), "you sent") {
+		t.Errorf("MuteParticipant = %v", err)
+	}
+	// In a success's body too.
+	srv = newRecorder(t, answer(200, `{"operationContext":"`+token+`"}`))
+	if c, err = client.NewClient(srv.URL, cred, nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.MuteParticipant(context.Background(), "call-1", acsUser, nil)
+	if err != nil || strings.Contains(res.OperationContext, token) {
+		t.Errorf("MuteParticipant = %+v, %v", res, err)
+	}
+}
