@@ -255,3 +255,16 @@ func TestEchoedProviderTokenIsScrubbed(t *testing.T) {
 		t.Errorf("MuteParticipant = %+v, %v", res, err)
 	}
 }
+
+// A ResponseError's message of exactly 1,024 bytes is shown whole; one byte
+// more is cut and marked.
+func TestResponseErrorMessageCutAt1024(t *testing.T) {
+	for _, n := range []int{1024, 1025} {
+		msg := strings.Repeat("m", n)
+		srv := newRecorder(t, answer(400, `{"error":{"code":"Bad","message":"`+msg+`"}}`))
+		_, err := newKeyClient(t, srv.URL, nil).MuteParticipant(context.Background(), "call-1", acsUser, nil)
+		if err == nil || strings.Contains(err.Error(), msg) != (n == 1024) || strings.Contains(err.Error(), strings.Repeat("m", 1024)+"...") != (n == 1025) {
+			t.Errorf("a %d-byte message: %.80s...", n, err)
+		}
+	}
+}
