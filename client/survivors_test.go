@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -265,6 +266,22 @@ func TestResponseErrorMessageCutAt1024(t *testing.T) {
 		_, err := newKeyClient(t, srv.URL, nil).MuteParticipant(context.Background(), "call-1", acsUser, nil)
 		if err == nil || strings.Contains(err.Error(), msg) != (n == 1024) || strings.Contains(err.Error(), strings.Repeat("m", 1024)+"...") != (n == 1025) {
 			t.Errorf("a %d-byte message: %.80s...", n, err)
+		}
+	}
+}
+
+// DEL, and a message made only of characters beyond ASCII that are not
+// printable, reach no error raw.
+func TestUnprintableMessagesAreSpaced(t *testing.T) {
+	for msg, want := range map[string]string{
+		"a\x7fb":       "a b",
+		"\u0085\u202e": "Bad:   ",
+	} {
+		body, _ := json.Marshal(map[string]any{"error": map[string]any{"code": "Bad", "message": msg}})
+		srv := newRecorder(t, answer(400, string(body)))
+		_, err := newKeyClient(t, srv.URL, nil).MuteParticipant(context.Background(), "call-1", acsUser, nil)
+		if err == nil || strings.Contains(err.Error(), msg) || !strings.Contains(err.Error(), want) {
+			t.Errorf("message %q: %q", msg, err)
 		}
 	}
 }
