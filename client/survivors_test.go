@@ -285,3 +285,13 @@ func TestUnprintableMessagesAreSpaced(t *testing.T) {
 		}
 	}
 }
+
+// A token may hold every visible ASCII character, '!' and '~' included; a
+// space, a control character or DEL are refused.
+func TestStaticTokenCharacters(t *testing.T) {
+	for token, ok := range map[string]bool{"!tok~en!": true, "tok en": false, "tok\x7fen": false, "tok\x1fen": false} {
+		if _, err := client.NewStaticTokenCredential(token); (err == nil) != ok {
+			t.Errorf("NewStaticTokenCredential(%q) = %v", token, err)
+		}
+	}
+}
