@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/acsmute/acsmute/client"
 )
@@ -293,5 +294,16 @@ func TestStaticTokenCharacters(t *testing.T) {
 		if _, err := client.NewStaticTokenCredential(token); (err == nil) != ok {
 			t.Errorf("NewStaticTokenCredential(%q) = %v", token, err)
 		}
+	}
+}
+
+// A message cut where a character spans the limit is cut before that
+// character, never inside it.
+func TestResponseErrorMessageCutOnACharacter(t *testing.T) {
+	msg := strings.Repeat("m", 1023) + "é" + "tail"
+	srv := newRecorder(t, answer(400, `{"error":{"code":"Bad","message":"`+msg+`"}}`))
+	_, err := newKeyClient(t, srv.URL, nil).MuteParticipant(context.Background(), "call-1", acsUser, nil)
+	if err == nil || !strings.Contains(err.Error(), strings.Repeat("m", 1023)+"...") || !utf8.ValidString(err.Error()) || strings.Contains(err.Error(), "\ufffd") {
+		t.Errorf("%q", err)
 	}
 }
