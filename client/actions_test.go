@@ -547,3 +547,26 @@ func TestEchoedURLQueriesAreScrubbed(t *testing.T) {
 		}
 	}
 }
+
+// URL options at their bounds: 2,048 bytes, ports 1 and 65535.
+func TestURLOptionBoundsExactly(t *testing.T) {
+	srv := newRecorder(t, answer(200, `{}`))
+	c := newKeyClient(t, srv.URL, nil)
+	base := "https://files.test/hold.wav?pad="
+	for _, tt := range []struct {
+		url string
+		ok  bool
+	}{
+		{base + strings.Repeat("p", 2048-len(base)), true},
+		{base + strings.Repeat("p", 2049-len(base)), false},
+		{"https://files.test:1/hold.wav", true},
+		{"https://files.test:65535/hold.wav", true},
+		{"https://files.test:0/hold.wav", false},
+		{"https://files.test:65536/hold.wav", false},
+	} {
+		_, err := c.HoldParticipant(context.Background(), "call-1", acsUser, &client.HoldParticipantOptions{PlayFileURL: tt.url})
+		if (err == nil) != tt.ok || (err != nil && !errors.Is(err, client.ErrInvalidInput)) {
+			t.Errorf("PlayFileURL of %d bytes (%.40s): %v", len(tt.url), tt.url, err)
+		}
+	}
+}

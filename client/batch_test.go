@@ -330,3 +330,28 @@ func TestMuteParticipantsReadsEachParticipantOnce(t *testing.T) {
 		}
 	}
 }
+
+// MuteParticipants reports input that concerns the whole batch (the call
+// connection ID, the operation context) for every participant, a bad one
+// among them too, and sends nothing.
+func TestMuteParticipantsBatchInputFirst(t *testing.T) {
+	srv := newRecorder(t)
+	c := newKeyClient(t, srv.URL, nil)
+	bad := client.CommunicationUserIdentifier{ID: "not a raw ID"}
+	for _, tt := range []struct {
+		call, opContext, mention string
+	}{
+		{"", "", "call connection ID"},
+		{"call-1", strings.Repeat("x", 5001), "OperationContext"},
+	} {
+		outs := c.MuteParticipants(context.Background(), tt.call, []client.Identifier{acsUser, bad}, &client.MuteParticipantsOptions{OperationContext: tt.opContext})
+		for i, o := range outs {
+			if !errors.Is(o.Err, client.ErrInvalidInput) || !strings.Contains(o.Err.Error(), tt.mention) {
+				t.Errorf("%q, %d-byte context: outcome %d: %v, want an error naming the %s", tt.call, len(tt.opContext), i, o.Err, tt.mention)
+			}
+		}
+	}
+	if n := len(srv.seen()); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+}

@@ -89,3 +89,13 @@ func TestConnectionStringHidesKey(t *testing.T) {
 		}
 	}
 }
+
+// A connection string that is nothing but a pair of quotes is told to lose
+// them, as a quoted one is.
+func TestConnectionStringOfTwoQuotes(t *testing.T) {
+	for _, s := range []string{`""`, `''`, "``"} {
+		if _, err := client.ParseConnectionString(s); err == nil || !strings.Contains(err.Error(), "quotes") {
+			t.Errorf("ParseConnectionString(%s) = %v, want an error about quotes", s, err)
+		}
+	}
+}

@@ -90,47 +90,6 @@ func TestPhoneNumberAssertedIDAtTheStart(t *testing.T) {
 	}
 }
 
-// ResponseError describes itself without its response, and with a request
-// that has no URL.
-func TestResponseErrorWithoutResponse(t *testing.T) {
-	e := &client.ResponseError{StatusCode: 404, ErrorCode: "CallNotFound", Message: "gone"}
-	if got := e.Error(); got != "404 Not Found: CallNotFound: gone" {
-		t.Errorf("Error() = %q", got)
-	}
-	e.RawResponse = &http.Response{Request: &http.Request{Method: "POST"}}
-	if got := e.Error(); got != "POST : 404 Not Found: CallNotFound: gone" {
-		t.Errorf("Error() = %q", got)
-	}
-}
-
-// Nested inner errors are decoded eight levels deep and no deeper; a
-// non-JSON body is quoted up to 200 characters.
-func TestResponseErrorDepthAndSnippet(t *testing.T) {
-	re := nestedErrorAnswer(t, `{"code":"L%d","message":"m","innererror":%s,"details":[{"code":"D","message":"d"}]}`)
-	depth := 0
-	for d := re.InnerError; d != nil; d = d.InnerError {
-		depth++
-	}
-	if depth != 8 {
-		t.Errorf("inner errors decoded %d levels deep, want 8", depth)
-	}
-
-	for _, tt := range []struct {
-		size     int
-		ellipsis bool
-	}{{200, false}, {201, true}} {
-		srv := newRecorder(t, func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("Content-Type", "text/plain")
-			w.WriteHeader(500)
-			w.Write([]byte(strings.Repeat("z", tt.size)))
-		})
-		_, err := newKeyClient(t, srv.URL, &client.ClientOptions{Retry: client.RetryOptions{MaxRetries: -1}}).MuteParticipant(context.Background(), "call", acsUser, nil)
-		if !errors.As(err, &re) || strings.HasSuffix(re.Message, "...") != tt.ellipsis {
-			t.Errorf("%d-byte body: message %q", tt.size, re.Message)
-		}
-	}
-}
-
 // %#v of a ConnectionString is its GoString.
 func TestConnectionStringGoSyntax(t *testing.T) {
 	cs, _ := client.ParseConnectionString("endpoint=https://r.example/;accesskey=" + fakeKey)
@@ -193,18 +152,6 @@ func TestSuccessBodyAtTheLimit(t *testing.T) {
 	res, err := newKeyClient(t, srv.URL, nil).MuteParticipant(context.Background(), "call", acsUser, nil)
 	if err != nil || res.OperationContext != "big" {
 		t.Errorf("1 MiB 200: %+v, %v", res, err)
-	}
-}
-
-// Error details nested in details are decoded eight levels deep too.
-func TestResponseErrorNestedDetails(t *testing.T) {
-	re := nestedErrorAnswer(t, `{"code":"L%d","message":"m","details":[%s]}`)
-	depth := 0
-	for d := re.Details; len(d) > 0; d = d[0].Details {
-		depth++
-	}
-	if depth != 8 {
-		t.Errorf("details decoded %d levels deep, want 8", depth)
 	}
 }
 

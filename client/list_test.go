@@ -314,3 +314,22 @@ func TestListParticipantsPageWithoutValue(t *testing.T) {
 		}
 	}
 }
+
+// Options with MaxPages left at zero list every page, as nil options do.
+func TestListZeroMaxPagesIsTheDefault(t *testing.T) {
+	for _, opts := range []*client.ListParticipantsOptions{nil, {}} {
+		srv := newRecorder(t,
+			answer(200, `{"value":[{"identifier":{"rawId":"8:acs:r_1"},"isMuted":false}],"nextLink":"/calling/callConnections/call/participants?after=1"}`),
+			answer(200, `{"value":[{"identifier":{"rawId":"8:acs:r_2"},"isMuted":true}]}`))
+		var got []string
+		for p, err := range newKeyClient(t, srv.URL, nil).ListParticipants(context.Background(), "call", opts) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, p.Identifier.RawID())
+		}
+		if len(got) != 2 {
+			t.Errorf("%+v: listed %v", opts, got)
+		}
+	}
+}

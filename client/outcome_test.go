@@ -800,3 +800,33 @@ func TestResendDeadlineInErrorIsTheOneEnforced(t *testing.T) {
 		}
 	}
 }
+
+// A request refused before any attempt (first sent too long ago) says
+// nothing of an unreachable endpoint.
+func TestNoAttemptIsNotUnreachable(t *testing.T) {
+	srv := newRecorder(t)
+	_, err := newKeyClient(t, srv.URL, nil).MuteParticipant(context.Background(), "call-1", acsUser, &client.MuteParticipantOptions{
+		RepeatabilityRequestID: "0f0e0d0c-0b0a-4908-8706-050403020100", RepeatabilityFirstSent: time.Now().Add(-10 * time.Minute)})
+	if !errors.Is(err, client.ErrOutcomeUnknown) || strings.Contains(err.Error(), "check the endpoint") || len(srv.seen()) != 0 {
+		t.Errorf("MuteParticipant = %v after %d requests", err, len(srv.seen()))
+	}
+}
+
+// A Content-Length of a tebibyte is not believed: the client reads what
+// the connection holds, within its bound, and does not allocate what the
+// header claims.
+func TestHugeContentLengthIsNotAllocated(t *testing.T) {
+	srv := newRecorder(t, func(w http.ResponseWriter, _ *http.Request) {
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			return
+		}
+		_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1099511627776\r\n\r\n{}")
+		_ = buf.Flush()
+		_ = conn.Close()
+	})
+	_, err := newKeyClient(t, srv.URL, &client.ClientOptions{Retry: client.RetryOptions{MaxRetries: -1}}).MuteParticipant(context.Background(), "call-1", acsUser, nil)
+	if err == nil {
+		t.Error("a body cut short of its Content-Length read as a success")
+	}
+}

@@ -262,3 +262,22 @@ func TestRetryOptionsValidation(t *testing.T) {
 		t.Errorf("TryTimeout -1: %v", err)
 	}
 }
+
+// A 500 is a server error whatever its Repeatability-Result says: after an
+// attempt that may have executed it is retried, not read as the
+// repeatability layer refusing the resend (that is a 4xx).
+func TestServerErrorSayingRejectedIsRetried(t *testing.T) {
+	drop := func(w http.ResponseWriter, _ *http.Request) {
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			_ = conn.Close()
+		}
+	}
+	srv := newRecorder(t, drop,
+		answer(500, `{"error":{"code":"InternalServerError","message":"try again"}}`, "Repeatability-Result", "rejected"),
+		answer(200, `{"operationContext":"ctx"}`))
+	c := newKeyClient(t, srv.URL, &client.ClientOptions{Retry: fastRetry})
+	res, err := c.MuteParticipant(context.Background(), "call-1", acsUser, nil)
+	if err != nil || res.Attempts != 3 {
+		t.Errorf("MuteParticipant = %+v, %v; want success on the third attempt", res, err)
+	}
+}

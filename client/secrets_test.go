@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -206,5 +207,60 @@ func TestSecretHoldersRedactEverywhere(t *testing.T) {
 	}
 	if b, _ := json.Marshal(at); !strings.Contains(string(b), "REDACTED") {
 		t.Errorf("json of an AccessToken = %s", b)
+	}
+}
+
+// A server that quotes the access key itself gets it scrubbed.
+func TestEchoedAccessKeyIsScrubbed(t *testing.T) {
+	key, _ := base64.StdEncoding.DecodeString(fakeKey)
+	srv := newRecorder(t, answer(400, `{"error":{"code":"Bad","message":"your key is `+fakeKey+`"}}`, "x-ms-key", base64.StdEncoding.EncodeToString(key)))
+	_, err := newKeyClient(t, srv.URL, nil).MuteParticipant(context.Background(), "call-1", acsUser, nil)
+	if err == nil || strings.Contains(err.Error(), fakeKey) || !strings.Contains(err.Error(), "your key is") {
+		t.Errorf("MuteParticipant = %v", err)
+	}
+}
+
+// Secrets of exactly 8 bytes (the shortest kept) are scrubbed: an access
+// key held by the client and a value in a URL's query.
+func TestEightByteSecretsAreScrubbed(t *testing.T) {
+	const key, sig = "YWJjZGVm", "s1g4b2c9"
+	srv := newRecorder(t, answer(400, `{"error":{"code":"Bad","message":"echo `+key+` and `+sig+`"}}`))
+	c, err := client.NewClientFromConnectionString("endpoint="+srv.URL+";accesskey="+key, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.HoldParticipant(context.Background(), "call-1", acsUser, &client.HoldParticipantOptions{PlayFileURL: "https://files.test/a.wav?x=1&sig=" + sig})
+	if err == nil || strings.Contains(err.Error(), key) || strings.Contains(err.Error(), sig) || !strings.Contains(err.Error(), "echo") {
+		t.Errorf("HoldParticipant = %v", err)
+	}
+}
+
+// A token from a provider, which the client does not hold between calls,
+// is scrubbed from what a server echoes as a held one is.
+func TestEchoedProviderTokenIsScrubbed(t *testing.T) {
+	const token = "provider-token-0123456789abcdef"
+	srv := newRecorder(t, answer(400, `{"error":{"code":"Bad","message":"you sent `+token+`"}}`))
+	cred, err := client.NewTokenCredential(client.TokenProviderFunc(func(context.Context) (client.AccessToken, error) {
+		return client.NewAccessToken(token, time.Now().Add(time.Hour)), nil
+	}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.NewClient(srv.URL, cred, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.MuteParticipant(context.Background(), "call-1", acsUser, nil)
+	if err == nil || strings.Contains(err.Error(), token) || !strings.Contains(err.Error(), "you sent") {
+		t.Errorf("MuteParticipant = %v", err)
+	}
+	// In a success's body too.
+	srv = newRecorder(t, answer(200, `{"operationContext":"`+token+`"}`))
+	if c, err = client.NewClient(srv.URL, cred, nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.MuteParticipant(context.Background(), "call-1", acsUser, nil)
+	if err != nil || strings.Contains(res.OperationContext, token) {
+		t.Errorf("MuteParticipant = %+v, %v", res, err)
 	}
 }

@@ -484,3 +484,13 @@ func withRefreshOn(t AccessToken, refreshOn time.Time) AccessToken {
 	t.RefreshOn = refreshOn
 	return t
 }
+
+// A token may hold every visible ASCII character, '!' and '~' included; a
+// space, a control character or DEL are refused.
+func TestStaticTokenCharacters(t *testing.T) {
+	for token, ok := range map[string]bool{"!tok~en!": true, "tok en": false, "tok\x7fen": false, "tok\x1fen": false} {
+		if _, err := NewStaticTokenCredential(token); (err == nil) != ok {
+			t.Errorf("NewStaticTokenCredential(%q) = %v", token, err)
+		}
+	}
+}
