@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -96,6 +97,23 @@ func TestConnectionStringOfTwoQuotes(t *testing.T) {
 	for _, s := range []string{`""`, `''`, "``"} {
 		if _, err := client.ParseConnectionString(s); err == nil || !strings.Contains(err.Error(), "quotes") {
 			t.Errorf("ParseConnectionString(%s) = %v, want an error about quotes", s, err)
+		}
+	}
+}
+
+// %#v of a ConnectionString is its GoString.
+func TestConnectionStringGoSyntax(t *testing.T) {
+	cs, _ := client.ParseConnectionString("endpoint=https://r.example/;accesskey=" + fakeKey)
+	if got := fmt.Sprintf("%#v", cs); got != cs.GoString() || !strings.Contains(got, "client.ConnectionString{") {
+		t.Errorf("%%#v = %q", got)
+	}
+}
+
+func TestQuotedConnectionString(t *testing.T) {
+	for _, q := range []string{`"`, `'`, "`"} {
+		_, err := client.ParseConnectionString(q + "endpoint=https://r.communication.azure.com/;accesskey=ZmFrZQ==" + q)
+		if !errors.Is(err, client.ErrInvalidInput) || !strings.Contains(err.Error(), "quotes") || strings.Contains(err.Error(), "ZmFrZQ") {
+			t.Errorf("%s: %v", q, err)
 		}
 	}
 }

@@ -453,3 +453,104 @@ func TestNextLinkDefaultPortIsTheSamePage(t *testing.T) {
 		t.Errorf("%d pages, error %v; want the third refused as the second again", pages, err)
 	}
 }
+
+// A server that echoes the credential in its answer does not get it into
+// errors.
+func TestEchoedCredentialIsScrubbed(t *testing.T) {
+	const token = "fake-echoed-bearer-token-0123456789"
+	echo := func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Echo", auth)
+		w.WriteHeader(400)
+		fmt.Fprintf(w, `{"error":{"code":"BadAuth %s","message":"you sent %s","target":"%s"}}`, auth, auth, auth)
+	}
+	srv := newRecorder(t, echo)
+	cred, _ := client.NewStaticTokenCredential(token)
+	c, _ := client.NewClient(srv.URL, cred, nil)
+	for name, call := range map[string]func() error{
+		"mute": func() error { _, err := c.MuteParticipant(context.Background(), "call", acsUser, nil); return err },
+		"get":  func() error { _, err := c.GetParticipant(context.Background(), "call", acsUser, nil); return err },
+	} {
+		err := call()
+		var re *client.ResponseError
+		if err == nil || !errors.As(err, &re) {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for what, s := range map[string]string{"Error": err.Error(), "Message": re.Message, "ErrorCode": re.ErrorCode, "Target": re.Target,
+			"RawBody": string(re.RawBody), "header": re.RawResponse.Header.Get("X-Echo"), "%+v": fmt.Sprintf("%+v", re)} {
+			if strings.Contains(s, token) {
+				t.Errorf("%s: %s shows the token: %s", name, what, s)
+			}
+		}
+	}
+}
+
+// An echoed signature or token is scrubbed however the body escapes it,
+// and from trailers; a 409 whose body (not its header) says in progress is
+// in progress.
+func TestEchoScrubbedInEveryForm(t *testing.T) {
+	const token = "fake+token/with+slashes0123"
+	escaped := strings.NewReplacer("+", `\u002B`, "/", `\/`).Replace(token)
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Trailer", "X-Echo")
+		w.WriteHeader(400)
+		fmt.Fprintf(w, `{"error":{"code":"Bad","message":"you sent %s","details":[{"code":"D","message":"%s"}]}}`, escaped, escaped)
+		w.Header().Set("X-Echo", r.Header.Get("Authorization"))
+	})
+	cred, _ := client.NewStaticTokenCredential(token)
+	c, _ := client.NewClient(srv.URL, cred, nil)
+	_, err := c.MuteParticipant(context.Background(), "call", acsUser, nil)
+	var re *client.ResponseError
+	if !errors.As(err, &re) {
+		t.Fatal(err)
+	}
+	for what, s := range map[string]string{"Error": err.Error(), "Message": re.Message, "details": fmt.Sprint(re.Details), "RawBody": string(re.RawBody),
+		"trailer": re.RawResponse.Trailer.Get("X-Echo")} {
+		if strings.Contains(s, token) || strings.Contains(s, escaped) {
+			t.Errorf("%s shows the token: %s", what, s)
+		}
+	}
+	srv = newRecorder(t, rawAnswer(409, "application/json", `{"error":{"code":"RepeatabilityRequestInProgress","message":"busy"}}`, "X-Ms-Error-Code", "Conflict"), answer(200, `{}`))
+	if _, err := newKeyClient(t, srv.URL, &client.ClientOptions{Retry: client.RetryOptions{RetryDelay: time.Millisecond}}).MuteParticipant(context.Background(), "call", acsUser, nil); err != nil {
+		t.Errorf("in progress by the body's code: %v", err)
+	}
+	// Media types are case-insensitive.
+	srv = newRecorder(t, rawAnswer(200, "Application/JSON", `{"operationContext":"x"}`))
+	if res, err := newKeyClient(t, srv.URL, nil).MuteParticipant(context.Background(), "call", acsUser, &client.MuteParticipantOptions{OperationContext: "x"}); err != nil || res.OperationContext != "x" {
+		t.Errorf("Application/JSON: %+v, %v", res, err)
+	}
+}
+
+// Bad verbs (fmt prints their operand without calling Format) reveal no
+// secret of a value, or of a value holding one.
+func TestBadVerbsRevealNoSecret(t *testing.T) {
+	const key = "ZmFrZS1iYWQtdmVyYi1rZXktZm9yLXRlc3Rz" // "fake-bad-verb-key-for-tests"
+	const token = "fake-bad-verb-token-0123456789"
+	cs, err := client.ParseConnectionString("endpoint=https://r.communication.azure.com/;accesskey=" + key)
+	if err != nil || cs.AccessKey() != key {
+		t.Fatal(cs.AccessKey(), err)
+	}
+	at := client.NewAccessToken(token, time.Now().Add(time.Hour))
+	if at.Token() != token || (client.AccessToken{}).Token() != "" || (client.ConnectionString{}).AccessKey() != "" {
+		t.Fatal("accessors")
+	}
+	type holder struct {
+		CS  client.ConnectionString
+		Tok client.AccessToken
+	}
+	type private struct {
+		cs  client.ConnectionString
+		tok client.AccessToken
+	}
+	values := []any{cs, at, &cs, &at, holder{cs, at}, private{cs, at}, &private{cs, at}, []client.AccessToken{at}, map[string]client.ConnectionString{"x": cs}}
+	for _, v := range values {
+		for _, verb := range []string{"%p", "%!", "%z", "%v", "%+v", "%#v", "%s", "%q", "%x", "%d", "%T %v"} {
+			out := fmt.Sprintf(verb, v)
+			if strings.Contains(out, key) || strings.Contains(out, token) || strings.Contains(out, "ZmFrZS1iYWQ") {
+				t.Errorf("%s of %T shows a secret: %s", verb, v, out)
+			}
+		}
+	}
+}

@@ -157,3 +157,28 @@ func TestParseRawIDRejects(t *testing.T) {
 		}
 	}
 }
+
+func TestPhoneNumberAssertedIDAtTheStart(t *testing.T) {
+	if got := (client.PhoneNumberIdentifier{PhoneNumber: "_x"}).AssertedID(); got != "x" {
+		t.Errorf("AssertedID of %q = %q", "_x", got)
+	}
+}
+
+func TestParseRawIDStrict(t *testing.T) {
+	for _, raw := range []string{"alice", "8:asc:r_alice", "99:future:x", "8:acs"} {
+		if _, err := client.ParseRawIDStrict(raw); !errors.Is(err, client.ErrInvalidInput) {
+			t.Errorf("%q: %v", raw, err)
+		}
+		if _, err := client.ParseRawID(raw); err != nil && raw != "8:acs" {
+			t.Errorf("ParseRawID(%q) = %v; it must stay as lenient as the official SDKs", raw, err)
+		}
+	}
+	for _, raw := range []string{"8:acs:r_alice", "4:+15551234567", "8:orgid:u", "28:orgid:a", "8:acs:r_t_u", "8:spool:x"} {
+		if id, err := client.ParseRawIDStrict(raw); err != nil || id.RawID() != raw {
+			t.Errorf("%q: %v, %v", raw, id, err)
+		}
+	}
+	if _, err := client.ParseRawIDStrict(""); !errors.Is(err, client.ErrInvalidInput) {
+		t.Errorf("empty: %v", err)
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -569,25 +568,6 @@ func TestTryTimeoutDisabled(t *testing.T) {
 	}
 }
 
-// Log records name the URL (without its query) and the attempt.
-func TestLogRecordsNameTheRequest(t *testing.T) {
-	srv := newRecorder(t, answer(503, `{}`), answer(200, `{}`))
-	var logs bytes.Buffer
-	c := newKeyClient(t, srv.URL, &client.ClientOptions{Logger: slog.New(slog.NewTextHandler(&logs, nil)), Retry: fastRetry})
-	if _, err := c.MuteParticipant(context.Background(), "call", acsUser, nil); err != nil {
-		t.Fatal(err)
-	}
-	out := logs.String()
-	for _, want := range []string{"url=" + srv.URL + "/calling/callConnections/call/participants:mute ", "attempt=1", "status=503", "level=WARN", "attempt=2", "status=200", "retry_in="} {
-		if !strings.Contains(out, want) {
-			t.Errorf("logs lack %q:\n%s", want, out)
-		}
-	}
-	if strings.Contains(out, "api-version") {
-		t.Errorf("logs show the query:\n%s", out)
-	}
-}
-
 // An error body of exactly 1 MiB is read whole and decoded; one byte more
 // is not decoded.
 func TestErrorBodyAtTheLimit(t *testing.T) {
@@ -828,5 +808,86 @@ func TestHugeContentLengthIsNotAllocated(t *testing.T) {
 	_, err := newKeyClient(t, srv.URL, &client.ClientOptions{Retry: client.RetryOptions{MaxRetries: -1}}).MuteParticipant(context.Background(), "call-1", acsUser, nil)
 	if err == nil {
 		t.Error("a body cut short of its Content-Length read as a success")
+	}
+}
+
+// A 200 of exactly 1 MiB (a JSON object padded with spaces) is read whole
+// and is a success.
+func TestSuccessBodyAtTheLimit(t *testing.T) {
+	body := `{"operationContext":"big"}`
+	srv := newRecorder(t, answer(200, body+strings.Repeat(" ", 1<<20-len(body))))
+	res, err := newKeyClient(t, srv.URL, nil).MuteParticipant(context.Background(), "call", acsUser, nil)
+	if err != nil || res.OperationContext != "big" {
+		t.Errorf("1 MiB 200: %+v, %v", res, err)
+	}
+}
+
+// After an attempt that may have executed, a 4xx settles the outcome only
+// when it is the service's own answer; an in-progress 409 is retried.
+func TestMaybeExecutedThen4xx(t *testing.T) {
+	fast := &client.ClientOptions{Retry: client.RetryOptions{MaxRetries: 1, RetryDelay: time.Millisecond, TryTimeout: 100 * time.Millisecond}}
+	service404 := `{"error":{"code":"CallNotFound","message":"no such call"}}`
+	for _, tt := range []struct {
+		name    string
+		second  http.HandlerFunc
+		unknown bool
+	}{
+		{"409 in progress without the header", rawAnswer(409, "application/json", `{"error":{"code":"RepeatabilityRequestInProgress","message":"busy"}}`), true},
+		{"HTML 404 from a gateway", rawAnswer(404, "text/html", "<html>not found</html>"), true},
+		{"HTML 400 from a gateway", rawAnswer(400, "text/html", "<html>bad request</html>"), true},
+		{"431", rawAnswer(431, "", ""), true},
+		{"JSON 404 without an error code", rawAnswer(404, "application/json", `{"message":"not found"}`), true},
+		{"the service's 404", rawAnswer(404, "application/json", service404), false},
+		{"the service's 400", rawAnswer(400, "application/json; charset=utf-8", `{"error":{"code":"BadRequest","message":"no"}}`), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newRecorder(t, timeoutThen(tt.second)...)
+			_, err := newKeyClient(t, srv.URL, fast).MuteParticipant(context.Background(), "call", acsUser, nil)
+			muteErr(t, err, 2, tt.unknown)
+		})
+	}
+	// Without an earlier uncertain attempt, the same 404 is a verdict.
+	srv := newRecorder(t, rawAnswer(404, "text/html", "<html>not found</html>"))
+	_, err := newKeyClient(t, srv.URL, fast).MuteParticipant(context.Background(), "call", acsUser, nil)
+	muteErr(t, err, 1, false)
+	// An in-progress 409 by its error code alone is retried like the header.
+	srv = newRecorder(t, rawAnswer(409, "application/json", `{"error":{"code":"RepeatabilityRequestInProgress","message":"busy"}}`), answer(200, `{}`))
+	if _, err := newKeyClient(t, srv.URL, fast).MuteParticipant(context.Background(), "call", acsUser, nil); err != nil || len(srv.seen()) != 2 {
+		t.Errorf("409 in progress, then 200: %v after %d requests", err, len(srv.seen()))
+	}
+}
+
+// A resend of an earlier request (the caller's repeatability values) may
+// already have executed: only the service's own answer settles it.
+func TestResendThenGateway4xx(t *testing.T) {
+	srv := newRecorder(t, rawAnswer(404, "text/html", "<html>not found</html>"))
+	_, err := newKeyClient(t, srv.URL, nil).MuteParticipant(context.Background(), "call", acsUser, &client.MuteParticipantOptions{
+		RepeatabilityRequestID: "0f8fad5b-d9cb-469f-a165-70867728950e", RepeatabilityFirstSent: time.Now().Add(-30 * time.Second)})
+	muteErr(t, err, 1, true)
+	srv = newRecorder(t, rawAnswer(404, "application/json", `{"error":{"code":"CallNotFound","message":"gone"}}`))
+	_, err = newKeyClient(t, srv.URL, nil).MuteParticipant(context.Background(), "call", acsUser, &client.MuteParticipantOptions{
+		RepeatabilityRequestID: "0f8fad5b-d9cb-469f-a165-70867728950e", RepeatabilityFirstSent: time.Now().Add(-30 * time.Second)})
+	muteErr(t, err, 1, false)
+}
+
+// A 200 whose Content-Type is not JSON (by the one notion of JSON the
+// classifier and the parser share) is not a mute result.
+func TestOKWithOtherJSONishTypes(t *testing.T) {
+	for _, ct := range []string{"text/json", "application/x-json", "application/jsonl", "text/plain", "json"} {
+		for _, body := range []string{"null", `{"operationContext":"x"}`} {
+			srv := newRecorder(t, rawAnswer(200, ct, body))
+			_, err := newKeyClient(t, srv.URL, nil).MuteParticipant(context.Background(), "call", acsUser, nil)
+			muteErr(t, err, 1, true)
+		}
+	}
+	for _, ct := range []string{"application/json", "application/json; charset=utf-8", "application/vnd.acs+json"} {
+		srv := newRecorder(t, rawAnswer(200, ct, `{"operationContext":"x"}`))
+		if res, err := newKeyClient(t, srv.URL, nil).MuteParticipant(context.Background(), "call", acsUser, &client.MuteParticipantOptions{OperationContext: "x"}); err != nil || res.OperationContext != "x" {
+			t.Errorf("%s: %+v, %v", ct, res, err)
+		}
+	}
+	srv := newRecorder(t, rawAnswer(200, "text/json", `{"identifier":{"rawId":"8:acs:r_u"},"isMuted":true}`))
+	if _, err := newKeyClient(t, srv.URL, nil).GetParticipant(context.Background(), "call", acsUser, nil); err == nil {
+		t.Error("GetParticipant read a text/json answer")
 	}
 }

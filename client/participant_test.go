@@ -229,3 +229,18 @@ func TestGetParticipantRetries(t *testing.T) {
 		t.Errorf("nil participant: %v", err)
 	}
 }
+
+// GetParticipant refuses an answer about another participant.
+func TestGetParticipantAnswerAboutAnother(t *testing.T) {
+	for _, id := range []string{
+		`{"rawId":"8:acs:r_other"}`,
+		`{"kind":"communicationUser","communicationUser":{"id":"8:acs:r_other"}}`,
+		`{"kind":"phoneNumber","phoneNumber":{"value":"+15551234567"}}`,
+	} {
+		srv := newRecorder(t, answer(200, `{"identifier":`+id+`,"isMuted":true}`))
+		_, err := newKeyClient(t, srv.URL, nil).GetParticipant(context.Background(), "call", acsUser, nil)
+		if err == nil || !strings.Contains(err.Error(), `not "8:acs:r_u"`) {
+			t.Errorf("%s: %v", id, err)
+		}
+	}
+}

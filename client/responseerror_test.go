@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -198,4 +199,22 @@ func TestUnprintableMessagesAreSpaced(t *testing.T) {
 			t.Errorf("message %q: %q", msg, err)
 		}
 	}
+}
+
+// nestedErrorAnswer answers a mute with a 400 whose error nests twelve
+// levels deep, level i written by layout from i and the level below, and
+// returns the ResponseError the client made of it.
+func nestedErrorAnswer(t *testing.T, layout string) *client.ResponseError {
+	t.Helper()
+	inner := `{"code":"L12","message":"m"}`
+	for i := 11; i >= 0; i-- {
+		inner = fmt.Sprintf(layout, i, inner)
+	}
+	srv := newRecorder(t, answer(400, `{"error":`+inner+`}`))
+	_, err := newKeyClient(t, srv.URL, nil).MuteParticipant(context.Background(), "call", acsUser, nil)
+	var re *client.ResponseError
+	if !errors.As(err, &re) {
+		t.Fatal(err)
+	}
+	return re
 }

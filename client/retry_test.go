@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -279,5 +281,50 @@ func TestServerErrorSayingRejectedIsRetried(t *testing.T) {
 	res, err := c.MuteParticipant(context.Background(), "call-1", acsUser, nil)
 	if err != nil || res.Attempts != 3 {
 		t.Errorf("MuteParticipant = %+v, %v; want success on the third attempt", res, err)
+	}
+}
+
+// The wall clock's Sleep returns the context's error when it is done, even
+// for no wait.
+func TestRealClockSleepHonoursContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		cancel() // the call's context ends while the answer asks for no wait
+		answer(503, `{}`, "Retry-After", "0")(w, r)
+	})
+	c := newKeyClient(t, srv.URL, nil)
+	_, err := c.MuteParticipant(ctx, "call", acsUser, nil)
+	if !errors.Is(err, context.Canceled) || len(srv.seen()) != 1 {
+		t.Errorf("error = %v after %d attempts", err, len(srv.seen()))
+	}
+}
+
+// Callers waiting out a back-off together ask the provider once.
+func TestBackOffHerd(t *testing.T) {
+	var calls atomic.Int64
+	srv := newRecorder(t)
+	c := failingProviderClient(t, srv.URL, &calls)
+	// One failure starts the back-off.
+	_, _ = c.MuteParticipant(context.Background(), "call", acsUser, nil)
+	before := calls.Load()
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+			defer cancel()
+			_, _ = c.MuteParticipant(ctx, "call", acsUser, nil)
+		})
+	}
+	wg.Wait()
+	if n := calls.Load() - before; n > 3 {
+		t.Errorf("50 callers waiting out a back-off asked the provider %d times", n)
+	}
+	if len(srv.seen()) != 0 {
+		t.Error("a request was sent")
+	}
+	_, err := c.MuteParticipant(context.Background(), "call", acsUser, nil)
+	if !errors.Is(err, client.ErrCredential) || errors.Is(err, client.ErrOutcomeUnknown) {
+		t.Errorf("error = %v, want ErrCredential", err)
 	}
 }
