@@ -530,3 +530,17 @@ func TestHoldIgnoresRepeatabilityHeaders(t *testing.T) {
 		t.Errorf("remove: %d %v", resp.StatusCode, b)
 	}
 }
+
+// Teams extension users are Communication Services users on this API
+// version and can be muted.
+func TestTeamsExtensionUserCanBeMuted(t *testing.T) {
+	const ext = "8:acs:res_tenant_user"
+	srv := newServer(t, &acstest.Options{Calls: map[string][]string{"call-1": {ext}}})
+	resp, b := rawRequest{body: muteBody(ext, "")}.do(t, srv)
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d %v", resp.StatusCode, b)
+	}
+	if m, _ := srv.IsMuted("call-1", ext); !m {
+		t.Error("not muted")
+	}
+}

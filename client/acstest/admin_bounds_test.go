@@ -119,3 +119,38 @@ func TestLoadStateAtMaxCalls(t *testing.T) {
 		t.Error("a refused state loaded a call")
 	}
 }
+
+// The queued faults, the calls and their participants are bounded.
+func TestAdminBounds(t *testing.T) {
+	srv := startAdmin(t, nil)
+	for range 10 {
+		if err := srv.InjectFaults(100_000, acstest.Fault{Status: 503}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := srv.InjectFaults(1, acstest.Fault{Status: 503}); err == nil {
+		t.Error("more than a million faults queued")
+	}
+	if code, _, v := adminDo(t, srv, adminToken, "POST", "/admin/v1/faults", `{"status":503}`); code != 409 {
+		t.Errorf("admin: %d %v", code, v)
+	}
+	srv.ClearFaults()
+	many := make([]string, acstest.MaxParticipantsPerCall+1)
+	for i := range many {
+		many[i] = fmt.Sprintf(`"8:acs:r_%d"`, i)
+	}
+	if code, _, v := adminDo(t, srv, adminToken, "PUT", "/admin/v1/calls/big", `{"participants":[`+strings.Join(many, ",")+`]}`); code != 400 || adminField(v) != "participants" {
+		t.Errorf("too many participants: %d %v", code, v)
+	}
+	for i := range acstest.MaxCalls {
+		if err := srv.AddCall(fmt.Sprint("c", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := srv.AddCall("one-more"); err == nil {
+		t.Error("more than MaxCalls calls")
+	}
+	if err := srv.AddCall("c0", alice); err != nil {
+		t.Errorf("replacing a call at the limit: %v", err)
+	}
+}

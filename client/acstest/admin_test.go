@@ -3,6 +3,7 @@ package acstest_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -339,4 +340,75 @@ func TestLoadState(t *testing.T) {
 func jsonText(v any) (string, error) {
 	b, err := json.Marshal(v)
 	return string(b), err
+}
+
+// The admin API reads JSON strictly: names spelled exactly, each once, UTF-8,
+// one object.
+func TestAdminJSONIsStrict(t *testing.T) {
+	srv := startAdmin(t, &acstest.Options{Calls: map[string][]string{"call-1": {alice}}})
+	for _, tt := range []struct{ method, path, body, field string }{
+		{"PUT", "/admin/v1/calls/c2", `{"Participants":["8:acs:r_a"]}`, "Participants"},
+		{"PUT", "/admin/v1/calls/c2", `{"participants":["8:acs:r_a"],"participants":[]}`, "participants"},
+		{"PUT", "/admin/v1/calls/c2", `{"participants":[{"RAWID":"8:acs:r_a"}]}`, "participants[0].RAWID"},
+		{"PUT", "/admin/v1/calls/c2", "{\"participants\":[\"8:acs:r_a\xff\"]}", ""},
+		{"PUT", "/admin/v1/calls/c2", `{"participants":[]} {"participants":[]}`, ""},
+		{"PUT", "/admin/v1/calls/c2", `{"callConnectionId":"other","participants":[]}`, "callConnectionId"},
+		{"PUT", "/admin/v1/callback", `{"URL":"http://127.0.0.1:9/x"}`, "URL"},
+		{"PUT", "/admin/v1/callback", `{"url":"http://127.0.0.1:99999/x"}`, "url"},
+		{"PUT", "/admin/v1/callback", `{"url":"http://h/ x"}`, "url"},
+		{"POST", "/admin/v1/faults", `{"status":503,"count":1.5}`, "count"},
+	} {
+		code, _, v := adminDo(t, srv, adminToken, tt.method, tt.path, tt.body)
+		if code != 400 || adminField(v) != tt.field {
+			t.Errorf("%s %s %q: %d %v, want 400 naming %q", tt.method, tt.path, tt.body, code, v, tt.field)
+		}
+	}
+	code, _, v := adminDo(t, srv, adminToken, "PUT", "/admin/v1/calls/c2", `[]`)
+	if e, _ := v["error"].(map[string]any); code != 400 || !strings.HasPrefix(fmt.Sprint(e["message"]), "the body must be a JSON object") {
+		t.Errorf("[]: %d %v", code, v)
+	}
+	if _, ok := srv.Call("c2"); ok || srv.CallbackURL() != "" {
+		t.Error("a refused request changed the server")
+	}
+	if code, _, v := adminDo(t, srv, adminToken, "POST", "/admin/v1/faults", `{"latencyMs":0.0000001}`); code != 201 {
+		t.Errorf("a tiny latency: %d %v", code, v)
+	}
+	for _, bad := range []string{`{"calls":[]} {"calls":[{"callConnectionId":"x","participants":[]}]}`, `{"calls":[{"callConnectionId":"x","participants":[],"sequenceNumber":"4"}]}`} {
+		if err := srv.LoadState([]byte(bad)); err == nil || (strings.Contains(bad, `"4"`) && !strings.Contains(err.Error(), "calls[0].sequenceNumber")) {
+			t.Errorf("LoadState(%s) = %v", bad, err)
+		}
+	}
+}
+
+// The admin token's scheme is read in any case; two Authorization headers
+// are refused; HEAD answers as GET without a body.
+func TestAdminAuthorizationForms(t *testing.T) {
+	srv := startAdmin(t, nil)
+	do := func(method string, auth ...string) int {
+		req, _ := http.NewRequest(method, srv.URL+"/admin/v1/calls", nil)
+		for _, a := range auth {
+			req.Header.Add("Authorization", a)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, tt := range []struct {
+		method string
+		auth   []string
+		status int
+	}{
+		{"GET", []string{"bearer " + adminToken}, 200},
+		{"GET", []string{"BEARER " + adminToken}, 200},
+		{"HEAD", []string{"Bearer " + adminToken}, 200},
+		{"GET", []string{"Bearer " + adminToken, "Bearer wrong-token-0123456789"}, 401},
+		{"GET", []string{"Bearer wrong-token-0123456789", "Bearer " + adminToken}, 401},
+	} {
+		if got := do(tt.method, tt.auth...); got != tt.status {
+			t.Errorf("%s %q: %d, want %d", tt.method, tt.auth, got, tt.status)
+		}
+	}
 }

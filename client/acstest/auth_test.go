@@ -3,6 +3,9 @@ package acstest_test
 import (
 	"net/http/httptest"
 	"testing"
+	"time"
+
+	"github.com/acsmute/acsmute/client/acstest"
 )
 
 // Clients sign the host without the scheme's default port (":80" for http,
@@ -49,5 +52,22 @@ func TestSignedHostLeavesOutTheDefaultPort(t *testing.T) {
 				t.Errorf("the server saw Host %q, not %q", got, tt.hostHeader)
 			}
 		})
+	}
+}
+
+// x-ms-date may be exactly MaxClockSkew away from the server's clock, on
+// either side, and no further.
+func TestDateSkewBoundaries(t *testing.T) {
+	const skew = 3 * time.Minute
+	clk := newFakeClock(time.Date(2025, time.March, 9, 12, 0, 0, 0, time.UTC))
+	srv := newServer(t, &acstest.Options{Now: clk.Now, MaxClockSkew: skew})
+	for _, tt := range []struct {
+		offset time.Duration
+		status int
+	}{{skew, 200}, {-skew, 200}, {skew + time.Second, 401}, {-skew - time.Second, 401}} {
+		resp, b := rawRequest{body: muteBody(bob, ""), date: clk.Now().Add(tt.offset)}.do(t, srv)
+		if resp.StatusCode != tt.status {
+			t.Errorf("x-ms-date %v from the clock: status %d %v, want %d", tt.offset, resp.StatusCode, b, tt.status)
+		}
 	}
 }

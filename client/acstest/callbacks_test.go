@@ -461,3 +461,99 @@ func silentReceiver(t *testing.T) *httptest.Server {
 	t.Cleanup(func() { close(block) })
 	return silent
 }
+
+// Replacing a call with AddCall continues its sequence numbers and posts
+// its new state, so that a receiver keeping the largest takes it; adding a
+// new call posts nothing.
+func TestReplacedCallContinuesItsSequence(t *testing.T) {
+	rc := newReceiver(t)
+	srv := acstest.Start(t, &acstest.Options{CallbackURL: rc.URL, Calls: map[string][]string{"call-1": {alice}}})
+	rc.verifyWith(t, srv, nil)
+	if err := srv.SetMuted("call-1", alice, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.AddCall("call-1", bob); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.AddCall("call-2", alice); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.AddCall("call-1", "not a raw ID"); err == nil {
+		t.Error("a bad replacement accepted")
+	}
+	waitDeliveries(t, srv)
+	events, _, _ := rc.got()
+	if len(events) != 2 {
+		t.Fatalf("%d events, want 2", len(events))
+	}
+	first, _ := events[0].ParticipantsUpdated()
+	second, err := events[1].ParticipantsUpdated()
+	if err != nil || second.SequenceNumber != first.SequenceNumber+1 || second.ServerCallID != first.ServerCallID ||
+		len(second.Participants) != 1 || second.Participants[0].Identifier.RawID() != bob {
+		t.Errorf("after the replacement: %+v (%v), before %+v", second, err, first)
+	}
+	if st, ok := srv.Call("call-1"); !ok || st.SequenceNumber != second.SequenceNumber || len(st.Participants) != 1 || st.Participants[0].RawID != bob {
+		t.Errorf("Call = %+v, %v", st, ok)
+	}
+}
+
+// Callbacks can be pointed at a receiver after the server started (the
+// receiver needs the server's URL and resource ID to verify them), and
+// VerifierOptions is all a receiver needs besides the resource ID, which
+// can be fixed.
+func TestCallbackURLAfterStartAndVerifierOptions(t *testing.T) {
+	srv := acstest.Start(t, &acstest.Options{Calls: map[string][]string{"call-1": {alice}}, ResourceID: "fixed-resource-id"})
+	if srv.ResourceID() != "fixed-resource-id" {
+		t.Errorf("ResourceID() = %q", srv.ResourceID())
+	}
+	v, err := callback.NewVerifier(srv.ResourceID(), srv.VerifierOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var got []callback.Event
+	rc := httptest.NewServer(v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		events, err := callback.Parse(body)
+		if err != nil {
+			t.Error(err)
+		}
+		mu.Lock()
+		got = append(got, events...)
+		mu.Unlock()
+	})))
+	defer rc.Close()
+	if err := srv.SetMuted("call-1", alice, true); err != nil { // no callback URL yet
+		t.Fatal(err)
+	}
+	if err := srv.SetCallbackURL("not a URL"); err == nil {
+		t.Error("a bad URL accepted")
+	}
+	if err := srv.SetCallbackURL(rc.URL); err != nil || srv.CallbackURL() != rc.URL {
+		t.Fatalf("SetCallbackURL: %v, %q", err, srv.CallbackURL())
+	}
+	if err := srv.SetMuted("call-1", alice, false); err != nil {
+		t.Fatal(err)
+	}
+	waitDeliveries(t, srv)
+	if err := srv.SetCallbackURL(""); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.SetMuted("call-1", alice, true); err != nil {
+		t.Fatal(err)
+	}
+	waitDeliveries(t, srv)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 {
+		t.Fatalf("%d verified events, want 1", len(got))
+	}
+	if pu, err := got[0].ParticipantsUpdated(); err != nil || pu.Participants[0].IsMuted {
+		t.Errorf("event %+v, %v", pu, err)
+	}
+	for _, bad := range []string{"has space", strings.Repeat("x", 257), "tab\t"} {
+		if _, err := acstest.NewServer(&acstest.Options{ResourceID: bad}); err == nil {
+			t.Errorf("ResourceID %q accepted", bad)
+		}
+	}
+}

@@ -1,9 +1,15 @@
 package acstest_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -161,5 +167,195 @@ func TestDeliveryFaultsClose(t *testing.T) {
 		if !strings.Contains(d.Err, "closed") {
 			t.Errorf("delivery %+v", d)
 		}
+	}
+}
+
+// seqs returns the Seq of each delivery.
+func seqs(ds []acstest.Delivery) []int {
+	out := make([]int, len(ds))
+	for i, d := range ds {
+		out[i] = d.Seq
+	}
+	return out
+}
+
+// Deliveries reports the post in flight, with the attempts made so far,
+// and stays in order (by Seq) after Close, when the events still waiting
+// are recorded before the one in flight ends.
+func TestDeliveriesInFlightAndInOrder(t *testing.T) {
+	release := make(chan struct{})
+	var once sync.Once
+	arrived := make(chan struct{})
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		once.Do(func() { close(arrived) })
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer rc.Close()
+	defer close(release)
+	srv, err := acstest.NewServer(&acstest.Options{CallbackURL: rc.URL, Calls: map[string][]string{"call-1": {alice, bob}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, muted := range []bool{true, false, true} {
+		if err := srv.SetMuted("call-1", alice, muted); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-arrived
+	ds := srv.Deliveries()
+	if len(ds) != 1 || ds[0].Seq != 1 || ds[0].Attempts != 1 || ds[0].Delivered || len(ds[0].Body) == 0 {
+		t.Errorf("while the first post is in flight: %+v, want it, attempt 1, with its body", ds)
+	}
+	srv.Close()
+	ds = srv.Deliveries()
+	if got := seqs(ds); !slices.Equal(got, []int{1, 2, 3}) {
+		t.Errorf("after Close: deliveries %v, want [1 2 3]", got)
+	}
+	for _, d := range ds {
+		if d.Delivered || d.Err == "" {
+			t.Errorf("delivery %d: %+v, want not delivered, with why", d.Seq, d)
+		}
+	}
+}
+
+// A delivery fault function that panics costs its event (recorded as
+// dropped, saying why), not the server: later events are posted.
+func TestDeliveryFaultFunctionPanics(t *testing.T) {
+	rc := newReceiver(t)
+	srv := acstest.Start(t, &acstest.Options{CallbackURL: rc.URL, Calls: map[string][]string{"call-1": {alice}}})
+	rc.verifyWith(t, srv, nil)
+	srv.SetDeliveryFaultFunc(func(seq int, _ acstest.Delivery) *acstest.DeliveryFault {
+		if seq == 1 {
+			panic("boom")
+		}
+		return nil
+	})
+	for _, muted := range []bool{true, false} {
+		if err := srv.SetMuted("call-1", alice, muted); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitDeliveries(t, srv)
+	ds := srv.Deliveries()
+	if len(ds) != 2 || ds[0].Delivered || !strings.Contains(ds[0].Err, "panicked: boom") || !ds[1].Delivered {
+		t.Errorf("deliveries = %+v", ds)
+	}
+}
+
+// Each delivery is logged, with where it went but not the URL's password
+// or query.
+func TestDeliveriesAreLoggedWithoutSecrets(t *testing.T) {
+	var logs syncBuffer
+	rc := newReceiver(t)
+	rc.status = func(int) int { return http.StatusServiceUnavailable }
+	u := strings.Replace(rc.URL, "http://", "http://user:pa55word@", 1) + "/cb?sig=c2VjcmV0LXNpZw"
+	srv := acstest.Start(t, &acstest.Options{CallbackURL: u, Calls: map[string][]string{"call-1": {alice}},
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	rc.verifyWith(t, srv, nil)
+	if err := srv.SetMuted("call-1", alice, true); err != nil {
+		t.Fatal(err)
+	}
+	waitDeliveries(t, srv)
+	out := logs.String()
+	if !strings.Contains(out, "acstest: callback") || !strings.Contains(out, "status=503") || !strings.Contains(out, "delivered=false") {
+		t.Errorf("logs = %s", out)
+	}
+	if strings.Contains(out, "pa55word") || strings.Contains(out, "c2VjcmV0LXNpZw") {
+		t.Errorf("logs hold the URL's secrets: %s", out)
+	}
+	if got := acstest.RedactURL(u); strings.Contains(got, "pa55word") || strings.Contains(got, "c2VjcmV0") || !strings.Contains(got, "/cb?REDACTED") {
+		t.Errorf("RedactURL = %q", got)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// A test server started with Start logs, as the test ends, the callbacks
+// that were not delivered: a receiver mounted at another path than the
+// URL posted to answers 404, which no error reports otherwise.
+func TestStartLogsUndeliveredCallbacks(t *testing.T) {
+	rc := newReceiver(t) // answers 404 but at /
+	rec := &tbRecorder{TB: t}
+	t.Run("inner", func(inner *testing.T) {
+		rec.TB = inner
+		srv := acstest.Start(rec, &acstest.Options{Calls: map[string][]string{"call-1": {alice}}})
+		if err := srv.SetCallbackURL(rc.URL + "/wrong-path?sig=c2VjcmV0LXNpZw"); err != nil {
+			inner.Fatal(err)
+		}
+		if err := srv.SetMuted("call-1", alice, true); err != nil {
+			inner.Fatal(err)
+		}
+		waitDeliveries(inner, srv)
+	})
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.logs) != 1 || !strings.Contains(rec.logs[0], "not delivered") || !strings.Contains(rec.logs[0], "/wrong-path") ||
+		strings.Contains(rec.logs[0], "c2VjcmV0LXNpZw") {
+		t.Errorf("logs = %q", rec.logs)
+	}
+}
+
+// tbRecorder is a testing.TB that keeps what is logged.
+type tbRecorder struct {
+	testing.TB
+	mu   sync.Mutex
+	logs []string
+}
+
+func (r *tbRecorder) Logf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.logs = append(r.logs, fmt.Sprintf(format, args...))
+}
+
+func (r *tbRecorder) Helper() {}
+
+// A delivery's error does not quote the URL (its query may be a secret);
+// a user name alone is redacted too; events dropped are logged.
+func TestDeliveryErrorsAndRedaction(t *testing.T) {
+	var logs syncBuffer
+	srv := acstest.Start(t, &acstest.Options{Calls: map[string][]string{"call-1": {alice}},
+		CallbackURL: "http://tok3n-user-name@127.0.0.1:1/cb?sig=c2VjcmV0LXNpZw#fr%20ag",
+		Logger:      slog.New(slog.NewTextHandler(&logs, nil))})
+	srv.SetDeliveryFaultFunc(func(seq int, _ acstest.Delivery) *acstest.DeliveryFault {
+		return &acstest.DeliveryFault{Drop: seq == 2}
+	})
+	for _, m := range []bool{true, false} {
+		if err := srv.SetMuted("call-1", alice, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitDeliveries(t, srv)
+	ds := srv.Deliveries()
+	if len(ds) != 2 || ds[0].Err == "" || strings.Contains(ds[0].Err, "c2VjcmV0") || strings.Contains(ds[0].Err, "127.0.0.1:1/cb") {
+		t.Errorf("deliveries %+v", ds)
+	}
+	out := logs.String()
+	for _, secret := range []string{"tok3n-user-name", "c2VjcmV0", "fr%20ag", "fr ag"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("the log holds %q: %s", secret, out)
+		}
+	}
+	if strings.Count(out, "acstest: callback") != 2 {
+		t.Errorf("the dropped delivery is not logged: %s", out)
 	}
 }

@@ -1,7 +1,11 @@
 package acstest_test
 
 import (
+	"net/http"
+	"strings"
 	"testing"
+
+	"github.com/acsmute/acsmute/client"
 )
 
 // The wire kind must agree that the target is a Communication Services
@@ -44,6 +48,40 @@ func TestWireKindMustBeCommunicationUser(t *testing.T) {
 	for _, who := range []string{alice, bob} {
 		if m, _ := srv.IsMuted("call-1", who); !m {
 			t.Errorf("%s is not muted", who)
+		}
+	}
+}
+
+// A body one byte over the limit is refused as too large; one at the limit
+// is read whole (and then refused for what it says).
+func TestBodyLimit(t *testing.T) {
+	srv := newServer(t, nil)
+	resp, _ := rawRequest{body: strings.Repeat(" ", 1<<20+1)}.do(t, srv)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("1 MiB + 1 byte: status %d, want 413", resp.StatusCode)
+	}
+	resp, _ = rawRequest{body: strings.Repeat(" ", 1<<20)}.do(t, srv)
+	if resp.StatusCode == http.StatusRequestEntityTooLarge {
+		t.Errorf("1 MiB: status 413, want the body read and judged")
+	}
+}
+
+// Paths that have the operation's prefix and suffix but no call ID between
+// them, or that overlap, are answered 404 NotFound, never a dropped
+// connection.
+func TestPathsWithoutCallID(t *testing.T) {
+	srv := newServer(t, nil)
+	for _, p := range []string{
+		"/calling/callConnections/participants:mute?api-version=" + client.APIVersion,
+		"/calling/callConnections//participants:mute?api-version=" + client.APIVersion,
+	} {
+		resp, b, err := rawRequest{path: p, body: muteBody(bob, "")}.send(t, srv)
+		if err != nil {
+			t.Errorf("%s: no answer: %v", p, err)
+			continue
+		}
+		if resp.StatusCode != 404 || errorCode(t, resp, b) != "NotFound" {
+			t.Errorf("%s: status %d %v, want 404 NotFound", p, resp.StatusCode, b)
 		}
 	}
 }

@@ -174,3 +174,21 @@ func TestExpiredRepeatabilityIDsAreForgotten(t *testing.T) {
 		}
 	}
 }
+
+// Repeatability-First-Sent exactly one window old is still tracked; a second
+// older is not.
+func TestFirstSentWindowBoundary(t *testing.T) {
+	const window = 2 * time.Minute
+	clk := newFakeClock(time.Date(2025, time.March, 9, 12, 0, 0, 0, time.UTC))
+	srv := newServer(t, &acstest.Options{Now: clk.Now, RepeatabilityWindow: window, MaxClockSkew: time.Hour})
+	for _, tt := range []struct {
+		age    time.Duration
+		status int
+	}{{window, 200}, {window + time.Second, 412}} {
+		sent := clk.Now().Add(-tt.age).Format(http.TimeFormat)
+		resp, b := rawRequest{body: muteBody(bob, ""), date: clk.Now(), repeatID: uuid.NewString(), firstSent: sent}.do(t, srv)
+		if resp.StatusCode != tt.status {
+			t.Errorf("First-Sent %v old: status %d %v, want %d", tt.age, resp.StatusCode, b, tt.status)
+		}
+	}
+}

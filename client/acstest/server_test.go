@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -521,3 +522,90 @@ func TestNewServerRejectsBadOptions(t *testing.T) {
 }
 
 func stringsReader(s string) io.Reader { return strings.NewReader(s) }
+
+// Requests are numbered 1, 2, 3 in arrival order, and the fault function
+// sees the same numbers.
+func TestRequestSequenceNumbers(t *testing.T) {
+	srv := newServer(t, nil)
+	var mu sync.Mutex
+	var seen []int
+	srv.SetFaultFunc(func(seq int) *acstest.Fault { mu.Lock(); seen = append(seen, seq); mu.Unlock(); return nil })
+	for range 3 {
+		rawRequest{body: muteBody(bob, "")}.do(t, srv)
+	}
+	reqs := srv.Requests()
+	for i, r := range reqs {
+		if r.Seq != i+1 {
+			t.Errorf("request %d has Seq %d", i, r.Seq)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 3 || seen[0] != 1 || seen[2] != 3 {
+		t.Errorf("fault function saw %v, want [1 2 3]", seen)
+	}
+}
+
+// A request refused before it is handled (its body too large) still gets
+// the next sequence number.
+func TestRefusedRequestsAreNumbered(t *testing.T) {
+	srv := newServer(t, nil)
+	rawRequest{body: muteBody(bob, "")}.do(t, srv)
+	rawRequest{body: strings.Repeat(" ", 1<<20+1)}.do(t, srv)
+	rawRequest{body: muteBody(bob, "")}.do(t, srv)
+	reqs := srv.Requests()
+	for i, r := range reqs {
+		if r.Seq != i+1 {
+			t.Errorf("request %d (status %d) has Seq %d", i, r.Status, r.Seq)
+		}
+	}
+}
+
+// Options print their key as REDACTED only when there is one.
+func TestOptionsString(t *testing.T) {
+	if s := (acstest.Options{}).String(); !strings.Contains(s, `AccessKey: ""`) {
+		t.Errorf("empty key: %s", s)
+	}
+	if s := (acstest.Options{Credentials: acstest.NewCredentials(fakeKey)}).String(); !strings.Contains(s, "AccessKey: REDACTED") {
+		t.Errorf("with a key: %s", s)
+	}
+}
+
+// Call IDs the service's paths cannot carry, or that the admin API could
+// not name, are refused wherever a call is made.
+func TestCallIDsEverywhereAlike(t *testing.T) {
+	srv := startAdmin(t, nil)
+	for _, id := range []string{"", "c 1", "tab\tid", "nl\nid", ".", "..", strings.Repeat("x", 257), "bad\xffutf8", "zw\u200bid"} {
+		if err := srv.AddCall(id, alice); err == nil {
+			t.Errorf("AddCall(%q) accepted", id)
+		}
+		if _, err := acstest.NewServer(&acstest.Options{Calls: map[string][]string{id: {alice}}}); err == nil {
+			t.Errorf("Options.Calls %q accepted", id)
+		}
+	}
+	if code, _, _ := adminDo(t, srv, adminToken, "PUT", "/admin/v1/calls/%2E%2E", `{"participants":[]}`); code != 400 {
+		t.Errorf("PUT .. : %d", code)
+	}
+	// What GET answers can be put back, and loaded.
+	if err := srv.AddCall("c/1?#%é", alice); err != nil {
+		t.Fatal(err)
+	}
+	_, _, v := adminDo(t, srv, adminToken, "GET", "/admin/v1/calls/c%2F1%3F%23%25%C3%A9", "")
+	body, _ := jsonText(v)
+	if code, _, got := adminDo(t, srv, adminToken, "PUT", "/admin/v1/calls/c%2F1%3F%23%25%C3%A9", body); code != 200 {
+		t.Errorf("putting back what GET answered: %d %v", code, got)
+	}
+	_, _, all := adminDo(t, srv, adminToken, "GET", "/admin/v1/calls", "")
+	saved, _ := jsonText(all)
+	if err := acstest.Start(t, nil).LoadState([]byte(saved)); err != nil {
+		t.Errorf("loading a saved state: %v", err)
+	}
+}
+
+// A resource ID that is not UTF-8 is refused: its tokens would carry
+// another audience than the one the caller verifies with.
+func TestResourceIDMustBeUTF8(t *testing.T) {
+	if _, err := acstest.NewServer(&acstest.Options{ResourceID: "res\xff"}); err == nil {
+		t.Error("accepted")
+	}
+}
