@@ -544,10 +544,9 @@ func wireIdentifier(id client.Identifier, version string) *gen.CommunicationIden
 		m.Kind = kind(gen.CommunicationIdentifierModelKindPhoneNumber)
 		m.PhoneNumber = &gen.PhoneNumberIdentifierModel{Value: v.PhoneNumber}
 		if newer {
-			anon := v.PhoneNumber == "anonymous"
+			anon := v.IsAnonymous()
 			m.PhoneNumber.IsAnonymous = &anon
-			if i := strings.LastIndex(v.PhoneNumber, "_"); i >= 0 && i+1 < len(v.PhoneNumber) && !anon {
-				asserted := v.PhoneNumber[i+1:]
+			if asserted := v.AssertedID(); asserted != "" {
 				m.PhoneNumber.AssertedId = &asserted
 			}
 		}
