@@ -19,6 +19,8 @@ func timeoutThen(h http.HandlerFunc) []http.HandlerFunc {
 	}, h}
 }
 
+// rawAnswer answers with status and body, of contentType unless it is
+// empty, and headers as name, value pairs (set after it).
 func rawAnswer(status int, contentType, body string, headers ...string) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
 		if contentType != "" {

@@ -64,15 +64,10 @@ func (r *recorder) seen() []recorded {
 	return append([]recorded(nil), r.requests...)
 }
 
+// answer answers with status and a JSON body, and headers as name, value
+// pairs.
 func answer(status int, body string, headers ...string) http.HandlerFunc {
-	return func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		for i := 0; i+1 < len(headers); i += 2 {
-			w.Header().Set(headers[i], headers[i+1])
-		}
-		w.WriteHeader(status)
-		_, _ = io.WriteString(w, body)
-	}
+	return rawAnswer(status, "application/json", body, headers...)
 }
 
 func newKeyClient(t *testing.T, endpoint string, opts *client.ClientOptions) *client.Client {

@@ -221,30 +221,6 @@ func TestDeliveriesInFlightAndInOrder(t *testing.T) {
 	}
 }
 
-// A delivery fault function that panics costs its event (recorded as
-// dropped, saying why), not the server: later events are posted.
-func TestDeliveryFaultFunctionPanics(t *testing.T) {
-	rc := newReceiver(t)
-	srv := acstest.Start(t, &acstest.Options{CallbackURL: rc.URL, Calls: map[string][]string{"call-1": {alice}}})
-	rc.verifyWith(t, srv, nil)
-	srv.SetDeliveryFaultFunc(func(seq int, _ acstest.Delivery) *acstest.DeliveryFault {
-		if seq == 1 {
-			panic("boom")
-		}
-		return nil
-	})
-	for _, muted := range []bool{true, false} {
-		if err := srv.SetMuted("call-1", alice, muted); err != nil {
-			t.Fatal(err)
-		}
-	}
-	waitDeliveries(t, srv)
-	ds := srv.Deliveries()
-	if len(ds) != 2 || ds[0].Delivered || !strings.Contains(ds[0].Err, "panicked: boom") || !ds[1].Delivered {
-		t.Errorf("deliveries = %+v", ds)
-	}
-}
-
 // Each delivery is logged, with where it went but not the URL's password
 // or query.
 func TestDeliveriesAreLoggedWithoutSecrets(t *testing.T) {

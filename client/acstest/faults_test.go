@@ -263,27 +263,12 @@ func TestFaultFunctionsThatEndOrClose(t *testing.T) {
 	}
 	srv.SetFaultFunc(nil)
 
-	rc := newReceiver(t)
-	srv2 := acstest.Start(t, &acstest.Options{CallbackURL: rc.URL, Calls: map[string][]string{"call-1": {alice}}})
-	rc.verifyWith(t, srv2, nil)
-	srv2.SetDeliveryFaultFunc(func(seq int, _ acstest.Delivery) *acstest.DeliveryFault {
-		if seq == 1 {
-			runtime.Goexit()
-		}
-		return nil
-	})
-	for _, m := range []bool{true, false} {
-		if err := srv2.SetMuted("call-1", alice, m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	waitDeliveries(t, srv2)
-	ds := srv2.Deliveries()
+	ds := deliveriesWhenTheFirstFaultFuncFails(t, runtime.Goexit)
 	if len(ds) != 2 || ds[0].Delivered || !strings.Contains(ds[0].Err, "Goexit") || !ds[1].Delivered {
 		t.Errorf("deliveries %+v", ds)
 	}
 
-	srv3, err := acstest.NewServer(&acstest.Options{CallbackURL: rc.URL, Calls: map[string][]string{"call-1": {alice}}})
+	srv3, err := acstest.NewServer(&acstest.Options{CallbackURL: newReceiver(t).URL, Calls: map[string][]string{"call-1": {alice}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,4 +317,36 @@ func TestCloseEndsLatencies(t *testing.T) {
 	if stacks := string(buf[:runtime.Stack(buf, true)]); strings.Contains(stacks, "acstest.(*Server).pause") {
 		t.Errorf("a request still pauses:\n%s", stacks)
 	}
+}
+
+// A delivery fault function that panics costs its event (recorded as
+// dropped, saying why), not the server: later events are posted.
+func TestDeliveryFaultFunctionPanics(t *testing.T) {
+	ds := deliveriesWhenTheFirstFaultFuncFails(t, func() { panic("boom") })
+	if len(ds) != 2 || ds[0].Delivered || !strings.Contains(ds[0].Err, "panicked: boom") || !ds[1].Delivered {
+		t.Errorf("deliveries = %+v", ds)
+	}
+}
+
+// deliveriesWhenTheFirstFaultFuncFails has a server post two events to a
+// receiver while its delivery fault function calls fail for the first, and
+// returns the deliveries once both are done.
+func deliveriesWhenTheFirstFaultFuncFails(t *testing.T, fail func()) []acstest.Delivery {
+	t.Helper()
+	rc := newReceiver(t)
+	srv := acstest.Start(t, &acstest.Options{CallbackURL: rc.URL, Calls: map[string][]string{"call-1": {alice}}})
+	rc.verifyWith(t, srv, nil)
+	srv.SetDeliveryFaultFunc(func(seq int, _ acstest.Delivery) *acstest.DeliveryFault {
+		if seq == 1 {
+			fail()
+		}
+		return nil
+	})
+	for _, muted := range []bool{true, false} {
+		if err := srv.SetMuted("call-1", alice, muted); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitDeliveries(t, srv)
+	return srv.Deliveries()
 }
